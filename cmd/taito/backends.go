@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
+
+	"github.com/taito-lms/taito/internal/config"
+	"github.com/taito-lms/taito/internal/embedded"
+	"github.com/taito-lms/taito/internal/media"
+)
+
+// backends are the storage services a process uses, embedded or external, opened in order and
+// closed in reverse.
+type backends struct {
+	log     *slog.Logger
+	client  *mongo.Client
+	db      *mongo.Database
+	storage *media.Storage
+
+	lock       *embedded.Lock
+	embMongo   *embedded.Mongo
+	embS3      *embedded.S3
+	isEmbedded bool
+}
+
+// serverSelectionTimeout bounds how long any MongoDB operation waits for a reachable server, so a
+// request fails fast with 503 instead of hanging when MongoDB is down.
+const serverSelectionTimeout = 5 * time.Second
+
+// openBackends connects to MongoDB and S3, starting the embedded servers for whichever is not
+// configured, and checks both answer. On error everything started is stopped again.
+func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *backends, err error) {
+	b := &backends{log: log, isEmbedded: cfg.Mongo.Embedded() || cfg.S3.Embedded()}
+	defer func() {
+		if err != nil {
+			b.Close(5 * time.Second)
+		}
+	}()
+
+	if b.isEmbedded {
+		if b.lock, err = embedded.LockDataDir(cfg.DataDir); err != nil {
+			if errors.Is(err, embedded.ErrLocked) {
+				return nil, fmt.Errorf("%w; stop the other process or set TAITO_DATA_DIR", err)
+			}
+			return nil, err
+		}
+	}
+
+	mongoURI := cfg.Mongo.URI.Reveal()
+	if cfg.Mongo.Embedded() {
+		dir := filepath.Join(cfg.DataDir, "db")
+		quiet := slog.New(log.Handler()).With("component", "ferretdb")
+		// FerretDB logs every connection at info and unimplemented commands (endSessions on
+		// every disconnect) at warn; only its errors are worth an operator's attention.
+		quiet = slog.New(levelFloor{quiet.Handler(), slog.LevelError})
+		if b.embMongo, err = embedded.StartMongo(ctx, dir, quiet); err != nil {
+			return nil, err
+		}
+		mongoURI = b.embMongo.URI()
+		log.Info("mongodb: embedded FerretDB (SQLite)", "mode", "embedded", "dir", dir, "uri", mongoURI)
+	} else {
+		log.Info("mongodb: external server", "mode", "external", "database", cfg.Mongo.Database)
+	}
+
+	b.client, err = mongo.Connect(options.Client().
+		ApplyURI(mongoURI).
+		SetAppName("taito").
+		SetServerSelectionTimeout(serverSelectionTimeout).
+		SetConnectTimeout(serverSelectionTimeout).
+		SetWriteConcern(writeconcern.Majority()))
+	if err != nil {
+		return nil, fmt.Errorf("mongodb: %w", err)
+	}
+	b.db = b.client.Database(cfg.Mongo.Database)
+	pingCtx, cancel := context.WithTimeout(ctx, 2*serverSelectionTimeout)
+	err = b.client.Ping(pingCtx, nil)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("mongodb did not answer within %s: %w", 2*serverSelectionTimeout, err)
+	}
+
+	s3cfg := cfg.S3
+	if cfg.S3.Embedded() {
+		dir := filepath.Join(cfg.DataDir, "s3")
+		creds, err := embedded.LoadOrCreateCredentials(filepath.Join(cfg.DataDir, "s3-credentials.json"))
+		if err != nil {
+			return nil, err
+		}
+		if b.embS3, err = embedded.StartS3(ctx, dir, creds); err != nil {
+			return nil, err
+		}
+		s3cfg.Endpoint, s3cfg.AccessKey, s3cfg.SecretKey, s3cfg.UseTLS = b.embS3.Endpoint(), creds.AccessKey, config.Secret(creds.SecretKey), false
+		log.Info("s3: embedded versitygw (posix)", "mode", "embedded", "dir", dir, "endpoint", s3cfg.Endpoint, "bucket", s3cfg.Bucket)
+	} else {
+		log.Info("s3: external server", "mode", "external", "endpoint", s3cfg.Endpoint, "bucket", s3cfg.Bucket, "tls", s3cfg.UseTLS)
+	}
+	if b.storage, err = media.NewStorage(s3cfg); err != nil {
+		return nil, err
+	}
+	bucketCtx, cancel := context.WithTimeout(ctx, 2*serverSelectionTimeout)
+	err = b.storage.EnsureBucket(bucketCtx)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
+	}
+	return b, nil
+}
+
+func (b *backends) pingMongo(ctx context.Context) error {
+	return b.client.Ping(ctx, nil)
+}
+
+// Close disconnects and stops everything that was opened, in reverse order.
+func (b *backends) Close(timeout time.Duration) {
+	if b.client != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		if err := b.client.Disconnect(ctx); err != nil {
+			b.log.Warn("mongodb disconnect", "err", err)
+		}
+		cancel()
+		b.client = nil
+	}
+	if b.embS3 != nil {
+		if err := b.embS3.Close(timeout); err != nil {
+			b.log.Warn("embedded S3 stop", "err", err)
+		}
+		b.embS3 = nil
+	}
+	if b.embMongo != nil {
+		if err := b.embMongo.Close(timeout); err != nil {
+			b.log.Warn("embedded MongoDB stop", "err", err)
+		}
+		b.embMongo = nil
+	}
+	if b.lock != nil {
+		_ = b.lock.Close()
+		b.lock = nil
+	}
+}
+
+// levelFloor drops records below a level.
+type levelFloor struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h levelFloor) WithAttrs(a []slog.Attr) slog.Handler {
+	return levelFloor{h.Handler.WithAttrs(a), h.min}
+}
+
+func (h levelFloor) WithGroup(n string) slog.Handler { return levelFloor{h.Handler.WithGroup(n), h.min} }

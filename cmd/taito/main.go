@@ -1,0 +1,21 @@
+// Command taito is the Taito e-learning backend: `taito serve` runs the HTTP API, and the other
+// subcommands manage its data. Run `taito help` for the list.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "taito:", err)
+		os.Exit(exitCode(err))
+	}
+}

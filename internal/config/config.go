@@ -1,0 +1,245 @@
+// Package config reads Taito's configuration from TAITO_* environment variables.
+//
+// Load validates everything at once and reports every problem together, so an operator fixes a
+// bad deployment in one round. Secrets are of type Secret, which redacts itself in logs and
+// JSON. The package does not read files or flags; cmd/taito decides where values come from.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Secret is a string that never prints itself.
+type Secret string
+
+// String redacts the value.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString redacts the value in %#v.
+func (Secret) GoString() string { return `"[redacted]"` }
+
+// MarshalText redacts the value in JSON and slog output.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Reveal returns the secret value. Call it only where the value is handed to a client library.
+func (s Secret) Reveal() string { return string(s) }
+
+// Config is the whole configuration of a Taito process.
+type Config struct {
+	HTTPAddr        string
+	PublicURL       string
+	DataDir         string // absolute
+	LogFormat       string // text | json
+	LogLevel        string // debug | info | warn | error
+	ShutdownTimeout time.Duration
+	BodyLimit       int           // bytes
+	RequestTimeout  time.Duration // per-request context deadline
+	TrustedProxies  []string      // CIDRs or addresses whose X-Forwarded-For is believed
+
+	Mongo MongoConfig
+	S3    S3Config
+}
+
+// MongoConfig says where MongoDB is. An empty URI means the embedded FerretDB.
+type MongoConfig struct {
+	URI      Secret // may hold a password
+	Database string
+}
+
+// Embedded reports whether the embedded server is to be started.
+func (m MongoConfig) Embedded() bool { return m.URI == "" }
+
+// S3Config says where the S3-compatible object store is. An empty Endpoint means the embedded
+// gateway, whose credentials are generated in the data directory.
+type S3Config struct {
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey Secret
+	Bucket    string
+	Region    string
+	UseTLS    bool
+}
+
+// Embedded reports whether the embedded gateway is to be started.
+func (s S3Config) Embedded() bool { return s.Endpoint == "" }
+
+// Defaults that work on a laptop.
+const (
+	DefaultHTTPAddr        = "127.0.0.1:8080"
+	DefaultDataDir         = "./data"
+	DefaultDatabase        = "taito"
+	DefaultBucket          = "taito"
+	DefaultRegion          = "us-east-1"
+	DefaultShutdownTimeout = 15 * time.Second
+	DefaultBodyLimit       = 1 << 20
+	DefaultRequestTimeout  = 15 * time.Second
+)
+
+// Load reads the configuration through getenv and validates it. The error joins every problem.
+func Load(getenv func(string) string) (Config, error) {
+	var errs []error
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	problem := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+
+	c := Config{
+		HTTPAddr:  get("TAITO_HTTP_ADDR", DefaultHTTPAddr),
+		LogFormat: get("TAITO_LOG_FORMAT", "text"),
+		LogLevel:  get("TAITO_LOG_LEVEL", "info"),
+		Mongo: MongoConfig{
+			URI:      Secret(get("TAITO_MONGODB_URI", "")),
+			Database: get("TAITO_MONGODB_DATABASE", DefaultDatabase),
+		},
+		S3: S3Config{
+			Endpoint:  get("TAITO_S3_ENDPOINT", ""),
+			AccessKey: get("TAITO_S3_ACCESS_KEY", ""),
+			SecretKey: Secret(get("TAITO_S3_SECRET_KEY", "")),
+			Bucket:    get("TAITO_S3_BUCKET", DefaultBucket),
+			Region:    get("TAITO_S3_REGION", DefaultRegion),
+		},
+	}
+
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		problem("TAITO_HTTP_ADDR", "want host:port, got %q", c.HTTPAddr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		problem("TAITO_HTTP_ADDR", "invalid port %q", port)
+	}
+
+	dataDir, err := filepath.Abs(get("TAITO_DATA_DIR", DefaultDataDir))
+	if err != nil {
+		problem("TAITO_DATA_DIR", "%v", err)
+	}
+	c.DataDir = dataDir
+
+	c.PublicURL = strings.TrimRight(get("TAITO_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		problem("TAITO_PUBLIC_URL", "want an absolute http(s) URL without query, got %q", c.PublicURL)
+	}
+
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		problem("TAITO_LOG_FORMAT", "want text or json, got %q", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problem("TAITO_LOG_LEVEL", "want debug, info, warn or error, got %q", c.LogLevel)
+	}
+
+	duration := func(name string, def time.Duration) time.Duration {
+		v := get(name, "")
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			problem(name, "want a positive duration such as 15s, got %q", v)
+			return def
+		}
+		return d
+	}
+	c.ShutdownTimeout = duration("TAITO_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout)
+	c.RequestTimeout = duration("TAITO_REQUEST_TIMEOUT", DefaultRequestTimeout)
+
+	c.BodyLimit = DefaultBodyLimit
+	if v := get("TAITO_BODY_LIMIT", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1024 || n > 64<<20 {
+			problem("TAITO_BODY_LIMIT", "want a number of bytes from 1024 to %d, got %q", 64<<20, v)
+		} else {
+			c.BodyLimit = n
+		}
+	}
+
+	if v := get("TAITO_TRUSTED_PROXIES", ""); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				problem("TAITO_TRUSTED_PROXIES", "%q is neither an IP address nor a CIDR", p)
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+
+	if !c.Mongo.Embedded() {
+		u, err := url.Parse(c.Mongo.URI.Reveal())
+		if err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") {
+			// Never echo the URI: it may carry a password.
+			problem("TAITO_MONGODB_URI", "want a mongodb:// or mongodb+srv:// URI")
+		}
+	}
+	if !validName(c.Mongo.Database, 63) {
+		problem("TAITO_MONGODB_DATABASE", "want 1-63 letters, digits, '-' or '_', got %q", c.Mongo.Database)
+	}
+
+	if v := get("TAITO_S3_USE_TLS", ""); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			problem("TAITO_S3_USE_TLS", "want true or false, got %q", v)
+		}
+		c.S3.UseTLS = b
+	}
+	if !c.S3.Embedded() {
+		if strings.Contains(c.S3.Endpoint, "://") || strings.Contains(c.S3.Endpoint, "/") {
+			problem("TAITO_S3_ENDPOINT", "want host[:port] without scheme or path (use TAITO_S3_USE_TLS for https), got %q", c.S3.Endpoint)
+		}
+		if c.S3.AccessKey == "" {
+			problem("TAITO_S3_ACCESS_KEY", "required when TAITO_S3_ENDPOINT is set")
+		}
+		if c.S3.SecretKey == "" {
+			problem("TAITO_S3_SECRET_KEY", "required when TAITO_S3_ENDPOINT is set")
+		}
+	}
+	if !validBucket(c.S3.Bucket) {
+		problem("TAITO_S3_BUCKET", "want a DNS-style bucket name (3-63 lower-case letters, digits, '-'), got %q", c.S3.Bucket)
+	}
+
+	return c, errors.Join(errs...)
+}
+
+func validName(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func validBucket(s string) bool {
+	if len(s) < 3 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,121 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+
+	"github.com/taito-lms/taito/internal/apperr"
+)
+
+// problem is an RFC 9457 problem details body.
+type problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail,omitempty"`
+	RequestID string              `json:"request_id,omitempty"`
+	Errors    []apperr.FieldError `json:"errors,omitempty"`
+}
+
+var kindStatus = map[apperr.Kind]int{
+	apperr.KindInternal:        http.StatusInternalServerError,
+	apperr.KindInvalid:         http.StatusBadRequest,
+	apperr.KindValidation:      http.StatusUnprocessableEntity,
+	apperr.KindUnauthenticated: http.StatusUnauthorized,
+	apperr.KindForbidden:       http.StatusForbidden,
+	apperr.KindNotFound:        http.StatusNotFound,
+	apperr.KindConflict:        http.StatusConflict,
+	apperr.KindPrecondition:    http.StatusPreconditionFailed,
+	apperr.KindTooLarge:        http.StatusRequestEntityTooLarge,
+	apperr.KindRateLimited:     http.StatusTooManyRequests,
+	apperr.KindUnavailable:     http.StatusServiceUnavailable,
+}
+
+// defaultRetryAfter is what a client is told to wait when a dependency is down.
+const defaultRetryAfter = 5 * time.Second
+
+// handleError is the one place where an error becomes a response. Internal errors are logged
+// here, once, and the client sees only "internal error".
+func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	p := problem{RequestID: requestIDOf(c)}
+	var retryAfter time.Duration
+
+	var fe *fiber.Error
+	var ae *apperr.Error
+	switch {
+	case errors.As(err, &ae):
+		p.Status = kindStatus[ae.Kind]
+		p.Type = "urn:taito:problem:" + ae.Kind.String()
+		p.Detail = ae.Message
+		p.Errors = ae.Fields
+		retryAfter = ae.RetryAfter
+		if ae.Kind == apperr.KindUnavailable && retryAfter == 0 {
+			retryAfter = defaultRetryAfter
+		}
+		if ae.Kind == apperr.KindInternal {
+			p.Detail = ""
+		}
+	case errors.As(err, &fe):
+		// Fiber's own errors (404, 405, 413, malformed requests). Their messages may carry parser
+		// internals, so only the status text is shown.
+		p.Status = fe.Code
+		p.Type = "about:blank"
+	case isUnavailable(err):
+		p.Status = http.StatusServiceUnavailable
+		p.Type = "urn:taito:problem:unavailable"
+		p.Detail = "a storage service is unavailable, try again shortly"
+		retryAfter = defaultRetryAfter
+	default:
+		p.Status = http.StatusInternalServerError
+		p.Type = "urn:taito:problem:internal"
+	}
+	if p.Status == 0 {
+		p.Status = http.StatusInternalServerError
+	}
+	p.Title = http.StatusText(p.Status)
+	if p.Status >= 500 {
+		level := s.log.Error
+		if p.Status == http.StatusServiceUnavailable {
+			level = s.log.Warn
+		}
+		level("request failed", "request_id", p.RequestID, "method", c.Method(), "path", c.Path(), "status", p.Status, "err", err)
+	}
+	if p.Status == http.StatusInternalServerError {
+		p.Detail = "internal error"
+	}
+	if retryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))
+	}
+	if p.Status == http.StatusUnauthorized {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="taito"`)
+	}
+	c.Status(p.Status)
+	c.Set(fiber.HeaderContentType, "application/problem+json")
+	return c.JSON(p, "application/problem+json")
+}
+
+// isUnavailable reports whether err means MongoDB or S3 could not be reached in time, as
+// opposed to a bug: such failures are answered 503 with Retry-After.
+func isUnavailable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || mongo.IsTimeout(err) || mongo.IsNetworkError(err) {
+		return true
+	}
+	if errors.As(err, &topology.ServerSelectionError{}) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
+}
+
+// notFound answers every path no route matched.
+func (s *Server) notFound(c *fiber.Ctx) error {
+	return fiber.ErrNotFound
+}
