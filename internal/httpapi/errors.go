@@ -114,8 +114,3 @@ func isUnavailable(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne)
 }
-
-// notFound answers every path no route matched.
-func (s *Server) notFound(c *fiber.Ctx) error {
-	return fiber.ErrNotFound
-}

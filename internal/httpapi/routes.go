@@ -9,5 +9,4 @@ func (s *Server) routes() {
 	app.Get("/readyz", s.readyz)
 	app.Get("/api/openapi.yaml", s.openAPI)
 
-	app.Use(s.notFound)
 }
