@@ -55,10 +55,10 @@ var shared struct {
 	client   *mongo.Client
 	mongoErr error
 
-	s3cfg  *config.S3Config
-	s3Err  error
-	child  *exec.Cmd
-	stdin  io.WriteCloser
+	s3cfg *config.S3Config
+	s3Err error
+	child *exec.Cmd
+	stdin io.WriteCloser
 }
 
 // Main runs the tests of a package and then stops the shared servers. Call it from TestMain:
