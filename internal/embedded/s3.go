@@ -115,7 +115,11 @@ func StartS3(ctx context.Context, dir string, creds Credentials) (*S3, error) {
 			AdminMaxRequests:    16,
 			MultipartMaxParts:   10000,
 			IAMDir:              iamDir,
-			Quiet:               true,
+			// The gateway's defaults come from its command line; as a library every zero is
+			// taken literally, and a zero prune interval spins a core.
+			IAMCacheTTL:   120,
+			IAMCachePrune: 3600,
+			Quiet:         true,
 		})
 		_ = os.Chdir(wd)
 		s.done <- err
