@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // message dates are shown in Finnish time on any host
 )
 
 func main() {

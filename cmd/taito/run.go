@@ -31,9 +31,14 @@ func exitCode(err error) int {
 const usage = `Taito — e-learning for digital support in social and employment services.
 
 Usage:
-  taito serve        run the HTTP API (embedded MongoDB and S3 unless configured otherwise)
-  taito version      print the version
-  taito help         print this help
+  taito serve                  run the HTTP API (embedded MongoDB and S3 unless configured otherwise)
+  taito user add --email E --name N --role R [--role R2] [--org-unit U] [--locale fi|sv|en] [--password-stdin]
+                               create an account; without --password-stdin, print an invitation link
+  taito user list [--role R]   list accounts
+  taito keys generate          print a new Ed25519 signing key (PEM) for TAITO_JWT_KEY_FILE
+  taito keys rotate --file F   put a new signing key first in F, keeping the current one to verify
+  taito version                print the version
+  taito help                   print this help
 
 Configuration comes from TAITO_* environment variables; see README.md.
 `
@@ -48,6 +53,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return userCmd(ctx, rest, getenv, stdin, stdout, stderr)
+	case "keys":
+		return keysCmd(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "taito", version)
 		return nil
@@ -120,8 +129,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer b.Close(cfg.ShutdownTimeout)
+	svc, err := newServices(ctx, cfg, b, log)
+	if err != nil {
+		return err
+	}
+	if cfg.Mongo.Embedded() {
+		if err := firstAdmin(ctx, svc, cfg, stdout, log); err != nil {
+			return err
+		}
+	}
+	bg, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	go every(bg, time.Hour, log, "cleanup", svc.cleanup)
 
 	api := httpapi.New(httpapi.Options{
+		Auth:           svc.auth,
+		Outbox:         svc.outbox,
 		Log:            log,
 		BodyLimit:      cfg.BodyLimit,
 		RequestTimeout: cfg.RequestTimeout,

@@ -47,6 +47,8 @@ type Config struct {
 	BodyLimit       int           // bytes
 	RequestTimeout  time.Duration // per-request context deadline
 	TrustedProxies  []string      // CIDRs or addresses whose X-Forwarded-For is believed
+	JWTKeyFile      string        // PEM Ed25519 keys, current first; empty: generated in DataDir
+	AccessTokenTTL  time.Duration
 
 	Mongo MongoConfig
 	S3    S3Config
@@ -85,6 +87,7 @@ const (
 	DefaultShutdownTimeout = 15 * time.Second
 	DefaultBodyLimit       = 1 << 20
 	DefaultRequestTimeout  = 15 * time.Second
+	DefaultAccessTokenTTL  = 15 * time.Minute
 )
 
 // Load reads the configuration through getenv and validates it. The error joins every problem.
@@ -160,6 +163,11 @@ func Load(getenv func(string) string) (Config, error) {
 	c.ShutdownTimeout = duration("TAITO_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout)
 	c.RequestTimeout = duration("TAITO_REQUEST_TIMEOUT", DefaultRequestTimeout)
 
+	c.AccessTokenTTL = duration("TAITO_ACCESS_TOKEN_TTL", DefaultAccessTokenTTL)
+	if c.AccessTokenTTL > DefaultAccessTokenTTL {
+		problem("TAITO_ACCESS_TOKEN_TTL", "at most %s, so that a disabled account is locked out quickly", DefaultAccessTokenTTL)
+	}
+
 	c.BodyLimit = DefaultBodyLimit
 	if v := get("TAITO_BODY_LIMIT", ""); v != "" {
 		n, err := strconv.Atoi(v)
@@ -190,6 +198,13 @@ func Load(getenv func(string) string) (Config, error) {
 			// Never echo the URI: it may carry a password.
 			problem("TAITO_MONGODB_URI", "want a mongodb:// or mongodb+srv:// URI")
 		}
+	}
+	if v := get("TAITO_JWT_KEY_FILE", ""); v != "" {
+		if abs, err := filepath.Abs(v); err == nil {
+			c.JWTKeyFile = abs
+		}
+	} else if !c.Mongo.Embedded() {
+		problem("TAITO_JWT_KEY_FILE", "required with an external MongoDB, so that every replica signs with the same keys (create one with `taito keys generate`)")
 	}
 	if !validName(c.Mongo.Database, 63) {
 		problem("TAITO_MONGODB_DATABASE", "want 1-63 letters, digits, '-' or '_', got %q", c.Mongo.Database)

@@ -40,6 +40,8 @@ func TestLoadGolden(t *testing.T) {
 			"TAITO_LOG_FORMAT":       "json",
 			"TAITO_SHUTDOWN_TIMEOUT": "30s",
 			"TAITO_TRUSTED_PROXIES":  "10.0.0.0/8, 192.168.1.1",
+			"TAITO_JWT_KEY_FILE":     "/etc/taito/jwt-keys.pem",
+			"TAITO_ACCESS_TOKEN_TTL": "10m",
 		},
 		"every-problem": {
 			"TAITO_HTTP_ADDR":        "localhost",
@@ -55,6 +57,7 @@ func TestLoadGolden(t *testing.T) {
 			"TAITO_REQUEST_TIMEOUT":  "soon",
 			"TAITO_BODY_LIMIT":       "10",
 			"TAITO_TRUSTED_PROXIES":  "not-an-ip",
+			"TAITO_ACCESS_TOKEN_TTL": "2h",
 		},
 	}
 	for name, e := range cases {
@@ -87,6 +90,7 @@ func TestLoadGolden(t *testing.T) {
 func TestSecretsNeverPrint(t *testing.T) {
 	cfg, err := config.Load(env(map[string]string{
 		"TAITO_MONGODB_URI":   "mongodb://u:topsecretpw@h/",
+		"TAITO_JWT_KEY_FILE":  "/etc/taito/jwt.pem",
 		"TAITO_S3_ENDPOINT":   "h:9000",
 		"TAITO_S3_ACCESS_KEY": "ak",
 		"TAITO_S3_SECRET_KEY": "topsecretkey",

@@ -1,6 +1,7 @@
 package httpapi
 
 // routes lists the whole API. Every route here is also in openapi.yaml; a test checks both ways.
+// Routes with s.authn need an access token; the others are public.
 func (s *Server) routes() {
 	app := s.app
 	app.Use(s.requestID, s.accessLog, s.securityHeaders, s.deadline)
@@ -8,5 +9,20 @@ func (s *Server) routes() {
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
 	app.Get("/api/openapi.yaml", s.openAPI)
+	app.Get("/.well-known/jwks.json", s.jwks)
 
+	// Accounts and sign-in.
+	app.Post("/api/v1/auth/login", s.login)
+	app.Post("/api/v1/auth/refresh", s.refresh)
+	app.Post("/api/v1/auth/logout", s.logout)
+	app.Post("/api/v1/auth/invitations/accept", s.acceptInvitation)
+	app.Post("/api/v1/auth/password-reset", s.passwordReset)
+	app.Post("/api/v1/auth/password-reset/confirm", s.passwordResetConfirm)
+	app.Get("/api/v1/me", s.authn, s.me)
+	app.Patch("/api/v1/me", s.authn, s.updateMe)
+	app.Post("/api/v1/users", s.authn, s.createUser)
+	app.Get("/api/v1/users", s.authn, s.listUsers)
+	app.Get("/api/v1/users/:id", s.authn, s.getUser)
+	app.Patch("/api/v1/users/:id", s.authn, s.updateUser)
+	app.Get("/api/v1/outbox", s.authn, s.listOutbox)
 }

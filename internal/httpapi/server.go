@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/outbox"
 )
 
 // Check is one readiness probe of a dependency, such as a MongoDB ping.
@@ -28,10 +31,16 @@ type Options struct {
 	TrustedProxies []string
 	Ready          []Check
 	Now            func() time.Time
+
+	Auth   *auth.Service
+	Outbox *outbox.Outbox
 }
 
 // Server is the HTTP API.
 type Server struct {
+	auth   *auth.Service
+	outbox *outbox.Outbox
+
 	app   *fiber.App
 	log   *slog.Logger
 	opts  Options
@@ -50,7 +59,7 @@ func New(opts Options) *Server {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 15 * time.Second
 	}
-	s := &Server{log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
+	s := &Server{auth: opts.Auth, outbox: opts.Outbox, log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "taito",
 		ErrorHandler:            s.handleError,

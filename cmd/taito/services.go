@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/config"
+	"github.com/taito-lms/taito/internal/outbox"
+)
+
+// services are the domain capabilities, built over the backends.
+type services struct {
+	auth   *auth.Service
+	outbox *outbox.Outbox
+}
+
+// Password hashing bounds: argon2id takes 19 MiB per hash, so at most 4 run at once (76 MiB)
+// and at most 64 sign-ins wait; more are told to retry.
+const (
+	hashConcurrency = 4
+	hashQueue       = 64
+)
+
+func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.Logger) (*services, error) {
+	var keys *auth.KeySet
+	var err error
+	if cfg.JWTKeyFile != "" {
+		keys, err = auth.LoadKeyFile(cfg.JWTKeyFile)
+	} else {
+		keys, err = auth.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "jwt-keys.pem"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now
+	ob := outbox.New(b.db, now)
+	tokens := auth.NewTokens(keys, cfg.PublicURL, cfg.AccessTokenTTL, now)
+	hasher := auth.NewHasher(auth.DefaultArgon2, hashConcurrency, hashQueue)
+	svc := &services{
+		outbox: ob,
+		auth:   auth.NewService(b.db, tokens, hasher, ob, cfg.PublicURL, now, log),
+	}
+	for _, ensure := range []func(context.Context) error{ob.EnsureIndexes, svc.auth.EnsureIndexes} {
+		if err := ensure(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return svc, nil
+}
+
+// every runs fn every interval until ctx ends, logging failures; for housekeeping that is safe
+// to run on several replicas at once.
+func every(ctx context.Context, interval time.Duration, log *slog.Logger, name string, fn func(context.Context) error) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			runCtx, cancel := context.WithTimeout(ctx, interval/2)
+			if err := fn(runCtx); err != nil {
+				log.Warn("housekeeping failed", "job", name, "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+func (s *services) cleanup(ctx context.Context) error {
+	_, err := s.auth.Cleanup(ctx)
+	if err != nil {
+		return fmt.Errorf("auth cleanup: %w", err)
+	}
+	return nil
+}
