@@ -70,7 +70,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, err := openBackends(ctx, cfg, log)
+	b, err := openBackends(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}

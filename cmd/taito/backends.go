@@ -35,9 +35,10 @@ type backends struct {
 // request fails fast with 503 instead of hanging when MongoDB is down.
 const serverSelectionTimeout = 5 * time.Second
 
-// openBackends connects to MongoDB and S3, starting the embedded servers for whichever is not
-// configured, and checks both answer. On error everything started is stopped again.
-func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *backends, err error) {
+// openBackends connects to MongoDB and, with withS3, to S3, starting the embedded servers for
+// whichever is not configured, and checks they answer. On error everything started is stopped
+// again.
+func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger, withS3 bool) (_ *backends, err error) {
 	b := &backends{log: log, isEmbedded: cfg.Mongo.Embedded() || cfg.S3.Embedded()}
 	defer func() {
 		if err != nil {
@@ -87,6 +88,9 @@ func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *
 		return nil, fmt.Errorf("mongodb did not answer within %s: %w", 2*serverSelectionTimeout, err)
 	}
 
+	if !withS3 {
+		return b, nil
+	}
 	s3cfg := cfg.S3
 	if cfg.S3.Embedded() {
 		dir := filepath.Join(cfg.DataDir, "s3")

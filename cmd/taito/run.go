@@ -124,7 +124,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(cfg, stderr)
 
-	b, err := openBackends(ctx, cfg, log)
+	b, err := openBackends(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,7 @@ type process struct {
 	cancel context.CancelFunc
 	done   chan error
 	logs   *syncBuffer
+	stdout *syncBuffer
 	addr   string
 	mongo  string
 	s3     string
@@ -78,9 +79,9 @@ type process struct {
 func start(t *testing.T, env map[string]string) *process {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	p := &process{cancel: cancel, done: make(chan error, 1), logs: &syncBuffer{}}
+	p := &process{cancel: cancel, done: make(chan error, 1), logs: &syncBuffer{}, stdout: &syncBuffer{}}
 	getenv := func(k string) string { return env[k] }
-	go func() { p.done <- run(ctx, []string{"taito", "serve"}, getenv, nil, io.Discard, p.logs) }()
+	go func() { p.done <- run(ctx, []string{"taito", "serve"}, getenv, nil, p.stdout, p.logs) }()
 	p.addr = logLine(t, p.logs, p.done, "listening")["addr"].(string)
 	if rec := logLine(t, p.logs, p.done, "mongodb: embedded FerretDB (SQLite)"); rec != nil {
 		p.mongo, _ = rec["uri"].(string)
@@ -146,6 +147,14 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("/healthz = %d", status)
 	}
 
+	// The first start on an empty database creates an admin, shows the password once and keeps
+	// it in a file only the owner can read; the password signs in.
+	pw := firstAdminPassword(t, p.stdout.String(), dir)
+	status, body := post(t, "http://"+p.addr+"/api/v1/auth/login", `{"email":"admin@localhost","password":"`+pw+`"}`)
+	if status != 200 || !strings.Contains(body, "access_token") {
+		t.Fatalf("sign-in as the first admin: %d %s", status, body)
+	}
+
 	// A second process on the same data directory fails at once, naming the problem.
 	second := &syncBuffer{}
 	err := run(context.Background(), []string{"taito", "serve"}, func(k string) string { return env[k] }, nil, io.Discard, second)
@@ -182,6 +191,9 @@ func TestServeEndToEnd(t *testing.T) {
 
 	p = start(t, env)
 	defer p.stop(t)
+	if strings.Contains(p.stdout.String(), "first admin") {
+		t.Error("a second first admin was created on restart")
+	}
 	mc, err = mongo.Connect(options.Client().ApplyURI(p.mongo))
 	if err != nil {
 		t.Fatal(err)
@@ -205,6 +217,38 @@ func TestServeEndToEnd(t *testing.T) {
 			_ = s3c.RemoveBucket(ctx, bucket)
 		})
 	}
+}
+
+func post(t *testing.T, url, body string) (int, string) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func firstAdminPassword(t *testing.T, stdout, dataDir string) string {
+	t.Helper()
+	_, after, ok := strings.Cut(stdout, "password: ")
+	if !ok {
+		t.Fatalf("no first-admin password on stdout: %q", stdout)
+	}
+	pw := strings.TrimSpace(strings.SplitN(after, "\n", 2)[0])
+	path := filepath.Join(dataDir, "initial-admin.txt")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", path, fi.Mode().Perm())
+	}
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), "password: "+pw) {
+		t.Errorf("%s does not hold the printed password", path)
+	}
+	return pw
 }
 
 func s3Client(t *testing.T, endpoint string, env map[string]string, dataDir string) *minio.Client {

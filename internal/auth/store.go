@@ -77,22 +77,23 @@ func newStore(db *mongo.Database) *store {
 }
 
 func (s *store) ensureIndexes(ctx context.Context) error {
-	if _, err := s.users.Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_unique")},
-		{Keys: bson.D{{Key: "roles", Value: 1}}},
-		{Keys: bson.D{{Key: "org_unit", Value: 1}}},
-	}); err != nil {
-		return fmt.Errorf("users indexes: %w", err)
+	indexes := []struct {
+		coll  *mongo.Collection
+		model mongo.IndexModel
+	}{
+		{s.users, mongo.IndexModel{Keys: bson.D{{Key: "email", Value: 1}}, Options: options.Index().SetUnique(true).SetName("email_unique")}},
+		{s.users, mongo.IndexModel{Keys: bson.D{{Key: "roles", Value: 1}}}},
+		{s.users, mongo.IndexModel{Keys: bson.D{{Key: "org_unit", Value: 1}}}},
+		{s.refresh, mongo.IndexModel{Keys: bson.D{{Key: "family", Value: 1}}}},
+		{s.refresh, mongo.IndexModel{Keys: bson.D{{Key: "user_id", Value: 1}}}},
+		{s.refresh, mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}}},
+		{s.oneTime, mongo.IndexModel{Keys: bson.D{{Key: "user_id", Value: 1}}}},
 	}
-	if _, err := s.refresh.Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "family", Value: 1}}},
-		{Keys: bson.D{{Key: "user_id", Value: 1}}},
-		{Keys: bson.D{{Key: "expires_at", Value: 1}}},
-	}); err != nil {
-		return fmt.Errorf("refresh token indexes: %w", err)
-	}
-	if _, err := s.oneTime.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "user_id", Value: 1}}}); err != nil {
-		return fmt.Errorf("auth token indexes: %w", err)
+	// One at a time: FerretDB 1.24 drops the connection when CreateMany meets existing indexes.
+	for _, ix := range indexes {
+		if _, err := ix.coll.Indexes().CreateOne(ctx, ix.model); err != nil {
+			return fmt.Errorf("%s indexes: %w", ix.coll.Name(), err)
+		}
 	}
 	return nil
 }

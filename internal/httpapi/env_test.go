@@ -1,0 +1,162 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/httpapi"
+	"github.com/taito-lms/taito/internal/outbox"
+	"github.com/taito-lms/taito/internal/testenv"
+)
+
+// clock is a settable time source shared by the services under test.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// testArgon2 keeps tests quick; production parameters are checked in the auth package.
+var testArgon2 = auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1}
+
+const testIssuer = "http://taito.test"
+
+// env is a whole API over a fresh database, with accounts of every role.
+type env struct {
+	app    *fiber.App
+	db     *mongo.Database
+	auth   *auth.Service
+	outbox *outbox.Outbox
+	clock  *clock
+	keys   *auth.KeySet
+	users  map[string]auth.User // by role name: admin, trainer, learner, learner2
+}
+
+const testPassword = "correct horse battery staple"
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db := testenv.Mongo(t)
+	clk := &clock{t: time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)}
+	keys, err := auth.ParseKeySet(auth.GenerateKeyPEM())
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ob := outbox.New(db, clk.Now)
+	tokens := auth.NewTokens(keys, testIssuer, 15*time.Minute, clk.Now)
+	svc := auth.NewService(db, tokens, auth.NewHasher(testArgon2, 4, 64), ob, testIssuer, clk.Now, log)
+	ctx := context.Background()
+	if err := svc.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := ob.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{db: db, auth: svc, outbox: ob, clock: clk, keys: keys, users: map[string]auth.User{}}
+	e.app = httpapi.New(httpapi.Options{Log: log, Auth: svc, Outbox: ob, Now: clk.Now}).App()
+	for _, u := range []struct {
+		key   string
+		roles []auth.Role
+		org   string
+	}{
+		{"admin", []auth.Role{auth.RoleAdmin}, "Pohjois-Karjala / hallinto"},
+		{"trainer", []auth.Role{auth.RoleTrainer}, "Joensuu / työllisyyspalvelut"},
+		{"learner", []auth.Role{auth.RoleLearner}, "Joensuu / aikuissosiaalityö"},
+		{"learner2", []auth.Role{auth.RoleLearner}, "Lieksa / aikuissosiaalityö"},
+	} {
+		created, _, err := svc.CreateUser(ctx, auth.System, auth.NewUser{Email: u.key + "@example.fi", Name: strings.ToUpper(u.key[:1]) + u.key[1:], Roles: u.roles, OrgUnit: u.org, Password: testPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.users[u.key] = created
+	}
+	return e
+}
+
+type tokens struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// login signs in through the API and returns the tokens.
+func (e *env) login(t *testing.T, email, password string) tokens {
+	t.Helper()
+	resp, body := do(t, e.app, scenario{method: "POST", path: "/api/v1/auth/login", body: jsonBody(map[string]string{"email": email, "password": password})})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login %s: %d %s", email, resp.StatusCode, body)
+	}
+	var tk tokens
+	if err := json.Unmarshal(body, &tk); err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+// token returns an access token of one of the env's users.
+func (e *env) token(t *testing.T, who string) string {
+	t.Helper()
+	return e.login(t, who+"@example.fi", testPassword).AccessToken
+}
+
+func jsonBody(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// outboxTo returns the e-mails queued for an address.
+func (e *env) outboxTo(t *testing.T, to string) []outbox.Job {
+	t.Helper()
+	jobs, _, err := e.outbox.List(context.Background(), "", 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []outbox.Job
+	for _, j := range jobs {
+		if j.Email != nil && j.Email.To == to {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+// linkToken pulls the token out of the link in an e-mail.
+func linkToken(t *testing.T, text string) string {
+	t.Helper()
+	i := strings.Index(text, "?token=")
+	if i < 0 {
+		t.Fatalf("no link with a token in %q", text)
+	}
+	rest := text[i+len("?token="):]
+	if j := strings.IndexAny(rest, "\n \""); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
