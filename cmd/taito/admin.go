@@ -70,15 +70,11 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, err := openBackends(ctx, cfg, log, false)
+	b, svc, err := open(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}
 	defer b.Close(cfg.ShutdownTimeout)
-	svc, err := newServices(ctx, cfg, b, log)
-	if err != nil {
-		return err
-	}
 
 	switch sub {
 	case "add":

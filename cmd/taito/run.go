@@ -124,15 +124,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(cfg, stderr)
 
-	b, err := openBackends(ctx, cfg, log, true)
+	b, svc, err := open(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer b.Close(cfg.ShutdownTimeout)
-	svc, err := newServices(ctx, cfg, b, log)
-	if err != nil {
-		return err
-	}
 	if cfg.Mongo.Embedded() {
 		if err := firstAdmin(ctx, svc, cfg, stdout, log); err != nil {
 			return err

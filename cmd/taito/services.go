@@ -25,6 +25,20 @@ const (
 	hashQueue       = 64
 )
 
+// open connects the backends and builds the services over them; close the backends when done.
+func open(ctx context.Context, cfg config.Config, log *slog.Logger, withS3 bool) (*backends, *services, error) {
+	b, err := openBackends(ctx, cfg, log, withS3)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := newServices(ctx, cfg, b, log)
+	if err != nil {
+		b.Close(cfg.ShutdownTimeout)
+		return nil, nil, err
+	}
+	return b, svc, nil
+}
+
 func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.Logger) (*services, error) {
 	var keys *auth.KeySet
 	var err error

@@ -123,6 +123,21 @@ func checkText(f *apperr.Fields, field, v string, required bool, max int) {
 	}
 }
 
+// checkRoles checks a non-empty list of known roles and returns it sorted without repeats.
+func checkRoles(f *apperr.Fields, roles []Role) []Role {
+	if len(roles) == 0 {
+		f.Add("roles", "at least one role is required")
+	}
+	for i, r := range roles {
+		if !r.Valid() {
+			f.Add(fmt.Sprintf("roles.%d", i), "must be learner, trainer or admin")
+		}
+	}
+	out := slices.Clone(roles)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 func checkLocale(f *apperr.Fields, field, v string) {
 	if v != "" && !slices.Contains(Locales, v) {
 		f.Add(field, "must be one of fi, sv, en")
@@ -310,7 +325,7 @@ type MeUpdate struct {
 // UpdateMe changes the actor's name, locale or password. A new password needs the current one,
 // and signs the account out everywhere else (every refresh-token family is revoked).
 //
-// Returns validation errors, ErrWrongPassword, ErrUserNotFound.
+// Returns validation errors and ErrUserNotFound.
 func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (User, error) {
 	var f apperr.Fields
 	set := bson.D{}
@@ -400,16 +415,7 @@ func (s *Service) validateNewUser(in *NewUser) error {
 		in.Locale = DefaultLocale
 	}
 	checkLocale(&f, "locale", in.Locale)
-	if len(in.Roles) == 0 {
-		f.Add("roles", "at least one role is required")
-	}
-	for i, r := range in.Roles {
-		if !r.Valid() {
-			f.Add(fmt.Sprintf("roles.%d", i), "must be learner, trainer or admin")
-		}
-	}
-	slices.Sort(in.Roles)
-	in.Roles = slices.Compact(in.Roles)
+	in.Roles = checkRoles(&f, in.Roles)
 	if in.Password != "" {
 		if fe := CheckPassword("password", in.Password); fe != nil {
 			f = append(f, *fe)
@@ -641,17 +647,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, in
 		set = append(set, bson.E{Key: "org_unit", Value: strings.TrimSpace(*in.OrgUnit)})
 	}
 	if in.Roles != nil {
-		roles := slices.Clone(*in.Roles)
-		if len(roles) == 0 {
-			f.Add("roles", "at least one role is required")
-		}
-		for i, r := range roles {
-			if !r.Valid() {
-				f.Add(fmt.Sprintf("roles.%d", i), "must be learner, trainer or admin")
-			}
-		}
-		slices.Sort(roles)
-		roles = slices.Compact(roles)
+		roles := checkRoles(&f, *in.Roles)
 		set = append(set, bson.E{Key: "roles", Value: roles})
 		if id == actor.UserID && !slices.Contains(roles, RoleAdmin) {
 			return User{}, apperr.New(apperr.KindConflict, "you cannot remove your own admin role")
