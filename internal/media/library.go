@@ -1,0 +1,100 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/taito-lms/taito/internal/apperr"
+)
+
+// Item is a stored media file. Its id is the SHA-256 of its bytes, so the same file is stored
+// once however often it is uploaded.
+type Item struct {
+	ID          string    `bson:"_id"`
+	Key         string    `bson:"key"`
+	ContentType string    `bson:"content_type"`
+	Size        int64     `bson:"size"`
+	Filename    string    `bson:"filename"`
+	State       string    `bson:"state"`
+	CreatedBy   string    `bson:"created_by"`
+	CreatedAt   time.Time `bson:"created_at"`
+}
+
+// Library is the media collection and the objects it describes.
+type Library struct {
+	storage *Storage
+	coll    *mongo.Collection
+	now     func() time.Time
+}
+
+// NewLibrary returns the media library over db and storage.
+func NewLibrary(db *mongo.Database, storage *Storage, now func() time.Time) *Library {
+	return &Library{storage: storage, coll: db.Collection("media"), now: now}
+}
+
+// ErrNotAllowed is returned for content that is not an allowed media type.
+var ErrNotAllowed = apperr.New(apperr.KindValidation, "the file is not an allowed media type (PNG, JPEG, WebP, GIF, SVG, PDF, MP4, WebM, MP3, M4A, OGG or WebVTT)")
+
+// ErrNotFound is returned for an unknown media id.
+var ErrNotFound = apperr.New(apperr.KindNotFound, "media not found")
+
+// ObjectKey is where the bytes with this SHA-256 live in the bucket.
+func ObjectKey(id string) string { return "media/sha256/" + id }
+
+// PutAsset stores a file the importer read: content-addressed, checked by its bytes, and
+// recorded only after the object is in S3, so no record ever points at a missing object.
+// uploaded is false when the same bytes were stored already.
+//
+// Returns ErrNotAllowed.
+func (l *Library) PutAsset(ctx context.Context, filename string, data []byte, by string) (item Item, uploaded bool, err error) {
+	ct := Sniff(data[:min(len(data), SniffLen)])
+	if ct == "" {
+		return Item{}, false, ErrNotAllowed
+	}
+	sum := sha256.Sum256(data)
+	id := hex.EncodeToString(sum[:])
+	key := ObjectKey(id)
+
+	err = l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&item)
+	if err == nil {
+		if _, statErr := l.storage.client.StatObject(ctx, l.storage.bucket, key, minio.StatObjectOptions{}); statErr == nil {
+			return item, false, nil
+		}
+	} else if !errors.Is(err, mongo.ErrNoDocuments) {
+		return Item{}, false, fmt.Errorf("look up media %s: %w", id, err)
+	}
+
+	if _, err := l.storage.client.PutObject(ctx, l.storage.bucket, key, bytes.NewReader(data), int64(len(data)),
+		minio.PutObjectOptions{ContentType: ct}); err != nil {
+		return Item{}, false, fmt.Errorf("store %s: %w", filename, err)
+	}
+	item = Item{ID: id, Key: key, ContentType: ct, Size: int64(len(data)), Filename: filename, State: "ready", CreatedBy: by, CreatedAt: l.now().UTC()}
+	if _, err := l.coll.InsertOne(ctx, item); err != nil && !mongo.IsDuplicateKeyError(err) {
+		return Item{}, false, fmt.Errorf("record media %s: %w", filename, err)
+	}
+	return item, true, nil
+}
+
+// Get returns a media item.
+//
+// Returns ErrNotFound.
+func (l *Library) Get(ctx context.Context, id string) (Item, error) {
+	var item Item
+	err := l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&item)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return item, ErrNotFound
+	}
+	if err != nil {
+		return item, fmt.Errorf("load media %s: %w", id, err)
+	}
+	return item, nil
+}
