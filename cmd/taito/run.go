@@ -35,6 +35,8 @@ Usage:
   taito user add --email E --name N --role R [--role R2] [--org-unit U] [--locale fi|sv|en] [--password-stdin]
                                create an account; without --password-stdin, print an invitation link
   taito user list [--role R]   list accounts
+  taito import [--publish] [--dry-run] DIR...
+                               check and store courses (a course directory, or a directory of them)
   taito keys generate          print a new Ed25519 signing key (PEM) for TAITO_JWT_KEY_FILE
   taito keys rotate --file F   put a new signing key first in F, keeping the current one to verify
   taito version                print the version
@@ -55,6 +57,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return userCmd(ctx, rest, getenv, stdin, stdout, stderr)
+	case "import":
+		return importCmd(ctx, rest, getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(rest, stdout, stderr)
 	case "version", "--version":
@@ -133,6 +137,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if err := firstAdmin(ctx, svc, cfg, stdout, log); err != nil {
 			return err
 		}
+		if err := firstCourses(ctx, svc, cfg, log); err != nil {
+			return err
+		}
 	}
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
@@ -141,6 +148,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api := httpapi.New(httpapi.Options{
 		Auth:           svc.auth,
 		Outbox:         svc.outbox,
+		Courses:        svc.courses,
 		Log:            log,
 		BodyLimit:      cfg.BodyLimit,
 		RequestTimeout: cfg.RequestTimeout,

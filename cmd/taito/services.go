@@ -9,13 +9,17 @@ import (
 
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/config"
+	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/media"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
 // services are the domain capabilities, built over the backends.
 type services struct {
-	auth   *auth.Service
-	outbox *outbox.Outbox
+	auth    *auth.Service
+	outbox  *outbox.Outbox
+	courses *course.Service
+	media   *media.Library // nil without S3
 }
 
 // Password hashing bounds: argon2id takes 19 MiB per hash, so at most 4 run at once (76 MiB)
@@ -58,7 +62,11 @@ func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.
 		outbox: ob,
 		auth:   auth.NewService(b.db, tokens, hasher, ob, cfg.PublicURL, now, log),
 	}
-	for _, ensure := range []func(context.Context) error{ob.EnsureIndexes, svc.auth.EnsureIndexes} {
+	if b.storage != nil {
+		svc.media = media.NewLibrary(b.db, b.storage, now)
+	}
+	svc.courses = course.NewService(b.db, svc.media, now, log)
+	for _, ensure := range []func(context.Context) error{ob.EnsureIndexes, svc.auth.EnsureIndexes, svc.courses.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return nil, err
 		}

@@ -41,6 +41,7 @@ type Config struct {
 	HTTPAddr        string
 	PublicURL       string
 	DataDir         string // absolute
+	CoursesDir      string // absolute; shipped courses imported on the first embedded start
 	LogFormat       string // text | json
 	LogLevel        string // debug | info | warn | error
 	ShutdownTimeout time.Duration
@@ -131,6 +132,9 @@ func Load(getenv func(string) string) (Config, error) {
 		problem("TAITO_DATA_DIR", "%v", err)
 	}
 	c.DataDir = dataDir
+	if c.CoursesDir, err = filepath.Abs(get("TAITO_COURSES_DIR", "./courses")); err != nil {
+		problem("TAITO_COURSES_DIR", "%v", err)
+	}
 
 	c.PublicURL = strings.TrimRight(get("TAITO_PUBLIC_URL", "http://"+c.HTTPAddr), "/")
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {

@@ -552,6 +552,9 @@ func (s *Service) Import(ctx context.Context, actor auth.Principal, co *Course, 
 	if err := auth.RequireTrainer(actor); err != nil {
 		return ImportResult{}, err
 	}
+	if opt.DryRun || s.library == nil {
+		return Check(co, fsys, opt.Progress)
+	}
 	res := ImportResult{Slug: co.Slug}
 	if err := Validate(co).Err(); err != nil {
 		return res, err
@@ -560,10 +563,6 @@ func (s *Service) Import(ctx context.Context, actor auth.Principal, co *Course, 
 		return res, err
 	}
 	res.Hash = ContentHash(co)
-	if opt.DryRun {
-		res.Draft = "checked"
-		return res, nil
-	}
 
 	draft, err := s.GetDraft(ctx, actor, co.Slug)
 	switch {
@@ -598,54 +597,68 @@ func (s *Service) Import(ctx context.Context, actor auth.Principal, co *Course, 
 	return res, nil
 }
 
-// importAssets uploads every asset a course refers to and fills in the media ids.
-func (s *Service) importAssets(ctx context.Context, actor auth.Principal, co *Course, fsys fs.FS, opt ImportOptions, res *ImportResult) error {
+// Check does everything Import does without storing anything: it validates the course, reads
+// and checks every asset by its content, and fills in the media ids the upload would give.
+func Check(co *Course, fsys fs.FS, progress func(done, total int, name string)) (ImportResult, error) {
+	res := ImportResult{Slug: co.Slug, Draft: "checked"}
+	if err := Validate(co).Err(); err != nil {
+		return res, err
+	}
+	names := assetNames(co)
+	res.Assets = len(names)
 	ids := map[string]string{}
+	var f apperr.Fields
+	for i, name := range names {
+		data, err := readAsset(fsys, name)
+		if err != nil {
+			f.Add(name, err.Error())
+			continue
+		}
+		sum := sha256.Sum256(data)
+		ids[name] = hex.EncodeToString(sum[:])
+		if progress != nil {
+			progress(i+1, len(names), name)
+		}
+	}
+	if err := f.Err(); err != nil {
+		return res, err
+	}
+	setMediaIDs(co, ids)
+	res.Hash = ContentHash(co)
+	return res, nil
+}
+
+// assetNames lists the distinct asset paths a course refers to, in order.
+func assetNames(co *Course) []string {
+	seen := map[string]bool{}
 	var names []string
 	for _, m := range co.Modules {
 		for _, l := range m.Lessons {
 			for _, b := range l.Blocks {
 				for _, src := range []string{b.Src, b.CaptionsSrc} {
-					if src != "" && ids[src] == "" {
-						ids[src] = "?"
+					if src != "" && !seen[src] {
+						seen[src] = true
 						names = append(names, src)
 					}
 				}
 			}
 		}
 	}
-	res.Assets = len(names)
-	var f apperr.Fields
-	for i, name := range names {
-		data, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			f.Add(name, "cannot be read")
-			continue
-		}
-		if media.Sniff(data[:min(len(data), media.SniffLen)]) == "" {
-			f.Add(name, "is not an allowed media type (by its content)")
-			continue
-		}
-		if opt.DryRun || s.library == nil {
-			sum := sha256.Sum256(data)
-			ids[name] = hex.EncodeToString(sum[:])
-		} else {
-			item, uploaded, err := s.library.PutAsset(ctx, name, data, actor.UserID)
-			if err != nil {
-				return fmt.Errorf("upload %s: %w", name, err)
-			}
-			ids[name] = item.ID
-			if uploaded {
-				res.Uploaded++
-			}
-		}
-		if opt.Progress != nil {
-			opt.Progress(i+1, len(names), name)
-		}
+	return names
+}
+
+func readAsset(fsys fs.FS, name string) ([]byte, error) {
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, errors.New("cannot be read")
 	}
-	if err := f.Err(); err != nil {
-		return err
+	if media.Sniff(data[:min(len(data), media.SniffLen)]) == "" {
+		return nil, errors.New("is not an allowed media type (judged by its content)")
 	}
+	return data, nil
+}
+
+func setMediaIDs(co *Course, ids map[string]string) {
 	for mi := range co.Modules {
 		for li := range co.Modules[mi].Lessons {
 			for bi := range co.Modules[mi].Lessons[li].Blocks {
@@ -659,5 +672,36 @@ func (s *Service) importAssets(ctx context.Context, actor auth.Principal, co *Co
 			}
 		}
 	}
+}
+
+// importAssets uploads every asset a course refers to (those stored already are skipped) and
+// fills in the media ids.
+func (s *Service) importAssets(ctx context.Context, actor auth.Principal, co *Course, fsys fs.FS, opt ImportOptions, res *ImportResult) error {
+	names := assetNames(co)
+	res.Assets = len(names)
+	ids := map[string]string{}
+	var f apperr.Fields
+	for i, name := range names {
+		data, err := readAsset(fsys, name)
+		if err != nil {
+			f.Add(name, err.Error())
+			continue
+		}
+		item, uploaded, err := s.library.PutAsset(ctx, name, data, actor.UserID)
+		if err != nil {
+			return fmt.Errorf("upload %s: %w", name, err)
+		}
+		ids[name] = item.ID
+		if uploaded {
+			res.Uploaded++
+		}
+		if opt.Progress != nil {
+			opt.Progress(i+1, len(names), name)
+		}
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	setMediaIDs(co, ids)
 	return nil
 }

@@ -25,4 +25,16 @@ func (s *Server) routes() {
 	app.Get("/api/v1/users/:id", s.authn, s.getUser)
 	app.Patch("/api/v1/users/:id", s.authn, s.updateUser)
 	app.Get("/api/v1/outbox", s.authn, s.listOutbox)
+
+	// Courses: catalogue and delivery for every signed-in user, authoring for trainers.
+	app.Get("/api/v1/courses", s.authn, s.listCourses)
+	app.Post("/api/v1/courses", s.authn, s.createCourse)
+	app.Get("/api/v1/courses/:slug", s.authn, s.getCourse)
+	app.Get("/api/v1/courses/:slug/lessons/:lesson", s.authn, s.getLesson)
+	app.Get("/api/v1/courses/:slug/draft", s.authn, s.getDraft)
+	app.Put("/api/v1/courses/:slug/draft", s.authn, s.saveDraft)
+	app.Get("/api/v1/courses/:slug/draft/lessons/:lesson", s.authn, s.previewLesson)
+	app.Post("/api/v1/courses/:slug/publish", s.authn, s.publishCourse)
+	app.Get("/api/v1/courses/:slug/versions", s.authn, s.listVersions)
+	app.Post("/api/v1/courses/:slug/archive", s.authn, s.archiveCourse)
 }

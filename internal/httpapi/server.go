@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -32,14 +33,16 @@ type Options struct {
 	Ready          []Check
 	Now            func() time.Time
 
-	Auth   *auth.Service
-	Outbox *outbox.Outbox
+	Auth    *auth.Service
+	Outbox  *outbox.Outbox
+	Courses *course.Service
 }
 
 // Server is the HTTP API.
 type Server struct {
-	auth   *auth.Service
-	outbox *outbox.Outbox
+	auth    *auth.Service
+	outbox  *outbox.Outbox
+	courses *course.Service
 
 	app   *fiber.App
 	log   *slog.Logger
@@ -59,7 +62,7 @@ func New(opts Options) *Server {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 15 * time.Second
 	}
-	s := &Server{auth: opts.Auth, outbox: opts.Outbox, log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
+	s := &Server{auth: opts.Auth, outbox: opts.Outbox, courses: opts.Courses, log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "taito",
 		ErrorHandler:            s.handleError,

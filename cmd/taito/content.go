@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/config"
+	"github.com/taito-lms/taito/internal/course"
+)
+
+// courseDir is one course found on disk: fsys is rooted at the directory that holds both
+// courses/ and assets/, and dir is the course's path in it.
+type courseDir struct {
+	fsys fs.FS
+	dir  string
+}
+
+// findCourses turns command-line directories into course directories: a directory with a
+// course.yaml is a course; otherwise each of its subdirectories with one is.
+func findCourses(args []string) ([]courseDir, error) {
+	var out []courseDir
+	for _, a := range args {
+		abs, err := filepath.Abs(a)
+		if err != nil {
+			return nil, err
+		}
+		fi, err := os.Stat(abs)
+		if err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("%s is not a directory", a)
+		}
+		dirs := []string{abs}
+		if _, err := os.Stat(filepath.Join(abs, "course.yaml")); err != nil {
+			entries, err := os.ReadDir(abs)
+			if err != nil {
+				return nil, err
+			}
+			dirs = nil
+			for _, e := range entries {
+				if _, err := os.Stat(filepath.Join(abs, e.Name(), "course.yaml")); e.IsDir() && err == nil {
+					dirs = append(dirs, filepath.Join(abs, e.Name()))
+				}
+			}
+			if len(dirs) == 0 {
+				return nil, fmt.Errorf("%s holds no course (no course.yaml in it or in its subdirectories)", a)
+			}
+		}
+		for _, d := range dirs {
+			// courses/<slug> → the root is the directory above courses/, where assets/ is.
+			root := filepath.Dir(filepath.Dir(d))
+			rel, _ := filepath.Rel(root, d)
+			out = append(out, courseDir{fsys: os.DirFS(root), dir: filepath.ToSlash(rel)})
+		}
+	}
+	return out, nil
+}
+
+// isTerminal reports whether w is a terminal, for drawing a progress bar.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func progress(w io.Writer) func(done, total int, name string) {
+	if isTerminal(w) {
+		return func(done, total int, name string) {
+			width := 30
+			filled := width * done / total
+			fmt.Fprintf(w, "\r  [%s%s] %d/%d %-40.40s", strings.Repeat("#", filled), strings.Repeat(" ", width-filled), done, total, filepath.Base(name))
+			if done == total {
+				fmt.Fprintln(w)
+			}
+		}
+	}
+	return func(done, total int, name string) { fmt.Fprintf(w, "  asset %d/%d %s\n", done, total, name) }
+}
+
+// importCourses loads, checks and stores courses (only checks them when svc is nil), printing
+// every problem. It returns an error when any course has errors; good courses are still stored.
+func importCourses(ctx context.Context, svc *services, dirs []courseDir, opt course.ImportOptions, out io.Writer) error {
+	failed := 0
+	for _, cd := range dirs {
+		co, problems := course.Load(cd.fsys, cd.dir)
+		slices.SortStableFunc(problems, func(a, b course.Problem) int { return strings.Compare(a.Where, b.Where) })
+		errs := 0
+		for _, p := range problems {
+			fmt.Fprintln(out, p.String())
+			if p.Severity == course.SeverityError {
+				errs++
+			}
+		}
+		if errs > 0 {
+			fmt.Fprintf(out, "%s: %d errors, %d warnings: not imported\n", cd.dir, errs, len(problems)-errs)
+			failed++
+			continue
+		}
+		var res course.ImportResult
+		var err error
+		if svc == nil {
+			res, err = course.Check(co, cd.fsys, opt.Progress)
+		} else {
+			res, err = svc.courses.Import(ctx, auth.System, co, cd.fsys, opt)
+		}
+		if err != nil {
+			fmt.Fprintf(out, "%s: %v\n", cd.dir, describe(err))
+			failed++
+			continue
+		}
+		summary := fmt.Sprintf("%s: %d modules, %d lessons, locales %s; %d assets (%d uploaded); draft %s", co.Slug, len(co.Modules), len(co.LessonIDs()), strings.Join(co.CompleteLocales(), "+"), res.Assets, res.Uploaded, res.Draft)
+		if res.Published > 0 {
+			summary += fmt.Sprintf("; published version %d", res.Published)
+		} else if opt.Publish {
+			summary += "; published version unchanged"
+		}
+		fmt.Fprintln(out, summary)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d courses not imported", failed, len(dirs))
+	}
+	return nil
+}
+
+func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := newFlags("import", stderr)
+	publish := fs.Bool("publish", false, "publish each course after storing it (skipped when unchanged)")
+	dryRun := fs.Bool("dry-run", false, "check everything, store nothing")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("%w: taito import [--publish] [--dry-run] DIR...", errUsage)
+	}
+	dirs, err := findCourses(fs.Args())
+	if err != nil {
+		return err
+	}
+	opt := course.ImportOptions{Publish: *publish, DryRun: *dryRun, Progress: progress(stdout)}
+	if *dryRun {
+		// Nothing is stored, so no server is needed.
+		return importCourses(ctx, nil, dirs, opt, stdout)
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	b, svc, err := open(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer b.Close(cfg.ShutdownTimeout)
+	return importCourses(ctx, svc, dirs, opt, stdout)
+}
+
+// firstCourses imports and publishes the shipped courses when an embedded database has none,
+// so a newcomer sees a real course on the first start.
+func firstCourses(ctx context.Context, svc *services, cfg config.Config, log *slog.Logger) error {
+	entries, _, err := svc.courses.Catalog(ctx, auth.System, "all", "", 1)
+	if err != nil || len(entries) > 0 {
+		return err
+	}
+	if _, err := os.Stat(cfg.CoursesDir); errors.Is(err, os.ErrNotExist) {
+		log.Info("no shipped courses to import", "dir", cfg.CoursesDir)
+		return nil
+	}
+	dirs, err := findCourses([]string{cfg.CoursesDir})
+	if err != nil {
+		log.Warn("shipped courses not imported", "err", err)
+		return nil
+	}
+	var report strings.Builder
+	if err := importCourses(ctx, svc, dirs, course.ImportOptions{Publish: true}, &report); err != nil {
+		log.Warn("shipped courses not all imported", "err", err, "report", report.String())
+		return nil
+	}
+	log.Info("imported the shipped courses", "report", strings.TrimSpace(report.String()))
+	return nil
+}
