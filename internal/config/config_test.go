@@ -24,11 +24,12 @@ func env(m map[string]string) func(string) string {
 // with testdata/NAME.golden. Run with -update to rewrite the files after a deliberate change.
 func TestLoadGolden(t *testing.T) {
 	cases := map[string]map[string]string{
-		"defaults": {"TAITO_DATA_DIR": "/var/lib/taito"},
+		"defaults": {"TAITO_DATA_DIR": "/var/lib/taito", "TAITO_COURSES_DIR": "/srv/taito/courses"},
 		"production": {
 			"TAITO_HTTP_ADDR":        "0.0.0.0:8080",
 			"TAITO_PUBLIC_URL":       "https://taito.example.fi/",
 			"TAITO_DATA_DIR":         "/var/lib/taito",
+			"TAITO_COURSES_DIR":      "/app/courses",
 			"TAITO_MONGODB_URI":      "mongodb://taito:hunter2hunter2@db1,db2,db3/?replicaSet=rs0",
 			"TAITO_MONGODB_DATABASE": "taito_prod",
 			"TAITO_S3_ENDPOINT":      "s3.example.fi",

@@ -119,6 +119,10 @@ func (l *loader) decodeYAML(file string, lineOffset int, data []byte, v any) (*y
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 			l.errorf(file, findKeyLine(doc, name)+lineOffset, "unknown field %q", name)
+			// Read the known fields anyway, so that their problems are reported too.
+			if json.Unmarshal(j, v) == nil {
+				return doc, true
+			}
 		default:
 			l.errorf(file, doc.Line+lineOffset, "%v", err)
 		}
@@ -270,6 +274,7 @@ func Load(fsys fs.FS, dir string) (*Course, Problems) {
 	}
 
 	cfile := path.Join(dir, "course.yaml")
+	l.sources[""] = source{file: cfile, line: 1}
 	if b, ok := l.readFile(cfile, maxContentFile); ok {
 		var cf courseFile
 		if root, ok := l.decodeYAML(cfile, 0, b, &cf); ok {
@@ -373,6 +378,10 @@ func (l *loader) loadModule(co *Course, dir, id string) {
 				lf = &lessonFiles{order: m[1], files: map[string]string{}}
 				lessons[m[2]] = lf
 			}
+			if prev, dup := lf.files[m[3]]; dup {
+				l.errorf(name, 0, "lesson id %q is used by %s already: lesson ids are unique in a course", m[2], path.Base(prev))
+				continue
+			}
 			if lf.order != m[1] {
 				l.errorf(name, 0, "the locales of lesson %q have different numbers (%s and %s)", m[2], lf.order, m[1])
 			}
@@ -380,6 +389,10 @@ func (l *loader) loadModule(co *Course, dir, id string) {
 		case activityRE.MatchString(e.Name()):
 			m := activityRE.FindStringSubmatch(e.Name())
 			l.loadActivity(co, name, m[1], m[2])
+		case strings.HasSuffix(e.Name(), ".md"):
+			l.errorf(name, 0, "a lesson file is named NN-slug.LOCALE.md, e.g. 01-digi-arjessa.fi.md (slug: 2-64 lower-case letters, digits or '-')")
+		case strings.HasSuffix(e.Name(), ".yaml"):
+			l.errorf(name, 0, "an activity file is named ID.KIND.yaml with KIND quiz, reflection, assessment or safari")
 		default:
 			l.problem(SeverityWarning, name, 0, "ignored: not module.yaml, NN-slug.LOCALE.md or ID.KIND.yaml")
 		}

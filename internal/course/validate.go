@@ -28,11 +28,14 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	loc := p.Where
-	if loc == "" {
-		loc = p.Path
+	switch {
+	case p.Where != "" && p.Path != "":
+		return fmt.Sprintf("%s: %s: %s: %s", p.Where, p.Severity, p.Path, p.Message)
+	case p.Where != "":
+		return fmt.Sprintf("%s: %s: %s", p.Where, p.Severity, p.Message)
+	default:
+		return fmt.Sprintf("%s: %s: %s", p.Path, p.Severity, p.Message)
 	}
-	return fmt.Sprintf("%s: %s: %s", loc, p.Severity, p.Message)
 }
 
 // Problems is a list of problems.

@@ -9,12 +9,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"golang.org/x/tools/txtar"
 
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/media"
 	"github.com/taito-lms/taito/internal/httpapi"
 	"github.com/taito-lms/taito/internal/outbox"
 	"github.com/taito-lms/taito/internal/testenv"
@@ -45,10 +49,12 @@ const testIssuer = "http://taito.test"
 
 // env is a whole API over a fresh database, with accounts of every role.
 type env struct {
-	app    *fiber.App
-	db     *mongo.Database
-	auth   *auth.Service
-	outbox *outbox.Outbox
+	app     *fiber.App
+	db      *mongo.Database
+	auth    *auth.Service
+	outbox  *outbox.Outbox
+	courses *course.Service
+	media   *media.Library
 	clock  *clock
 	keys   *auth.KeySet
 	users  map[string]auth.User // by role name: admin, trainer, learner, learner2
@@ -75,8 +81,13 @@ func newEnv(t *testing.T) *env {
 	if err := ob.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{db: db, auth: svc, outbox: ob, clock: clk, keys: keys, users: map[string]auth.User{}}
-	e.app = httpapi.New(httpapi.Options{Log: log, Auth: svc, Outbox: ob, Now: clk.Now}).App()
+	lib := media.NewLibrary(db, testenv.S3(t), clk.Now)
+	courses := course.NewService(db, lib, clk.Now, log)
+	if err := courses.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{db: db, auth: svc, outbox: ob, courses: courses, media: lib, clock: clk, keys: keys, users: map[string]auth.User{}}
+	e.app = httpapi.New(httpapi.Options{Log: log, Auth: svc, Outbox: ob, Courses: courses, Now: clk.Now}).App()
 	for _, u := range []struct {
 		key   string
 		roles []auth.Role
@@ -159,4 +170,32 @@ func linkToken(t *testing.T, text string) string {
 		rest = rest[:j]
 	}
 	return rest
+}
+
+// fixture loads the test course of the course package's importer tests.
+func fixture(t *testing.T) (*course.Course, fstest.MapFS) {
+	t.Helper()
+	ar, err := txtar.ParseFile("../course/testdata/import/fixture.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	for _, f := range ar.Files {
+		fsys[f.Name] = &fstest.MapFile{Data: f.Data, Mode: 0o644}
+	}
+	co, problems := course.Load(fsys, "courses/kokeilu")
+	if err := problems.Err(); err != nil {
+		t.Fatalf("fixture: %v", problems)
+	}
+	return co, fsys
+}
+
+// publishFixture imports and publishes the fixture course.
+func (e *env) publishFixture(t *testing.T) *course.Course {
+	t.Helper()
+	co, fsys := fixture(t)
+	if _, err := e.courses.Import(context.Background(), auth.System, co, fsys, course.ImportOptions{Publish: true}); err != nil {
+		t.Fatal(err)
+	}
+	return co
 }
