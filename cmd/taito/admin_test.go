@@ -85,3 +85,36 @@ func TestKeysCommands(t *testing.T) {
 		t.Errorf("rotate without --file: %v", err)
 	}
 }
+
+func TestImportCommand(t *testing.T) {
+	out, err := runCLI(t, nil, "", "import", "--dry-run", "../../courses")
+	if err != nil || !strings.Contains(out, "digiohjaus: 5 modules") || !strings.Contains(out, "draft checked") {
+		t.Fatalf("dry run of the shipped courses: %v\n%s", err, out)
+	}
+	// A broken course: every problem printed with file and line, non-zero exit, nothing stored.
+	root := t.TempDir()
+	dir := filepath.Join(root, "courses", "rikki")
+	if err := os.MkdirAll(filepath.Join(dir, "modules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "course.yaml"), []byte("title: {fi: Rikki}\naccess: kaikille\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = runCLI(t, nil, "", "import", "--dry-run", filepath.Join(root, "courses"))
+	if err == nil || !strings.Contains(out, "course.yaml:2: error: access: must be open or cohort") || !strings.Contains(out, "not imported") {
+		t.Fatalf("broken course: %v\n%s", err, out)
+	}
+	if _, err := runCLI(t, nil, "", "import", "--dry-run", filepath.Join(root, "nowhere")); err == nil {
+		t.Error("a missing directory was accepted")
+	}
+
+	env := map[string]string{"TAITO_DATA_DIR": t.TempDir()}
+	first, err := runCLI(t, env, "", "import", "--publish", "../../courses")
+	if err != nil || !strings.Contains(first, "draft created; published version 1") || strings.Contains(first, "(0 uploaded)") {
+		t.Fatalf("first import: %v\n%s", err, first)
+	}
+	second, err := runCLI(t, env, "", "import", "--publish", "../../courses")
+	if err != nil || !strings.Contains(second, "(0 uploaded); draft unchanged; published version unchanged") {
+		t.Fatalf("second import should upload nothing and make no version: %v\n%s", err, second)
+	}
+}

@@ -129,6 +129,7 @@ func TestServeEndToEnd(t *testing.T) {
 		"TAITO_HTTP_ADDR":        "127.0.0.1:0",
 		"TAITO_LOG_FORMAT":       "json",
 		"TAITO_SHUTDOWN_TIMEOUT": "10s",
+		"TAITO_COURSES_DIR":      "../../courses",
 	}
 	external := os.Getenv("TAITO_TEST_S3_ENDPOINT") != ""
 	if external {
@@ -155,9 +156,26 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("sign-in as the first admin: %d %s", status, body)
 	}
 
+	// The shipped course was imported and published on the first start.
+	var login struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.Unmarshal([]byte(body), &login)
+	req, _ := http.NewRequest(http.MethodGet, "http://"+p.addr+"/api/v1/courses/digiohjaus", nil)
+	req.Header.Set("Authorization", "Bearer "+login.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outline, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(outline), `"version":1`) {
+		t.Fatalf("shipped course after the first start: %d %.300s", resp.StatusCode, outline)
+	}
+
 	// A second process on the same data directory fails at once, naming the problem.
 	second := &syncBuffer{}
-	err := run(context.Background(), []string{"taito", "serve"}, func(k string) string { return env[k] }, nil, io.Discard, second)
+	err = run(context.Background(), []string{"taito", "serve"}, func(k string) string { return env[k] }, nil, io.Discard, second)
 	if err == nil || !strings.Contains(err.Error(), "in use by another taito process") {
 		t.Fatalf("second process on the same data dir: err = %v, want a lock error", err)
 	}

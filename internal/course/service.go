@@ -213,6 +213,9 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, slug string
 	if err := draft.Problems.Err(); err != nil {
 		return PublishResult{}, err
 	}
+	if err := s.checkMedia(ctx, draft.Course); err != nil {
+		return PublishResult{}, err
+	}
 	cd, err := s.store.course(ctx, slug)
 	if err != nil {
 		return PublishResult{}, err
@@ -268,6 +271,35 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, slug string
 	s.mu.Unlock()
 	res.Version = n
 	return res, nil
+}
+
+// checkMedia makes sure every media id a course refers to is in the library, so that a
+// published lesson never points at missing media.
+func (s *Service) checkMedia(ctx context.Context, co *Course) error {
+	if s.library == nil {
+		return nil
+	}
+	var f apperr.Fields
+	for mi, m := range co.Modules {
+		for li, l := range m.Lessons {
+			for bi, b := range l.Blocks {
+				for field, id := range map[string]string{"media": b.Media, "captions": b.Captions} {
+					if id == "" {
+						continue
+					}
+					if _, err := s.library.Get(ctx, id); errors.Is(err, media.ErrNotFound) {
+						f.Add(fmt.Sprintf("modules.%d.lessons.%d.blocks.%d.%s", mi, li, bi, field), "no media with this id: upload it first")
+					} else if err != nil {
+						return err
+					}
+				}
+				if IsMedia(b.Kind) && b.Media == "" {
+					f.Add(fmt.Sprintf("modules.%d.lessons.%d.blocks.%d.media", mi, li, bi), "is required: upload the file and give its media id")
+				}
+			}
+		}
+	}
+	return f.Err()
 }
 
 // VersionInfo describes a published version.

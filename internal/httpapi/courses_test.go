@@ -20,7 +20,14 @@ func TestCourseAuthoringAndPublishing(t *testing.T) {
 		t.Fatalf("create: %d %s", resp.StatusCode, body)
 	}
 	etag := resp.Header.Get("ETag")
-	co, _ := fixture(t)
+	// The trainer has uploaded the course's image; the outline refers to it by media id.
+	co, fsys := fixture(t)
+	if _, _, err := e.media.PutAsset(context.Background(), "kuva.svg", fsys["assets/kokeilu/kuva.svg"].Data, e.users["trainer"].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := course.Check(co, fsys, nil); err != nil {
+		t.Fatal(err)
+	}
 	co.Slug = "uusi-kurssi"
 	outline, _ := json.Marshal(co)
 
@@ -55,6 +62,20 @@ func TestCourseAuthoringAndPublishing(t *testing.T) {
 		{name: "learner publishes", method: "POST", path: "/api/v1/courses/uusi-kurssi/publish", token: learner, status: 403},
 		{name: "learner reads the outline", method: "GET", path: "/api/v1/courses/uusi-kurssi", token: learner, status: 200, want: []string{`"version":1`, `"title":"Kokeilukurssi"`}},
 	})
+
+	// A block pointing at media that was never uploaded cannot be published.
+	broken := *co
+	broken.Modules = append([]course.Module(nil), co.Modules...)
+	broken.Modules[0].Lessons = append([]course.Lesson(nil), co.Modules[0].Lessons...)
+	broken.Modules[0].Lessons[0].Blocks = append([]course.Block(nil), co.Modules[0].Lessons[0].Blocks...)
+	broken.Modules[0].Lessons[0].Blocks[1].Media = strings.Repeat("ab", 32)
+	brokenJSON, _ := json.Marshal(&broken)
+	resp, body = do(t, e.app, scenario{method: "PUT", path: "/api/v1/courses/uusi-kurssi/draft", token: trainer, body: string(brokenJSON), headers: map[string]string{"If-Match": newTag}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("save with unknown media: %d %s", resp.StatusCode, body)
+	}
+	newTag = resp.Header.Get("ETag")
+	run(t, e.app, []scenario{{name: "publish with unknown media", method: "POST", path: "/api/v1/courses/uusi-kurssi/publish", token: trainer, status: 422, want: []string{"blocks.1.media", "upload it first"}}})
 
 	// Version 2 drops a lesson: allowed, and reported.
 	co.Modules[1].Lessons = co.Modules[1].Lessons[:3]
