@@ -18,8 +18,8 @@ import (
 
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
-	"github.com/taito-lms/taito/internal/media"
 	"github.com/taito-lms/taito/internal/httpapi"
+	"github.com/taito-lms/taito/internal/media"
 	"github.com/taito-lms/taito/internal/outbox"
 	"github.com/taito-lms/taito/internal/testenv"
 )
@@ -55,9 +55,9 @@ type env struct {
 	outbox  *outbox.Outbox
 	courses *course.Service
 	media   *media.Library
-	clock  *clock
-	keys   *auth.KeySet
-	users  map[string]auth.User // by role name: admin, trainer, learner, learner2
+	clock   *clock
+	keys    *auth.KeySet
+	users   map[string]auth.User // by role name: admin, trainer, learner, learner2
 }
 
 const testPassword = "correct horse battery staple"
