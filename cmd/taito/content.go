@@ -188,3 +188,33 @@ func firstCourses(ctx context.Context, svc *services, cfg config.Config, log *sl
 	log.Info("imported the shipped courses", "report", strings.TrimSpace(report.String()))
 	return nil
 }
+
+func progressCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "rebuild" {
+		return fmt.Errorf("%w: taito progress rebuild [--course SLUG]", errUsage)
+	}
+	fs := newFlags("progress rebuild", stderr)
+	slug := fs.String("course", "", "only this course")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	if *slug != "" && !course.ValidSlug(*slug) {
+		return fmt.Errorf("%w: --course %q is not a course slug", errUsage, *slug)
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	b, svc, err := open(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer b.Close(cfg.ShutdownTimeout)
+	n, err := svc.learning.RebuildAll(ctx, *slug)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rebuilt %d progress projections from the statement log\n", n)
+	return nil
+}

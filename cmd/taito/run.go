@@ -37,6 +37,8 @@ Usage:
   taito user list [--role R]   list accounts
   taito import [--publish] [--dry-run] DIR...
                                check and store courses (a course directory, or a directory of them)
+  taito progress rebuild [--course SLUG]
+                               recompute progress projections from the statement log
   taito keys generate          print a new Ed25519 signing key (PEM) for TAITO_JWT_KEY_FILE
   taito keys rotate --file F   put a new signing key first in F, keeping the current one to verify
   taito version                print the version
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return userCmd(ctx, rest, getenv, stdin, stdout, stderr)
 	case "import":
 		return importCmd(ctx, rest, getenv, stdout, stderr)
+	case "progress":
+		return progressCmd(ctx, rest, getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(rest, stdout, stderr)
 	case "version", "--version":
@@ -149,6 +153,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Auth:           svc.auth,
 		Outbox:         svc.outbox,
 		Courses:        svc.courses,
+		Learning:       svc.learning,
 		Log:            log,
 		BodyLimit:      cfg.BodyLimit,
 		RequestTimeout: cfg.RequestTimeout,

@@ -10,16 +10,18 @@ import (
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/config"
 	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/learning"
 	"github.com/taito-lms/taito/internal/media"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
 // services are the domain capabilities, built over the backends.
 type services struct {
-	auth    *auth.Service
-	outbox  *outbox.Outbox
-	courses *course.Service
-	media   *media.Library // nil without S3
+	auth     *auth.Service
+	outbox   *outbox.Outbox
+	courses  *course.Service
+	learning *learning.Service
+	media    *media.Library // nil without S3
 }
 
 // Password hashing bounds: argon2id takes 19 MiB per hash, so at most 4 run at once (76 MiB)
@@ -66,7 +68,8 @@ func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.
 		svc.media = media.NewLibrary(b.db, b.storage, now)
 	}
 	svc.courses = course.NewService(b.db, svc.media, now, log)
-	for _, ensure := range []func(context.Context) error{ob.EnsureIndexes, svc.auth.EnsureIndexes, svc.courses.EnsureIndexes} {
+	svc.learning = learning.NewService(b.db, svc.courses, ob, cfg.PublicURL, now, log)
+	for _, ensure := range []func(context.Context) error{ob.EnsureIndexes, svc.auth.EnsureIndexes, svc.courses.EnsureIndexes, svc.learning.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return nil, err
 		}

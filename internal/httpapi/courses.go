@@ -9,6 +9,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/learning"
 )
 
 // locale picks the reader's language: ?locale=, else the first of fi/sv/en in
@@ -63,9 +64,19 @@ func (s *Server) listCourses(c *fiber.Ctx) error {
 		return err
 	}
 	loc := locale(c)
+	enrolled := map[string]bool{}
+	if s.learning != nil && len(entries) > 0 {
+		slugs := make([]string, len(entries))
+		for i, e := range entries {
+			slugs[i] = e.Slug
+		}
+		if enrolled, err = s.learning.Enrolled(c.UserContext(), principal(c).UserID, slugs); err != nil {
+			return err
+		}
+	}
 	items := make([]catalogItem, 0, len(entries))
 	for _, e := range entries {
-		it := catalogItem{Slug: e.Slug, Status: e.Status, Version: e.Version, Locales: []string{}}
+		it := catalogItem{Slug: e.Slug, Status: e.Status, Version: e.Version, Locales: []string{}, Enrolled: enrolled[e.Slug]}
 		if e.Course != nil {
 			it.Title, it.Summary = e.Course.Title.Get(loc), e.Course.Summary.Get(loc)
 			it.Modules, it.DurationMinutes, it.Locales = len(e.Course.Modules), e.Course.DurationMinutes(), e.Course.CompleteLocales()
@@ -203,11 +214,13 @@ func (s *Server) archiveCourse(c *fiber.Ctx) error {
 }
 
 type outlineLesson struct {
-	ID              string      `json:"id"`
-	Title           string      `json:"title"`
-	DurationMinutes int         `json:"duration_minutes"`
-	Optional        bool        `json:"optional"`
-	Completion      course.Rule `json:"completion"`
+	ID              string         `json:"id"`
+	Title           string         `json:"title"`
+	DurationMinutes int            `json:"duration_minutes"`
+	Optional        bool           `json:"optional"`
+	Completion      course.Rule    `json:"completion"`
+	State           string         `json:"state,omitempty"`
+	Lock            *learning.Lock `json:"lock,omitempty"`
 }
 
 type outlineModule struct {
@@ -219,22 +232,25 @@ type outlineModule struct {
 	Sequential      bool            `json:"sequential"`
 	DurationMinutes int             `json:"duration_minutes"`
 	Lessons         []outlineLesson `json:"lessons"`
+	State           string          `json:"state,omitempty"`
+	Lock            *learning.Lock  `json:"lock,omitempty"`
 }
 
 type outlineResponse struct {
-	Slug            string          `json:"slug"`
-	Version         int             `json:"version"`
-	Locale          string          `json:"locale"`
-	Title           string          `json:"title"`
-	Summary         string          `json:"summary"`
-	Audience        string          `json:"audience"`
-	Outcomes        []string        `json:"outcomes"`
-	Credits         *course.Credits `json:"credits,omitempty"`
-	Licence         string          `json:"licence"`
-	Access          string          `json:"access"`
-	Locales         []string        `json:"locales"`
-	DurationMinutes int             `json:"duration_minutes"`
-	Modules         []outlineModule `json:"modules"`
+	Slug            string           `json:"slug"`
+	Version         int              `json:"version"`
+	Locale          string           `json:"locale"`
+	Title           string           `json:"title"`
+	Summary         string           `json:"summary"`
+	Audience        string           `json:"audience"`
+	Outcomes        []string         `json:"outcomes"`
+	Credits         *course.Credits  `json:"credits,omitempty"`
+	Licence         string           `json:"licence"`
+	Access          string           `json:"access"`
+	Locales         []string         `json:"locales"`
+	DurationMinutes int              `json:"duration_minutes"`
+	Modules         []outlineModule  `json:"modules"`
+	Progress        *outlineProgress `json:"progress,omitempty"`
 }
 
 func texts(ts []course.Text, loc string) []string {
@@ -272,7 +288,11 @@ func (s *Server) getCourse(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newOutline(pub.Course, pub.Version, locale(c)))
+	o := newOutline(pub.Course, pub.Version, locale(c))
+	if err := s.withProgress(c, &o, pub); err != nil {
+		return err
+	}
+	return c.JSON(o)
 }
 
 // getLesson serves published content with an ETag; a matching If-None-Match gets 304.

@@ -19,6 +19,7 @@ import (
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/httpapi"
+	"github.com/taito-lms/taito/internal/learning"
 	"github.com/taito-lms/taito/internal/media"
 	"github.com/taito-lms/taito/internal/outbox"
 	"github.com/taito-lms/taito/internal/testenv"
@@ -49,15 +50,16 @@ const testIssuer = "http://taito.test"
 
 // env is a whole API over a fresh database, with accounts of every role.
 type env struct {
-	app     *fiber.App
-	db      *mongo.Database
-	auth    *auth.Service
-	outbox  *outbox.Outbox
-	courses *course.Service
-	media   *media.Library
-	clock   *clock
-	keys    *auth.KeySet
-	users   map[string]auth.User // by role name: admin, trainer, learner, learner2
+	app      *fiber.App
+	db       *mongo.Database
+	auth     *auth.Service
+	outbox   *outbox.Outbox
+	courses  *course.Service
+	learning *learning.Service
+	media    *media.Library
+	clock    *clock
+	keys     *auth.KeySet
+	users    map[string]auth.User // by role name: admin, trainer, learner, learner2
 }
 
 const testPassword = "correct horse battery staple"
@@ -86,8 +88,12 @@ func newEnv(t *testing.T) *env {
 	if err := courses.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{db: db, auth: svc, outbox: ob, courses: courses, media: lib, clock: clk, keys: keys, users: map[string]auth.User{}}
-	e.app = httpapi.New(httpapi.Options{Log: log, Auth: svc, Outbox: ob, Courses: courses, Now: clk.Now}).App()
+	lrn := learning.NewService(db, courses, ob, testIssuer, clk.Now, log)
+	if err := lrn.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{db: db, auth: svc, outbox: ob, courses: courses, learning: lrn, media: lib, clock: clk, keys: keys, users: map[string]auth.User{}}
+	e.app = httpapi.New(httpapi.Options{Log: log, Auth: svc, Outbox: ob, Courses: courses, Learning: lrn, Now: clk.Now}).App()
 	for _, u := range []struct {
 		key   string
 		roles []auth.Role

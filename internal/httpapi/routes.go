@@ -37,4 +37,11 @@ func (s *Server) routes() {
 	app.Post("/api/v1/courses/:slug/publish", s.authn, s.publishCourse)
 	app.Get("/api/v1/courses/:slug/versions", s.authn, s.listVersions)
 	app.Post("/api/v1/courses/:slug/archive", s.authn, s.archiveCourse)
+
+	// The learning record: statements in, progress out.
+	app.Post("/api/v1/statements", s.authn, s.postStatements)
+	app.Post("/api/v1/courses/:slug/lessons/:lesson/events", s.authn, s.lessonEvent)
+	app.Get("/api/v1/me/statements", s.authn, s.myStatements)
+	app.Get("/api/v1/me/courses", s.authn, s.myCourses)
+	app.Get("/api/v1/me/progress/:slug", s.authn, s.myProgress)
 }

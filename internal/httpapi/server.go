@@ -15,6 +15,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/learning"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -33,16 +34,18 @@ type Options struct {
 	Ready          []Check
 	Now            func() time.Time
 
-	Auth    *auth.Service
-	Outbox  *outbox.Outbox
-	Courses *course.Service
+	Auth     *auth.Service
+	Outbox   *outbox.Outbox
+	Courses  *course.Service
+	Learning *learning.Service
 }
 
 // Server is the HTTP API.
 type Server struct {
-	auth    *auth.Service
-	outbox  *outbox.Outbox
-	courses *course.Service
+	auth     *auth.Service
+	outbox   *outbox.Outbox
+	courses  *course.Service
+	learning *learning.Service
 
 	app   *fiber.App
 	log   *slog.Logger
@@ -62,7 +65,7 @@ func New(opts Options) *Server {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 15 * time.Second
 	}
-	s := &Server{auth: opts.Auth, outbox: opts.Outbox, courses: opts.Courses, log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
+	s := &Server{auth: opts.Auth, outbox: opts.Outbox, courses: opts.Courses, learning: opts.Learning, log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "taito",
 		ErrorHandler:            s.handleError,

@@ -38,15 +38,16 @@ const (
 
 // Job is one unit of durable work.
 type Job struct {
-	ID        string    `bson:"_id"`
-	Kind      string    `bson:"kind"` // "email"
-	Email     *Email    `bson:"email,omitempty"`
-	State     string    `bson:"state"`
-	Attempts  int       `bson:"attempts"`
-	NextRunAt time.Time `bson:"next_run_at"`
-	LastError string    `bson:"last_error,omitempty"`
-	CreatedAt time.Time `bson:"created_at"`
-	UpdatedAt time.Time `bson:"updated_at"`
+	ID        string            `bson:"_id"`
+	Kind      string            `bson:"kind"` // "email"
+	Email     *Email            `bson:"email,omitempty"`
+	Payload   map[string]string `bson:"payload,omitempty"`
+	State     string            `bson:"state"`
+	Attempts  int               `bson:"attempts"`
+	NextRunAt time.Time         `bson:"next_run_at"`
+	LastError string            `bson:"last_error,omitempty"`
+	CreatedAt time.Time         `bson:"created_at"`
+	UpdatedAt time.Time         `bson:"updated_at"`
 }
 
 // Outbox is the jobs collection.
@@ -82,6 +83,19 @@ func (o *Outbox) EnqueueEmail(ctx context.Context, key string, e Email) error {
 	}
 	if err != nil {
 		return fmt.Errorf("queue e-mail: %w", err)
+	}
+	return nil
+}
+
+// EnqueueJob stores a job of another kind with its payload, idempotently by key.
+func (o *Outbox) EnqueueJob(ctx context.Context, key, kind string, payload map[string]string) error {
+	now := o.now().UTC()
+	_, err := o.coll.InsertOne(ctx, Job{ID: key, Kind: kind, Payload: payload, State: StatePending, NextRunAt: now, CreatedAt: now, UpdatedAt: now})
+	if mongo.IsDuplicateKeyError(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("queue %s job: %w", kind, err)
 	}
 	return nil
 }

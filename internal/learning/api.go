@@ -1,0 +1,261 @@
+package learning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/course"
+)
+
+// Event types of the simple lesson-event path.
+const (
+	EventViewed     = "viewed"
+	EventProgressed = "progressed"
+	EventCompleted  = "completed"
+	EventMarkedDone = "marked_done"
+)
+
+// Event is what a Taito client reports about a lesson; the server builds the statement.
+type Event struct {
+	ID       string   `json:"id,omitempty"`
+	Type     string   `json:"type"`
+	Seconds  int      `json:"seconds,omitempty"`
+	Position *float64 `json:"position,omitempty"`
+}
+
+// maxEventSeconds bounds one progressed event: clients report time in short steps.
+const maxEventSeconds = 600
+
+// LessonEvent records an event on a lesson of the current published version. A locked lesson
+// refuses events with the lock's reason.
+//
+// Returns validation errors, ErrLocked, ErrConflict and the course package's not-found errors.
+func (s *Service) LessonEvent(ctx context.Context, actor auth.Principal, slug, lesson string, ev Event) (Recorded, error) {
+	var f apperr.Fields
+	verb := ""
+	switch ev.Type {
+	case EventViewed:
+		verb = VerbExperienced
+	case EventProgressed:
+		verb = VerbProgressed
+		if ev.Seconds < 1 || ev.Seconds > maxEventSeconds {
+			f.Add("seconds", fmt.Sprintf("must be from 1 to %d for a progressed event", maxEventSeconds))
+		}
+	case EventCompleted, EventMarkedDone:
+		verb = VerbCompleted
+	default:
+		f.Add("type", "must be viewed, progressed, completed or marked_done")
+	}
+	if ev.Type != EventProgressed && ev.Seconds != 0 {
+		f.Add("seconds", "only a progressed event carries seconds")
+	}
+	if ev.Position != nil && (*ev.Position < 0 || *ev.Position > 1e7) {
+		f.Add("position", "must be from 0 to 10000000")
+	}
+	if err := f.Err(); err != nil {
+		return Recorded{}, err
+	}
+	pub, err := s.courses.Current(ctx, actor, slug)
+	if err != nil {
+		return Recorded{}, err
+	}
+	m, l, ok := pub.Course.Lesson(lesson)
+	if !ok {
+		return Recorded{}, course.ErrLessonNotFound
+	}
+	p, err := s.Progress(ctx, actor, slug)
+	if err != nil {
+		return Recorded{}, err
+	}
+	if lock := p.LockOf(lesson); lock != nil {
+		e := *ErrLocked
+		e.Message = "this lesson is locked: " + lock.Message["en"]
+		return Recorded{}, &e
+	}
+	st := Statement{ID: ev.ID, Actor: s.Actor(actor.UserID), Verb: Verb{ID: verb, Display: map[string]string{"en": VerbName(verb)}},
+		Object: Object{ObjectType: "Activity", ID: s.IRI(slug, "lessons", lesson), Definition: &Definition{Name: map[string]string(l.Title), Type: "http://adlnet.gov/expapi/activities/lesson"}},
+		Context: &Context{ContextActivities: &ContextActivities{
+			Parent:   []Object{{ObjectType: "Activity", ID: s.IRI(slug, "modules", m.ID)}},
+			Grouping: []Object{{ObjectType: "Activity", ID: s.IRI(slug, "", "")}},
+		}}}
+	if ev.Type == EventProgressed || ev.Position != nil {
+		st.Result = &Result{}
+		if ev.Seconds > 0 {
+			st.Result.Duration = "PT" + strconv.Itoa(ev.Seconds) + "S"
+		}
+		if ev.Position != nil {
+			st.Result.Extensions = map[string]any{s.publicURL + ExtPosition: *ev.Position}
+		}
+	}
+	if ev.Type == EventCompleted || ev.Type == EventMarkedDone {
+		st.Result = &Result{Completion: ptr(true)}
+	}
+	rec, err := s.Record(ctx, actor, []Entry{{Statement: st, Hash: HashOf([]any{slug, lesson, ev})}})
+	if err != nil {
+		return Recorded{}, err
+	}
+	return rec[0], nil
+}
+
+// Progress evaluates the actor's progress in a course's current published version.
+func (s *Service) Progress(ctx context.Context, actor auth.Principal, slug string) (Progress, error) {
+	pub, err := s.courses.Current(ctx, actor, slug)
+	if err != nil {
+		return Progress{}, err
+	}
+	return s.progressIn(ctx, actor.UserID, pub)
+}
+
+func (s *Service) progressIn(ctx context.Context, user string, pub course.Published) (Progress, error) {
+	f, err := s.Facts(ctx, user, pub.Course.Slug)
+	if err != nil {
+		return Progress{}, err
+	}
+	sched, err := s.scheduleOf(ctx, user, pub.Course.Slug)
+	if err != nil {
+		return Progress{}, err
+	}
+	return Evaluate(pub.Course, pub.Version, f, sched, s.now()), nil
+}
+
+// Enrolled reports which of the given courses the user has started (has a projection in).
+func (s *Service) Enrolled(ctx context.Context, user string, slugs []string) (map[string]bool, error) {
+	ids := make([]string, len(slugs))
+	for i, sl := range slugs {
+		ids[i] = progressID(user, sl)
+	}
+	cur, err := s.progress.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find().SetProjection(bson.D{{Key: "course", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("load enrolments: %w", err)
+	}
+	var rows []struct {
+		Course string `bson:"course"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("load enrolments: %w", err)
+	}
+	out := map[string]bool{}
+	for _, r := range rows {
+		out[r.Course] = true
+	}
+	return out, nil
+}
+
+// MyCourse is one of a learner's courses.
+type MyCourse struct {
+	Published course.Published
+	Progress  Progress
+}
+
+// MyCourses lists the courses the actor has started, most recently active first.
+func (s *Service) MyCourses(ctx context.Context, actor auth.Principal) ([]MyCourse, error) {
+	cur, err := s.progress.Find(ctx, bson.D{{Key: "user", Value: actor.UserID}}, options.Find().SetLimit(500))
+	if err != nil {
+		return nil, fmt.Errorf("list my courses: %w", err)
+	}
+	var facts []Facts
+	if err := cur.All(ctx, &facts); err != nil {
+		return nil, fmt.Errorf("list my courses: %w", err)
+	}
+	var out []MyCourse
+	for i := range facts {
+		pub, err := s.courses.Current(ctx, actor, facts[i].Course)
+		var ae *apperr.Error
+		if errors.As(err, &ae) && (ae.Kind == apperr.KindNotFound || ae.Kind == apperr.KindForbidden) {
+			continue // archived or no longer open to her
+		}
+		if err != nil {
+			return nil, err
+		}
+		sched, err := s.scheduleOf(ctx, actor.UserID, pub.Course.Slug)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, MyCourse{Published: pub, Progress: Evaluate(pub.Course, pub.Version, &facts[i], sched, s.now())})
+	}
+	slices.SortFunc(out, func(a, b MyCourse) int {
+		var ta, tb time.Time
+		if a.Progress.LastAt != nil {
+			ta = *a.Progress.LastAt
+		}
+		if b.Progress.LastAt != nil {
+			tb = *b.Progress.LastAt
+		}
+		return tb.Compare(ta)
+	})
+	return out, nil
+}
+
+// StatementFilter selects a learner's statements.
+type StatementFilter struct {
+	Course string
+	Verb   string // short name, e.g. completed
+	Since  time.Time
+	After  string // cursor
+	Limit  int
+}
+
+// MyStatements lists the actor's own statements in the order they were stored.
+func (s *Service) MyStatements(ctx context.Context, actor auth.Principal, f StatementFilter) ([]Statement, string, error) {
+	filter := bson.D{{Key: "user", Value: actor.UserID}}
+	var fe apperr.Fields
+	if f.Course != "" {
+		if !course.ValidSlug(f.Course) {
+			fe.Add("course", "is not a course slug")
+		}
+		filter = append(filter, bson.E{Key: "course", Value: f.Course})
+	}
+	if f.Verb != "" {
+		if VerbIRI(f.Verb) == "" {
+			fe.Add("verb", "must be a verb name such as completed or progressed")
+		}
+		filter = append(filter, bson.E{Key: "verb", Value: f.Verb})
+	}
+	if !f.Since.IsZero() {
+		filter = append(filter, bson.E{Key: "stored", Value: bson.D{{Key: "$gte", Value: f.Since}}})
+	}
+	if f.After != "" {
+		ts, id, ok := strings.Cut(f.After, "_")
+		n, err := strconv.ParseInt(ts, 10, 64)
+		if !ok || err != nil {
+			fe.Add("after", "is not a cursor this API gave out")
+		}
+		at := time.Unix(0, n).UTC()
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "stored", Value: bson.D{{Key: "$gt", Value: at}}}},
+			bson.D{{Key: "stored", Value: at}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: id}}}},
+		}})
+	}
+	if err := fe.Err(); err != nil {
+		return nil, "", err
+	}
+	cur, err := s.statements.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "stored", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(f.Limit+1)))
+	if err != nil {
+		return nil, "", fmt.Errorf("list statements: %w", err)
+	}
+	var docs []statementDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, "", fmt.Errorf("list statements: %w", err)
+	}
+	next := ""
+	if len(docs) > f.Limit {
+		docs = docs[:f.Limit]
+		last := docs[len(docs)-1]
+		next = strconv.FormatInt(last.Stored.UnixNano(), 10) + "_" + last.ID
+	}
+	out := make([]Statement, len(docs))
+	for i, d := range docs {
+		out[i] = d.Statement
+	}
+	return out, next, nil
+}

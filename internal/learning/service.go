@@ -1,0 +1,528 @@
+package learning
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/outbox"
+)
+
+// Errors returned by the package.
+var (
+	ErrConflict     = apperr.New(apperr.KindConflict, "a statement with this id exists with other content")
+	ErrNotYours     = apperr.New(apperr.KindForbidden, "the actor must be you: statements are written by the learner they are about")
+	ErrUnknownThing = apperr.New(apperr.KindValidation, "the statement is about something this Taito does not have")
+	ErrLocked       = apperr.New(apperr.KindConflict, "this lesson is locked")
+	ErrTooMany      = apperr.New(apperr.KindTooLarge, "at most 100 statements at a time")
+)
+
+// MaxBatch is the most statements one request may carry.
+const MaxBatch = 100
+
+// Service is the learning-record capability.
+type Service struct {
+	statements, progress *mongo.Collection
+	courses              *course.Service
+	outbox               *outbox.Outbox
+	publicURL            string
+	now                  func() time.Time
+	log                  *slog.Logger
+	schedule             func(ctx context.Context, user, slug string) (Schedule, error)
+}
+
+// NewService returns the learning service over db.
+func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, publicURL string, now func() time.Time, log *slog.Logger) *Service {
+	return &Service{statements: db.Collection("statements"), progress: db.Collection("progress"), courses: courses, outbox: ob,
+		publicURL: strings.TrimRight(publicURL, "/"), now: now, log: log}
+}
+
+// SetSchedule installs the source of module opening and due dates (cohorts).
+func (s *Service) SetSchedule(f func(ctx context.Context, user, slug string) (Schedule, error)) {
+	s.schedule = f
+}
+
+// EnsureIndexes creates the indexes the service needs.
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	for _, ix := range []struct {
+		coll *mongo.Collection
+		keys bson.D
+	}{
+		{s.statements, bson.D{{Key: "user", Value: 1}, {Key: "stored", Value: 1}}},
+		{s.statements, bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}},
+		{s.progress, bson.D{{Key: "user", Value: 1}}},
+		{s.progress, bson.D{{Key: "course", Value: 1}}},
+	} {
+		if _, err := ix.coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys}); err != nil {
+			return fmt.Errorf("%s indexes: %w", ix.coll.Name(), err)
+		}
+	}
+	return nil
+}
+
+// IRI returns the activity IRI of a thing in a course: kind "" is the course itself; otherwise
+// modules, lessons, quizzes, reflections, assessments or safaris.
+func (s *Service) IRI(slug, kind, id string) string {
+	if kind == "" {
+		return s.publicURL + "/courses/" + slug
+	}
+	return s.publicURL + "/courses/" + slug + "/" + kind + "/" + id
+}
+
+// Actor returns the xAPI agent of a user.
+func (s *Service) Actor(userID string) Agent {
+	return Agent{ObjectType: "Agent", Account: &Account{HomePage: s.publicURL, Name: userID}}
+}
+
+// target is what a statement is about, in Taito's terms.
+type target struct {
+	slug, kind, id string
+}
+
+func (s *Service) parseIRI(iri string) (target, bool) {
+	rest, ok := strings.CutPrefix(iri, s.publicURL+"/courses/")
+	if !ok {
+		return target{}, false
+	}
+	parts := strings.Split(rest, "/")
+	switch len(parts) {
+	case 1:
+		return target{slug: parts[0]}, course.ValidSlug(parts[0])
+	case 3:
+		switch parts[1] {
+		case "modules", "lessons", "quizzes", "reflections", "assessments", "safaris":
+			return target{slug: parts[0], kind: parts[1], id: parts[2]}, course.ValidSlug(parts[0]) && parts[2] != ""
+		}
+	}
+	return target{}, false
+}
+
+// exists checks a target against the course version.
+func exists(co *course.Course, t target) bool {
+	switch t.kind {
+	case "":
+		return true
+	case "modules":
+		for _, m := range co.Modules {
+			if m.ID == t.id {
+				return true
+			}
+		}
+	case "lessons":
+		_, _, ok := co.Lesson(t.id)
+		return ok
+	case "quizzes":
+		_, ok := co.QuizByID(t.id)
+		return ok
+	case "reflections":
+		for _, r := range co.Reflections {
+			if r.ID == t.id {
+				return true
+			}
+		}
+	case "assessments":
+		for _, a := range co.Assessments {
+			if a.ID == t.id {
+				return true
+			}
+		}
+	case "safaris":
+		for _, x := range co.Safaris {
+			if x.ID == t.id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+type statementDoc struct {
+	ID        string    `bson:"_id"`
+	User      string    `bson:"user"`
+	Course    string    `bson:"course"`
+	Verb      string    `bson:"verb"`
+	Object    string    `bson:"object"`
+	Timestamp time.Time `bson:"timestamp"`
+	Stored    time.Time `bson:"stored"`
+	Hash      string    `bson:"hash"`
+	Voided    bool      `bson:"voided,omitempty"`
+	System    bool      `bson:"system,omitempty"` // written by Taito, not by the learner
+	Statement Statement `bson:"statement"`
+}
+
+// Entry is a statement to record and the hash of what the client sent, which decides whether a
+// retry with the same id is the same statement.
+type Entry struct {
+	Statement Statement
+	Hash      string
+}
+
+// HashOf hashes a value's JSON form.
+func HashOf(v any) string {
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Recorded says what happened to one statement.
+type Recorded struct {
+	ID        string
+	Duplicate bool // the same statement was recorded before; nothing was added
+}
+
+// Record validates statements (all of them, before writing any), checks that the actor wrote
+// them about things she may study, stores each in the log and applies it to her progress. A
+// statement id seen before with the same content succeeds again without adding anything; with
+// other content it is ErrConflict. When a write fails the error says so and the client retries
+// with the same ids: nothing is lost or counted twice.
+func (s *Service) Record(ctx context.Context, actor auth.Principal, entries []Entry) ([]Recorded, error) {
+	if len(entries) == 0 {
+		return nil, apperr.New(apperr.KindInvalid, "no statements")
+	}
+	if len(entries) > MaxBatch {
+		return nil, ErrTooMany
+	}
+	now := s.now().UTC()
+	published := map[string]course.Published{}
+	targets := make([]target, len(entries))
+	var f apperr.Fields
+	for i := range entries {
+		st := &entries[i].Statement
+		prefix := ""
+		if len(entries) > 1 {
+			prefix = strconv.Itoa(i) + "."
+		}
+		if err := st.Check(now); err != nil {
+			var ae *apperr.Error
+			if errors.As(err, &ae) {
+				for _, fe := range ae.Fields {
+					f.Add(strings.TrimSuffix(prefix+fe.Field, "."), fe.Message)
+				}
+				continue
+			}
+			return nil, err
+		}
+		if st.Actor.Account == nil || st.Actor.Account.Name != actor.UserID || st.Actor.Account.HomePage != s.publicURL {
+			return nil, ErrNotYours
+		}
+		if st.Verb.ID == VerbVoided {
+			continue
+		}
+		t, ok := s.parseIRI(st.Object.ID)
+		if !ok {
+			f.Add(prefix+"object.id", "is not an activity of this Taito (expected "+s.publicURL+"/courses/…)")
+			continue
+		}
+		pub, ok := published[t.slug]
+		if !ok {
+			p, err := s.courses.Current(ctx, actor, t.slug)
+			if err != nil {
+				return nil, err
+			}
+			published[t.slug], pub = p, p
+		}
+		if !exists(pub.Course, t) {
+			f.Add(prefix+"object.id", fmt.Sprintf("%s has no %s %q", t.slug, strings.TrimSuffix(t.kind, "s"), t.id))
+			continue
+		}
+		targets[i] = t
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+
+	out := make([]Recorded, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		if e.Statement.ID == "" {
+			e.Statement.ID = uuid.NewString()
+		}
+		if e.Statement.Verb.ID == VerbVoided {
+			if err := s.void(ctx, actor, e, now); err != nil {
+				return out[:i], err
+			}
+			out[i] = Recorded{ID: e.Statement.ID}
+			continue
+		}
+		dup, err := s.store(ctx, actor.UserID, targets[i].slug, e, now, false)
+		if err != nil {
+			return out[:i], err
+		}
+		if err := s.apply(ctx, actor.UserID, targets[i], &e.Statement); err != nil {
+			return out[:i], err
+		}
+		out[i] = Recorded{ID: e.Statement.ID, Duplicate: dup}
+	}
+	for slug, pub := range published {
+		if err := s.checkCourseCompletion(ctx, actor.UserID, pub, now); err != nil {
+			return out, err
+		}
+		_ = slug
+	}
+	return out, nil
+}
+
+// store appends a statement to the log; an existing one with the same hash is a duplicate.
+func (s *Service) store(ctx context.Context, user, slug string, e *Entry, now time.Time, system bool) (duplicate bool, err error) {
+	st := &e.Statement
+	st.Stored = now.Format(time.RFC3339Nano)
+	if st.Timestamp == "" {
+		st.Timestamp = st.Time().Format(time.RFC3339Nano)
+	}
+	st.Version = XAPIVersion
+	st.Authority = &Agent{ObjectType: "Agent", Name: "Taito", Account: &Account{HomePage: s.publicURL, Name: "taito"}}
+	doc := statementDoc{ID: st.ID, User: user, Course: slug, Verb: VerbName(st.Verb.ID), Object: st.Object.ID,
+		Timestamp: st.Time(), Stored: now, Hash: e.Hash, System: system, Statement: *st}
+	_, err = s.statements.InsertOne(ctx, doc)
+	if err == nil {
+		return false, nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return false, fmt.Errorf("store statement %s: %w", st.ID, err)
+	}
+	var prev statementDoc
+	if err := s.statements.FindOne(ctx, bson.D{{Key: "_id", Value: st.ID}}).Decode(&prev); err != nil {
+		return false, fmt.Errorf("load statement %s: %w", st.ID, err)
+	}
+	if prev.Hash != e.Hash || prev.User != user {
+		return false, ErrConflict
+	}
+	// The same statement again: use the stored form, so the projection update is identical.
+	*st = prev.Statement
+	st.timestamp = prev.Timestamp
+	return true, nil
+}
+
+func resultExt(st *Statement, key string) (any, bool) {
+	if st.Result == nil || st.Result.Extensions == nil {
+		return nil, false
+	}
+	v, ok := st.Result.Extensions[key]
+	return v, ok
+}
+
+// updateFor builds the projection change of one statement. Every operator is idempotent and
+// order-independent: $min and $max of times, $max of 30-second buckets, $set of values keyed by
+// the statement or attempt that gave them.
+func (s *Service) updateFor(t target, st *Statement) *update {
+	ts := st.Time()
+	u := &update{min: bson.D{{Key: "first_at", Value: ts}}, max: bson.D{{Key: "last_at", Value: ts}}}
+	verb := st.Verb.ID
+	switch t.kind {
+	case "lessons":
+		p := "lessons." + t.id + "."
+		u.min = append(u.min, bson.E{Key: p + "first_at", Value: ts})
+		u.max = append(u.max, bson.E{Key: p + "last_at", Value: ts})
+		position := ""
+		if v, ok := resultExt(st, s.publicURL+ExtPosition); ok {
+			if n, ok := v.(float64); ok && n >= 0 {
+				position = strconv.FormatFloat(n, 'f', -1, 64)
+			}
+		}
+		resume := stamp(ts) + "|" + t.id + "|" + position
+		u.max = append(u.max, bson.E{Key: "resume", Value: resume}, bson.E{Key: p + "resume", Value: resume})
+		switch verb {
+		case VerbExperienced:
+			u.min = append(u.min, bson.E{Key: p + "viewed_at", Value: ts})
+		case VerbCompleted:
+			u.min = append(u.min, bson.E{Key: p + "done_at", Value: ts})
+			u.min = append(u.min, bson.E{Key: p + "viewed_at", Value: ts})
+		case VerbProgressed:
+			if st.Result != nil && st.Result.Duration != "" {
+				if d, ok := ParseDuration(st.Result.Duration); ok && d > 0 {
+					secs := int(min(d, 10*time.Minute) / time.Second)
+					u.max = append(u.max, bson.E{Key: p + "time." + bucketKey(ts), Value: secs})
+				}
+			}
+		}
+	case "quizzes":
+		if (verb == VerbPassed || verb == VerbFailed) && st.Result != nil && st.Result.Score != nil && st.Result.Score.Scaled != nil {
+			attempt := st.ID
+			if v, ok := resultExt(st, s.publicURL+ExtAttempt); ok {
+				if a, ok := v.(string); ok && a != "" && !strings.ContainsAny(a, ".$") {
+					attempt = a
+				}
+			}
+			u.set = append(u.set, bson.E{Key: "quizzes." + t.id + ".attempts." + attempt,
+				Value: AttemptFacts{Scaled: *st.Result.Score.Scaled, Success: verb == VerbPassed, At: ts}})
+		}
+	case "reflections":
+		switch verb {
+		case VerbAnswered:
+			u.set = append(u.set, bson.E{Key: "tasks." + t.id + ".posts." + st.ID, Value: ts})
+		case VerbCommented:
+			if v, ok := resultExt(st, s.publicURL+ExtPeer); ok && v == true {
+				u.set = append(u.set, bson.E{Key: "tasks." + t.id + ".comments." + st.ID, Value: ts})
+			}
+		}
+	case "assessments", "safaris":
+		if verb == VerbCompleted {
+			u.min = append(u.min, bson.E{Key: "forms." + t.id + ".submitted_at", Value: ts})
+		}
+	}
+	return u
+}
+
+func progressID(user, slug string) string { return user + ":" + slug }
+
+func (s *Service) apply(ctx context.Context, user string, t target, st *Statement) error {
+	u := s.updateFor(t, st)
+	_, err := s.progress.UpdateOne(ctx, bson.D{{Key: "_id", Value: progressID(user, t.slug)}}, u.doc(user, t.slug), options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("update progress of %s in %s: %w", user, t.slug, err)
+	}
+	return nil
+}
+
+// Facts returns a learner's projection in a course, or nil when she has not started it.
+func (s *Service) Facts(ctx context.Context, user, slug string) (*Facts, error) {
+	var f Facts
+	err := s.progress.FindOne(ctx, bson.D{{Key: "_id", Value: progressID(user, slug)}}).Decode(&f)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load progress: %w", err)
+	}
+	return &f, nil
+}
+
+func (s *Service) scheduleOf(ctx context.Context, user, slug string) (Schedule, error) {
+	if s.schedule == nil {
+		return nil, nil
+	}
+	return s.schedule(ctx, user, slug)
+}
+
+// checkCourseCompletion records the course's completion once it happens: a completed statement
+// about the course, with an id derived from learner and course so it is written once however
+// often this runs, and an outbox job for the certificate.
+func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub course.Published, now time.Time) error {
+	f, err := s.Facts(ctx, user, pub.Course.Slug)
+	if err != nil || f == nil {
+		return err
+	}
+	sched, err := s.scheduleOf(ctx, user, pub.Course.Slug)
+	if err != nil {
+		return err
+	}
+	p := Evaluate(pub.Course, pub.Version, f, sched, now)
+	if p.State != StateCompleted {
+		return nil
+	}
+	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte(s.IRI(pub.Course.Slug, "", "")+"#completed/"+user)).String()
+	st := Statement{ID: id, Actor: s.Actor(user), Verb: Verb{ID: VerbCompleted, Display: map[string]string{"en": "completed", "fi": "suoritti"}},
+		Object:    Object{ObjectType: "Activity", ID: s.IRI(pub.Course.Slug, "", ""), Definition: &Definition{Name: map[string]string(pub.Course.Title)}},
+		Result:    &Result{Completion: ptr(true)},
+		Timestamp: p.CompletedAt.UTC().Format(time.RFC3339Nano)}
+	st.timestamp = p.CompletedAt.UTC()
+	e := Entry{Statement: st, Hash: "course-completed:" + user + ":" + pub.Course.Slug}
+	if _, err := s.store(ctx, user, pub.Course.Slug, &e, now, true); err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	if s.outbox != nil {
+		return s.outbox.EnqueueJob(ctx, "certificate:"+user+":"+pub.Course.Slug, "certificate", map[string]string{"user": user, "course": pub.Course.Slug})
+	}
+	return nil
+}
+
+// void marks one of the actor's own statements voided and recomputes her projection in that
+// course from the log.
+func (s *Service) void(ctx context.Context, actor auth.Principal, e *Entry, now time.Time) error {
+	var target statementDoc
+	err := s.statements.FindOne(ctx, bson.D{{Key: "_id", Value: e.Statement.Object.ID}}).Decode(&target)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && target.User != actor.UserID) {
+		return apperr.New(apperr.KindNotFound, "no statement of yours with that id")
+	}
+	if err != nil {
+		return fmt.Errorf("load statement to void: %w", err)
+	}
+	if target.Verb == "voided" || target.System {
+		return apperr.New(apperr.KindConflict, "this statement cannot be voided")
+	}
+	if _, err := s.store(ctx, actor.UserID, target.Course, e, now, false); err != nil {
+		return err
+	}
+	if _, err := s.statements.UpdateOne(ctx, bson.D{{Key: "_id", Value: target.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "voided", Value: true}}}}); err != nil {
+		return fmt.Errorf("void statement: %w", err)
+	}
+	return s.Rebuild(ctx, actor.UserID, target.Course)
+}
+
+// Rebuild recomputes one learner's projection in a course from the log, through the same
+// updates as live recording, in log order.
+func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
+	cur, err := s.statements.Find(ctx, bson.D{{Key: "user", Value: user}, {Key: "course", Value: slug}, {Key: "voided", Value: bson.D{{Key: "$ne", Value: true}}}, {Key: "system", Value: bson.D{{Key: "$ne", Value: true}}}},
+		options.Find().SetSort(bson.D{{Key: "stored", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("read the log of %s in %s: %w", user, slug, err)
+	}
+	var docs []statementDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return fmt.Errorf("read the log of %s in %s: %w", user, slug, err)
+	}
+	if _, err := s.progress.DeleteOne(ctx, bson.D{{Key: "_id", Value: progressID(user, slug)}}); err != nil {
+		return fmt.Errorf("clear progress: %w", err)
+	}
+	for i := range docs {
+		st := docs[i].Statement
+		st.timestamp = docs[i].Timestamp
+		t, ok := s.parseIRI(st.Object.ID)
+		if !ok || st.Verb.ID == VerbVoided {
+			continue
+		}
+		if err := s.apply(ctx, user, t, &st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RebuildAll recomputes every projection of a course (every course when slug is empty) and
+// returns how many it rebuilt.
+func (s *Service) RebuildAll(ctx context.Context, slug string) (int, error) {
+	filter := bson.D{}
+	if slug != "" {
+		filter = bson.D{{Key: "course", Value: slug}}
+	}
+	pairs := map[[2]string]bool{}
+	for _, coll := range []*mongo.Collection{s.statements, s.progress} {
+		cur, err := coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}))
+		if err != nil {
+			return 0, fmt.Errorf("list learners: %w", err)
+		}
+		var rows []struct {
+			User   string `bson:"user"`
+			Course string `bson:"course"`
+		}
+		if err := cur.All(ctx, &rows); err != nil {
+			return 0, fmt.Errorf("list learners: %w", err)
+		}
+		for _, r := range rows {
+			pairs[[2]string{r.User, r.Course}] = true
+		}
+	}
+	n := 0
+	for p := range pairs {
+		if err := s.Rebuild(ctx, p[0], p[1]); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
