@@ -254,8 +254,12 @@ func (s *Service) MyStatements(ctx context.Context, actor auth.Principal, f Stat
 		next = strconv.FormatInt(last.Stored.UnixNano(), 10) + "_" + last.ID
 	}
 	out := make([]Statement, len(docs))
-	for i, d := range docs {
-		out[i] = d.Statement
+	for i := range docs {
+		st, err := docs[i].statement()
+		if err != nil {
+			return nil, "", err
+		}
+		out[i] = st
 	}
 	return out, next, nil
 }

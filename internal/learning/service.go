@@ -162,7 +162,18 @@ type statementDoc struct {
 	Hash      string    `bson:"hash"`
 	Voided    bool      `bson:"voided,omitempty"`
 	System    bool      `bson:"system,omitempty"` // written by Taito, not by the learner
-	Statement Statement `bson:"statement"`
+	// JSON is the statement as stored, in its xAPI JSON form: extension keys are IRIs, whose dots
+	// MongoDB-compatible servers do not all accept in field names.
+	JSON string `bson:"json"`
+}
+
+func (d *statementDoc) statement() (Statement, error) {
+	var st Statement
+	if err := json.Unmarshal([]byte(d.JSON), &st); err != nil {
+		return st, fmt.Errorf("decode stored statement %s: %w", d.ID, err)
+	}
+	st.timestamp = d.Timestamp
+	return st, nil
 }
 
 // Entry is a statement to record and the hash of what the client sent, which decides whether a
@@ -286,8 +297,12 @@ func (s *Service) store(ctx context.Context, user, slug string, e *Entry, now ti
 	}
 	st.Version = XAPIVersion
 	st.Authority = &Agent{ObjectType: "Agent", Name: "Taito", Account: &Account{HomePage: s.publicURL, Name: "taito"}}
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return false, fmt.Errorf("encode statement: %w", err)
+	}
 	doc := statementDoc{ID: st.ID, User: user, Course: slug, Verb: VerbName(st.Verb.ID), Object: st.Object.ID,
-		Timestamp: st.Time(), Stored: now, Hash: e.Hash, System: system, Statement: *st}
+		Timestamp: st.Time(), Stored: now, Hash: e.Hash, System: system, JSON: string(raw)}
 	_, err = s.statements.InsertOne(ctx, doc)
 	if err == nil {
 		return false, nil
@@ -303,8 +318,9 @@ func (s *Service) store(ctx context.Context, user, slug string, e *Entry, now ti
 		return false, ErrConflict
 	}
 	// The same statement again: use the stored form, so the projection update is identical.
-	*st = prev.Statement
-	st.timestamp = prev.Timestamp
+	if *st, err = prev.statement(); err != nil {
+		return false, err
+	}
 	return true, nil
 }
 
@@ -480,8 +496,10 @@ func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 		return fmt.Errorf("clear progress: %w", err)
 	}
 	for i := range docs {
-		st := docs[i].Statement
-		st.timestamp = docs[i].Timestamp
+		st, err := docs[i].statement()
+		if err != nil {
+			return err
+		}
 		t, ok := s.parseIRI(st.Object.ID)
 		if !ok || st.Verb.ID == VerbVoided {
 			continue
