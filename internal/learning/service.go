@@ -27,7 +27,6 @@ import (
 var (
 	ErrConflict     = apperr.New(apperr.KindConflict, "a statement with this id exists with other content")
 	ErrNotYours     = apperr.New(apperr.KindForbidden, "the actor must be you: statements are written by the learner they are about")
-	ErrUnknownThing = apperr.New(apperr.KindValidation, "the statement is about something this Taito does not have")
 	ErrLocked       = apperr.New(apperr.KindConflict, "this lesson is locked")
 	ErrTooMany      = apperr.New(apperr.KindTooLarge, "at most 100 statements at a time")
 )
