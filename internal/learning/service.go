@@ -25,10 +25,10 @@ import (
 
 // Errors returned by the package.
 var (
-	ErrConflict     = apperr.New(apperr.KindConflict, "a statement with this id exists with other content")
-	ErrNotYours     = apperr.New(apperr.KindForbidden, "the actor must be you: statements are written by the learner they are about")
-	ErrLocked       = apperr.New(apperr.KindConflict, "this lesson is locked")
-	ErrTooMany      = apperr.New(apperr.KindTooLarge, "at most 100 statements at a time")
+	ErrConflict = apperr.New(apperr.KindConflict, "a statement with this id exists with other content")
+	ErrNotYours = apperr.New(apperr.KindForbidden, "the actor must be you: statements are written by the learner they are about")
+	ErrLocked   = apperr.New(apperr.KindConflict, "this lesson is locked")
+	ErrTooMany  = apperr.New(apperr.KindTooLarge, "at most 100 statements at a time")
 )
 
 // MaxBatch is the most statements one request may carry.
