@@ -218,3 +218,54 @@ func progressCmd(ctx context.Context, args []string, getenv func(string) string,
 	fmt.Fprintf(stdout, "rebuilt %d progress projections from the statement log\n", n)
 	return nil
 }
+
+// mediaGC deletes abandoned uploads and reports media no course version uses.
+func mediaGC(ctx context.Context, svc *services, dryRun bool, log *slog.Logger, out io.Writer) error {
+	refs, err := svc.courses.ReferencedMedia(ctx)
+	if err != nil {
+		return err
+	}
+	stale, unused, err := svc.media.GC(ctx, func(id string) bool { return refs[id] }, dryRun)
+	if err != nil {
+		return err
+	}
+	if out != nil {
+		verb := "deleted"
+		if dryRun {
+			verb = "would delete"
+		}
+		for _, k := range stale {
+			fmt.Fprintf(out, "%s %s (abandoned upload)\n", verb, k)
+		}
+		for _, it := range unused {
+			fmt.Fprintf(out, "unused: %s %s %s %d bytes\n", it.ID, it.ContentType, it.Filename, it.Size)
+		}
+		fmt.Fprintf(out, "%d abandoned uploads, %d media items no course version uses\n", len(stale), len(unused))
+	}
+	if len(stale) > 0 || len(unused) > 0 {
+		log.Info("media housekeeping", "abandoned_uploads", len(stale), "unused_media", len(unused), "dry_run", dryRun)
+	}
+	return nil
+}
+
+func mediaCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "gc" {
+		return fmt.Errorf("%w: taito media gc [--dry-run]", errUsage)
+	}
+	fs := newFlags("media gc", stderr)
+	dryRun := fs.Bool("dry-run", false, "report only")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	b, svc, err := open(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer b.Close(cfg.ShutdownTimeout)
+	return mediaGC(ctx, svc, *dryRun, log, stdout)
+}

@@ -39,6 +39,7 @@ Usage:
                                check and store courses (a course directory, or a directory of them)
   taito progress rebuild [--course SLUG]
                                recompute progress projections from the statement log
+  taito media gc [--dry-run]   delete abandoned uploads older than a day; list media no course uses
   taito keys generate          print a new Ed25519 signing key (PEM) for TAITO_JWT_KEY_FILE
   taito keys rotate --file F   put a new signing key first in F, keeping the current one to verify
   taito version                print the version
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return importCmd(ctx, rest, getenv, stdout, stderr)
 	case "progress":
 		return progressCmd(ctx, rest, getenv, stdout, stderr)
+	case "media":
+		return mediaCmd(ctx, rest, getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(rest, stdout, stderr)
 	case "version", "--version":
@@ -148,12 +151,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go every(bg, time.Hour, log, "cleanup", svc.cleanup)
+	go every(bg, cfg.MediaGCInterval, log, "media gc", func(ctx context.Context) error { return mediaGC(ctx, svc, false, log, nil) })
 
 	api := httpapi.New(httpapi.Options{
 		Auth:           svc.auth,
 		Outbox:         svc.outbox,
 		Courses:        svc.courses,
 		Learning:       svc.learning,
+		Media:          svc.media,
 		Log:            log,
 		BodyLimit:      cfg.BodyLimit,
 		RequestTimeout: cfg.RequestTimeout,

@@ -66,6 +66,9 @@ func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.
 	}
 	if b.storage != nil {
 		svc.media = media.NewLibrary(b.db, b.storage, now)
+		lim := media.DefaultLimits
+		lim.MaxVideo, lim.MaxOther = cfg.MediaMaxVideo, cfg.MediaMaxFile
+		svc.media.SetLimits(lim)
 	}
 	svc.courses = course.NewService(b.db, svc.media, now, log)
 	svc.learning = learning.NewService(b.db, svc.courses, ob, cfg.PublicURL, now, log)

@@ -49,6 +49,9 @@ type Config struct {
 	RequestTimeout  time.Duration // per-request context deadline
 	TrustedProxies  []string      // CIDRs or addresses whose X-Forwarded-For is believed
 	JWTKeyFile      string        // PEM Ed25519 keys, current first; empty: generated in DataDir
+	MediaMaxVideo   int64         // bytes
+	MediaMaxFile    int64         // bytes, for everything but video
+	MediaGCInterval time.Duration
 	AccessTokenTTL  time.Duration
 
 	Mongo MongoConfig
@@ -171,6 +174,22 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.AccessTokenTTL > DefaultAccessTokenTTL {
 		problem("TAITO_ACCESS_TOKEN_TTL", "at most %s, so that a disabled account is locked out quickly", DefaultAccessTokenTTL)
 	}
+
+	c.MediaGCInterval = duration("TAITO_MEDIA_GC_INTERVAL", time.Hour)
+	bytesVar := func(name string, def, max int64) int64 {
+		v := get(name, "")
+		if v == "" {
+			return def
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 || n > max {
+			problem(name, "want a number of bytes from 1024 to %d, got %q", max, v)
+			return def
+		}
+		return n
+	}
+	c.MediaMaxVideo = bytesVar("TAITO_MEDIA_MAX_VIDEO_BYTES", 2<<30, 50<<30)
+	c.MediaMaxFile = bytesVar("TAITO_MEDIA_MAX_FILE_BYTES", 50<<20, 5<<30)
 
 	c.BodyLimit = DefaultBodyLimit
 	if v := get("TAITO_BODY_LIMIT", ""); v != "" {

@@ -737,3 +737,65 @@ func (s *Service) importAssets(ctx context.Context, actor auth.Principal, co *Co
 	setMediaIDs(co, ids)
 	return nil
 }
+
+// mediaOf lists the media ids a course outline refers to.
+func mediaOf(co *Course) []string {
+	var out []string
+	for _, m := range co.Modules {
+		for _, l := range m.Lessons {
+			for _, b := range l.Blocks {
+				if b.Media != "" {
+					out = append(out, b.Media)
+				}
+				if b.Captions != "" {
+					out = append(out, b.Captions)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// UsesMedia reports whether media id belongs to a published course the actor may read, or to a
+// draft when the actor is a trainer (who may preview it).
+func (s *Service) UsesMedia(ctx context.Context, actor auth.Principal, id string) (bool, error) {
+	if actor.IsTrainer() {
+		return true, nil
+	}
+	docs, err := s.store.listCourses(ctx, StatusPublished, "", 1000)
+	if err != nil {
+		return false, err
+	}
+	for _, cd := range docs {
+		if cd.CurrentVersion == 0 || s.CanRead(ctx, actor, cd.ID, cd.Access) != nil {
+			continue
+		}
+		v, err := s.outline(ctx, cd.ID, cd.CurrentVersion)
+		if err != nil {
+			return false, err
+		}
+		if slices.Contains(mediaOf(&v.Outline), id) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// ReferencedMedia returns every media id any stored version or draft refers to.
+func (s *Service) ReferencedMedia(ctx context.Context) (map[string]bool, error) {
+	cur, err := s.store.versions.Find(ctx, map[string]any{})
+	if err != nil {
+		return nil, fmt.Errorf("list versions: %w", err)
+	}
+	out := map[string]bool{}
+	for cur.Next(ctx) {
+		var d versionDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, fmt.Errorf("read version: %w", err)
+		}
+		for _, id := range mediaOf(&d.Outline) {
+			out[id] = true
+		}
+	}
+	return out, cur.Err()
+}

@@ -91,7 +91,9 @@ func StartS3(ctx context.Context, dir string, creds Credentials) (*S3, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded S3 metadata: %w", err)
 	}
-	be, err := posix.New(root, sidecar, posix.PosixOpts{})
+	// As a library every zero option is taken literally: a zero copy threshold refuses every
+	// server-side copy. 5 GiB is S3's own limit for a single copy.
+	be, err := posix.New(root, sidecar, posix.PosixOpts{CopyObjectThreshold: 5 << 30})
 	if err != nil {
 		_ = os.Chdir(wd)
 		return nil, fmt.Errorf("embedded S3 backend: %w", err)

@@ -93,7 +93,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e := &env{db: db, auth: svc, outbox: ob, courses: courses, learning: lrn, media: lib, clock: clk, keys: keys, users: map[string]auth.User{}}
-	e.app = httpapi.New(httpapi.Options{Log: log, Auth: svc, Outbox: ob, Courses: courses, Learning: lrn, Now: clk.Now}).App()
+	e.app = httpapi.New(httpapi.Options{Log: log, Auth: svc, Outbox: ob, Courses: courses, Learning: lrn, Media: lib, Now: clk.Now}).App()
 	for _, u := range []struct {
 		key   string
 		roles []auth.Role

@@ -38,6 +38,12 @@ func (s *Server) routes() {
 	app.Get("/api/v1/courses/:slug/versions", s.authn, s.listVersions)
 	app.Post("/api/v1/courses/:slug/archive", s.authn, s.archiveCourse)
 
+	// Media: uploads straight to S3 on presigned URLs, delivery by redirect.
+	app.Post("/api/v1/media/uploads", s.authn, s.startUpload)
+	app.Post("/api/v1/media/uploads/:id/complete", s.authn, s.completeUpload)
+	app.Get("/api/v1/media/:id", s.authn, s.getMedia)
+	app.Put("/api/v1/media/:id/captions/:locale", s.authn, s.putCaptions)
+
 	// The learning record: statements in, progress out.
 	app.Post("/api/v1/statements", s.authn, s.postStatements)
 	app.Post("/api/v1/courses/:slug/lessons/:lesson/events", s.authn, s.lessonEvent)

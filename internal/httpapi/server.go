@@ -16,6 +16,7 @@ import (
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/learning"
+	"github.com/taito-lms/taito/internal/media"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -38,6 +39,7 @@ type Options struct {
 	Outbox   *outbox.Outbox
 	Courses  *course.Service
 	Learning *learning.Service
+	Media    *media.Library
 }
 
 // Server is the HTTP API.
@@ -46,6 +48,7 @@ type Server struct {
 	outbox   *outbox.Outbox
 	courses  *course.Service
 	learning *learning.Service
+	media    *media.Library
 
 	app   *fiber.App
 	log   *slog.Logger
@@ -65,7 +68,7 @@ func New(opts Options) *Server {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 15 * time.Second
 	}
-	s := &Server{auth: opts.Auth, outbox: opts.Outbox, courses: opts.Courses, learning: opts.Learning, log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
+	s := &Server{auth: opts.Auth, outbox: opts.Outbox, courses: opts.Courses, learning: opts.Learning, media: opts.Media, log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "taito",
 		ErrorHandler:            s.handleError,

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -19,27 +20,35 @@ import (
 // Item is a stored media file. Its id is the SHA-256 of its bytes, so the same file is stored
 // once however often it is uploaded.
 type Item struct {
-	ID          string    `bson:"_id"`
-	Key         string    `bson:"key"`
-	ContentType string    `bson:"content_type"`
-	Size        int64     `bson:"size"`
-	Filename    string    `bson:"filename"`
-	State       string    `bson:"state"`
-	CreatedBy   string    `bson:"created_by"`
-	CreatedAt   time.Time `bson:"created_at"`
+	ID          string              `bson:"_id"`
+	Key         string              `bson:"key"`
+	ContentType string              `bson:"content_type"`
+	Size        int64               `bson:"size"`
+	Filename    string              `bson:"filename"`
+	State       string              `bson:"state"`
+	CreatedBy   string              `bson:"created_by"`
+	CreatedAt   time.Time           `bson:"created_at"`
+	Width       int                 `bson:"width,omitempty"`
+	Height      int                 `bson:"height,omitempty"`
+	Captions    map[string]Captions `bson:"captions,omitempty"`
 }
 
 // Library is the media collection and the objects it describes.
 type Library struct {
 	storage *Storage
 	coll    *mongo.Collection
+	uploads *mongo.Collection
 	now     func() time.Time
+	limits  Limits
 }
 
-// NewLibrary returns the media library over db and storage.
+// NewLibrary returns the media library over db and storage, with DefaultLimits.
 func NewLibrary(db *mongo.Database, storage *Storage, now func() time.Time) *Library {
-	return &Library{storage: storage, coll: db.Collection("media"), now: now}
+	return &Library{storage: storage, coll: db.Collection("media"), uploads: db.Collection("uploads"), now: now, limits: DefaultLimits}
 }
+
+// SetLimits changes the upload limits.
+func (l *Library) SetLimits(lim Limits) { l.limits = lim }
 
 // ErrNotAllowed is returned for content that is not an allowed media type.
 var ErrNotAllowed = apperr.New(apperr.KindValidation, "the file is not an allowed media type (PNG, JPEG, WebP, GIF, SVG, PDF, MP4, WebM, MP3, M4A, OGG or WebVTT)")
@@ -78,6 +87,9 @@ func (l *Library) PutAsset(ctx context.Context, filename string, data []byte, by
 		return Item{}, false, fmt.Errorf("store %s: %w", filename, err)
 	}
 	item = Item{ID: id, Key: key, ContentType: ct, Size: int64(len(data)), Filename: filename, State: "ready", CreatedBy: by, CreatedAt: l.now().UTC()}
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
+		item.Width, item.Height = cfg.Width, cfg.Height
+	}
 	if _, err := l.coll.InsertOne(ctx, item); err != nil && !mongo.IsDuplicateKeyError(err) {
 		return Item{}, false, fmt.Errorf("record media %s: %w", filename, err)
 	}

@@ -1,0 +1,444 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif" // DecodeConfig for GIF dimensions
+	_ "image/jpeg"
+	_ "image/png"
+	"io"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/google/uuid"
+	"github.com/minio/minio-go/v7"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/auth"
+)
+
+// Limits is what uploads may be.
+type Limits struct {
+	MaxVideo  int64 // bytes, for video/*
+	MaxOther  int64 // bytes, for everything else
+	Multipart int64 // uploads larger than this use S3 multipart
+	PartSize  int64 // size of each multipart part (S3's minimum is 5 MiB)
+}
+
+// DefaultLimits: 2 GiB for video, 50 MiB otherwise, multipart above 64 MiB in 16 MiB parts.
+var DefaultLimits = Limits{MaxVideo: 2 << 30, MaxOther: 50 << 20, Multipart: 64 << 20, PartSize: 16 << 20}
+
+// UploadTTL is how long an upload URL is valid.
+const UploadTTL = 15 * time.Minute
+
+// DownloadTTL is how long a delivery URL is valid.
+const DownloadTTL = 10 * time.Minute
+
+// Errors of uploads.
+var (
+	ErrUploadNotFound = apperr.New(apperr.KindNotFound, "upload not found")
+	ErrUploadDone     = apperr.New(apperr.KindConflict, "this upload was completed already")
+	ErrUploadExpired  = apperr.New(apperr.KindConflict, "this upload expired; start a new one")
+	ErrNotReadable    = apperr.New(apperr.KindNotFound, "media not found")
+)
+
+var allowedTypes = []string{TypePNG, TypeJPEG, TypeGIF, TypeWebP, TypeSVG, TypePDF, TypeMP4, TypeWebM, TypeMP3, TypeM4A, TypeOGG, TypeVTT}
+
+// accepts says which sniffed types a declared content type accepts (M4A files are MP4
+// containers, and audio/x-m4a is a common alias).
+func accepts(declared, sniffed string) bool {
+	switch {
+	case declared == sniffed:
+		return true
+	case declared == TypeM4A && sniffed == TypeMP4, declared == "audio/x-m4a" && (sniffed == TypeM4A || sniffed == TypeMP4):
+		return true
+	case declared == "audio/aac" && (sniffed == TypeM4A || sniffed == TypeMP4):
+		return true
+	}
+	return false
+}
+
+type uploadDoc struct {
+	ID          string    `bson:"_id"`
+	User        string    `bson:"user"`
+	Filename    string    `bson:"filename"`
+	ContentType string    `bson:"content_type"`
+	Size        int64     `bson:"size"`
+	Key         string    `bson:"key"`
+	Multipart   string    `bson:"multipart,omitempty"` // S3 upload id
+	State       string    `bson:"state"`               // pending | completed | rejected
+	Media       string    `bson:"media,omitempty"`
+	Reason      string    `bson:"reason,omitempty"`
+	CreatedAt   time.Time `bson:"created_at"`
+	ExpiresAt   time.Time `bson:"expires_at"`
+}
+
+// Upload is what a client needs to send its file straight to S3.
+type Upload struct {
+	ID        string
+	Method    string            // POST (form) or PUT (multipart parts)
+	URL       string            // the form's URL (POST)
+	Fields    map[string]string // POST form fields, the file goes last as "file"
+	Parts     []Part            // multipart: one presigned PUT per part
+	PartSize  int64
+	ExpiresAt time.Time
+}
+
+// Part is one part of a multipart upload.
+type Part struct {
+	Number int
+	URL    string
+}
+
+var controlOrSep = regexp.MustCompile(`[/\\\x00-\x1f\x7f]`)
+
+// CheckFilename refuses names with path separators or control characters.
+func CheckFilename(name string) error {
+	if strings.TrimSpace(name) == "" || len(name) > 200 || controlOrSep.MatchString(name) || name == "." || name == ".." ||
+		strings.ContainsFunc(name, func(r rune) bool { return r == unicode.ReplacementChar }) {
+		return apperr.Validation(apperr.FieldError{Field: "filename", Message: "must be a file name of at most 200 characters without path separators or control characters"})
+	}
+	return nil
+}
+
+// StartUpload checks a planned upload and returns presigned instructions for sending the file
+// straight to S3, into a quarantine prefix. Trainers only.
+//
+// Returns ErrForbidden (auth) and validation errors.
+func (l *Library) StartUpload(ctx context.Context, actor auth.Principal, filename, contentType string, size int64) (Upload, error) {
+	if err := auth.RequireTrainer(actor); err != nil {
+		return Upload{}, err
+	}
+	var f apperr.Fields
+	if err := CheckFilename(filename); err != nil {
+		f.Add("filename", "must be a file name of at most 200 characters without path separators or control characters")
+	}
+	if !slices.Contains(allowedTypes, contentType) && contentType != "audio/x-m4a" && contentType != "audio/aac" {
+		f.Add("content_type", "must be one of "+strings.Join(allowedTypes, ", "))
+	}
+	max := l.limits.MaxOther
+	if strings.HasPrefix(contentType, "video/") {
+		max = l.limits.MaxVideo
+	}
+	if size < 1 || size > max {
+		f.Add("size", fmt.Sprintf("must be from 1 to %d bytes for %s", max, contentType))
+	}
+	if err := f.Err(); err != nil {
+		return Upload{}, err
+	}
+	now := l.now().UTC()
+	id := uuid.NewString()
+	d := uploadDoc{ID: id, User: actor.UserID, Filename: filename, ContentType: contentType, Size: size, Key: "quarantine/" + id,
+		State: "pending", CreatedAt: now, ExpiresAt: now.Add(UploadTTL)}
+	up := Upload{ID: id, ExpiresAt: d.ExpiresAt}
+	if size <= l.limits.Multipart {
+		p := minio.NewPostPolicy()
+		_ = p.SetBucket(l.storage.bucket)
+		_ = p.SetKey(d.Key)
+		_ = p.SetExpires(d.ExpiresAt)
+		_ = p.SetContentType(contentType)
+		_ = p.SetContentLengthRange(size, size)
+		u, fields, err := l.storage.client.PresignedPostPolicy(ctx, p)
+		if err != nil {
+			return Upload{}, fmt.Errorf("presign upload: %w", err)
+		}
+		up.Method, up.URL, up.Fields = "POST", u.String(), fields
+	} else {
+		core := minio.Core{Client: l.storage.client}
+		mid, err := core.NewMultipartUpload(ctx, l.storage.bucket, d.Key, minio.PutObjectOptions{ContentType: contentType})
+		if err != nil {
+			return Upload{}, fmt.Errorf("start multipart upload: %w", err)
+		}
+		d.Multipart = mid
+		partSize := max64(l.limits.PartSize, (size+9999)/10000)
+		up.Method, up.PartSize = "PUT", partSize
+		for n := 1; int64(n-1)*partSize < size; n++ {
+			u, err := l.storage.client.Presign(ctx, "PUT", l.storage.bucket, d.Key, UploadTTL, url.Values{"partNumber": {strconv.Itoa(n)}, "uploadId": {mid}})
+			if err != nil {
+				return Upload{}, fmt.Errorf("presign part: %w", err)
+			}
+			up.Parts = append(up.Parts, Part{Number: n, URL: u.String()})
+		}
+	}
+	if _, err := l.uploads.InsertOne(ctx, d); err != nil {
+		return Upload{}, fmt.Errorf("record upload: %w", err)
+	}
+	return up, nil
+}
+
+func max64(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// CompletedPart is a part the client uploaded, with the ETag S3 gave it.
+type CompletedPart struct {
+	Number int
+	ETag   string
+}
+
+// Completed says what a completed upload became.
+type Completed struct {
+	Item    Item
+	Created bool // false: the same bytes were stored already
+	Width   int
+	Height  int
+}
+
+// Rejection is a completed upload whose bytes were refused.
+func rejection(msg string) error {
+	return apperr.New(apperr.KindValidation, msg)
+}
+
+// CompleteUpload checks an uploaded file by its bytes — real size, type by its first bytes
+// against the declared one, script in SVG — and stores it under its SHA-256. A refused file is
+// deleted. The same bytes uploaded twice give the existing media item.
+//
+// Returns ErrUploadNotFound (also for another user's upload), ErrUploadDone, ErrUploadExpired
+// and validation errors saying why the bytes were refused.
+func (l *Library) CompleteUpload(ctx context.Context, actor auth.Principal, id string, parts []CompletedPart) (Completed, error) {
+	if err := auth.RequireTrainer(actor); err != nil {
+		return Completed{}, err
+	}
+	var d uploadDoc
+	err := l.uploads.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && d.User != actor.UserID) {
+		return Completed{}, ErrUploadNotFound
+	}
+	if err != nil {
+		return Completed{}, fmt.Errorf("load upload: %w", err)
+	}
+	switch {
+	case d.State != "pending":
+		return Completed{}, ErrUploadDone
+	case l.now().After(d.ExpiresAt.Add(UploadTTL)):
+		return Completed{}, ErrUploadExpired
+	}
+	if d.Multipart != "" {
+		if len(parts) == 0 {
+			return Completed{}, apperr.Validation(apperr.FieldError{Field: "parts", Message: "list every part with its ETag"})
+		}
+		cps := make([]minio.CompletePart, len(parts))
+		for i, p := range parts {
+			cps[i] = minio.CompletePart{PartNumber: p.Number, ETag: p.ETag}
+		}
+		core := minio.Core{Client: l.storage.client}
+		if _, err := core.CompleteMultipartUpload(ctx, l.storage.bucket, d.Key, d.Multipart, cps, minio.PutObjectOptions{}); err != nil {
+			var er minio.ErrorResponse
+			if errors.As(err, &er) && er.StatusCode >= 400 && er.StatusCode < 500 {
+				return Completed{}, apperr.Validation(apperr.FieldError{Field: "parts", Message: "S3 refused the parts: " + er.Code})
+			}
+			return Completed{}, fmt.Errorf("complete multipart upload: %w", err)
+		}
+	}
+	res, reason, err := l.check(ctx, &d)
+	if err != nil {
+		return Completed{}, err
+	}
+	if reason != "" {
+		_ = l.storage.client.RemoveObject(ctx, l.storage.bucket, d.Key, minio.RemoveObjectOptions{})
+		_, _ = l.uploads.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: "rejected"}, {Key: "reason", Value: reason}}}})
+		return Completed{}, rejection(reason)
+	}
+	return res, nil
+}
+
+// check reads the quarantined object once, streaming, and promotes it or says why not.
+func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, string, error) {
+	obj, err := l.storage.client.GetObject(ctx, l.storage.bucket, d.Key, minio.GetObjectOptions{})
+	if err != nil {
+		return Completed{}, "", fmt.Errorf("read upload: %w", err)
+	}
+	defer obj.Close()
+	info, err := obj.Stat()
+	if err != nil {
+		var er minio.ErrorResponse
+		if errors.As(err, &er) && er.StatusCode == 404 {
+			return Completed{}, "nothing was uploaded: send the file to the upload URL first", nil
+		}
+		return Completed{}, "", fmt.Errorf("stat upload: %w", err)
+	}
+	if info.Size != d.Size {
+		return Completed{}, fmt.Sprintf("the file is %d bytes but %d were declared", info.Size, d.Size), nil
+	}
+	hash := sha256.New()
+	head := make([]byte, 64<<10)
+	n, _ := io.ReadFull(obj, head)
+	head = head[:n]
+	hash.Write(head)
+	if _, err := io.Copy(hash, obj); err != nil {
+		return Completed{}, "", fmt.Errorf("read upload: %w", err)
+	}
+	sniffed := Sniff(head[:min(len(head), SniffLen)])
+	switch {
+	case sniffed == "":
+		return Completed{}, fmt.Sprintf("the file's content is not an allowed media type (declared %s)", d.ContentType), nil
+	case !accepts(d.ContentType, sniffed):
+		return Completed{}, fmt.Sprintf("the file's content is %s, not the declared %s", sniffed, d.ContentType), nil
+	case sniffed == TypeSVG && unsafeSVG(head):
+		return Completed{}, "the SVG contains script or event handlers", nil
+	}
+	res := Completed{}
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(head)); err == nil {
+		res.Width, res.Height = cfg.Width, cfg.Height
+	}
+	id := hex.EncodeToString(hash.Sum(nil))
+	existing, err := l.Get(ctx, id)
+	if err == nil {
+		res.Item = existing
+		_ = l.storage.client.RemoveObject(ctx, l.storage.bucket, d.Key, minio.RemoveObjectOptions{})
+	} else if errors.Is(err, ErrNotFound) {
+		if _, err := l.storage.client.CopyObject(ctx, minio.CopyDestOptions{Bucket: l.storage.bucket, Object: ObjectKey(id)},
+			minio.CopySrcOptions{Bucket: l.storage.bucket, Object: d.Key}); err != nil {
+			return Completed{}, "", fmt.Errorf("store media: %w", err)
+		}
+		res.Item = Item{ID: id, Key: ObjectKey(id), ContentType: sniffed, Size: d.Size, Filename: d.Filename, State: "ready", CreatedBy: d.User,
+			CreatedAt: l.now().UTC(), Width: res.Width, Height: res.Height}
+		if _, err := l.coll.InsertOne(ctx, res.Item); err != nil && !mongo.IsDuplicateKeyError(err) {
+			return Completed{}, "", fmt.Errorf("record media: %w", err)
+		}
+		res.Created = true
+		_ = l.storage.client.RemoveObject(ctx, l.storage.bucket, d.Key, minio.RemoveObjectOptions{})
+	} else {
+		return Completed{}, "", err
+	}
+	_, err = l.uploads.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "state", Value: "pending"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: "completed"}, {Key: "media", Value: res.Item.ID}}}})
+	if err != nil {
+		return Completed{}, "", fmt.Errorf("finish upload: %w", err)
+	}
+	return res, "", nil
+}
+
+var svgDanger = regexp.MustCompile(`(?i)<script|\son[a-z]+\s*=|javascript:|<foreignObject|<iframe|<embed|<object`)
+
+func unsafeSVG(b []byte) bool { return svgDanger.Match(b) }
+
+// Delivery is a short-lived URL where S3 serves a media file.
+type Delivery struct {
+	URL       string
+	ExpiresAt time.Time
+	Item      Item
+}
+
+// DeliveryURL presigns a GET of a media item with the right content type and disposition. SVG
+// is always served as an attachment, so a browser never runs it as a page.
+func (l *Library) DeliveryURL(ctx context.Context, item Item) (Delivery, error) {
+	disp := "inline"
+	if item.ContentType == TypeSVG {
+		disp = "attachment"
+	}
+	name := strings.Map(func(r rune) rune {
+		if r < 0x20 || r == '"' || r == '\\' || r > 0x7e {
+			return '_'
+		}
+		return r
+	}, item.Filename)
+	q := url.Values{
+		"response-content-type":        {item.ContentType},
+		"response-content-disposition": {fmt.Sprintf(`%s; filename="%s"`, disp, name)},
+		"response-cache-control":       {"private, max-age=600"},
+	}
+	u, err := l.storage.client.PresignedGetObject(ctx, l.storage.bucket, item.Key, DownloadTTL, q)
+	if err != nil {
+		return Delivery{}, fmt.Errorf("presign media: %w", err)
+	}
+	return Delivery{URL: u.String(), ExpiresAt: l.now().Add(DownloadTTL), Item: item}, nil
+}
+
+// Captions are a video's or audio's WebVTT captions and transcript in one locale.
+type Captions struct {
+	VTT        string `bson:"vtt"` // media id of the WebVTT file
+	Transcript string `bson:"transcript,omitempty"`
+}
+
+// SetCaptions stores WebVTT captions (and a transcript) for a video or audio item.
+//
+// Returns ErrForbidden, ErrNotFound and validation errors.
+func (l *Library) SetCaptions(ctx context.Context, actor auth.Principal, id, locale, vtt, transcript string) (Item, error) {
+	if err := auth.RequireTrainer(actor); err != nil {
+		return Item{}, err
+	}
+	var f apperr.Fields
+	if locale != "fi" && locale != "sv" && locale != "en" {
+		f.Add("locale", "must be fi, sv or en")
+	}
+	if Sniff([]byte(vtt)) != TypeVTT {
+		f.Add("vtt", "must be WebVTT text starting with WEBVTT")
+	}
+	if len(vtt) > 2<<20 {
+		f.Add("vtt", "is larger than 2 MiB")
+	}
+	if len(transcript) > 1<<20 {
+		f.Add("transcript", "is larger than 1 MiB")
+	}
+	if err := f.Err(); err != nil {
+		return Item{}, err
+	}
+	item, err := l.Get(ctx, id)
+	if err != nil {
+		return Item{}, err
+	}
+	if !strings.HasPrefix(item.ContentType, "video/") && !strings.HasPrefix(item.ContentType, "audio/") {
+		return Item{}, apperr.Validation(apperr.FieldError{Field: "id", Message: "captions belong to video or audio"})
+	}
+	vttItem, _, err := l.PutAsset(ctx, item.Filename+"."+locale+".vtt", []byte(vtt), actor.UserID)
+	if err != nil {
+		return Item{}, err
+	}
+	res := l.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "captions." + locale, Value: Captions{VTT: vttItem.ID, Transcript: transcript}}}}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After))
+	if err := res.Decode(&item); err != nil {
+		return Item{}, fmt.Errorf("save captions: %w", err)
+	}
+	return item, nil
+}
+
+// GC deletes quarantined objects older than a day (failed or abandoned uploads) and reports media
+// no course version refers to. With dryRun it only reports. Safe on several replicas at once.
+func (l *Library) GC(ctx context.Context, referenced func(id string) bool, dryRun bool) (stale []string, unreferenced []Item, err error) {
+	cutoff := l.now().Add(-24 * time.Hour)
+	for obj := range l.storage.client.ListObjects(ctx, l.storage.bucket, minio.ListObjectsOptions{Prefix: "quarantine/", Recursive: true}) {
+		if obj.Err != nil {
+			return nil, nil, fmt.Errorf("list quarantine: %w", obj.Err)
+		}
+		if obj.LastModified.Before(cutoff) {
+			stale = append(stale, obj.Key)
+			if !dryRun {
+				if err := l.storage.client.RemoveObject(ctx, l.storage.bucket, obj.Key, minio.RemoveObjectOptions{}); err != nil {
+					return stale, nil, fmt.Errorf("remove %s: %w", obj.Key, err)
+				}
+			}
+		}
+	}
+	cur, err := l.coll.Find(ctx, bson.D{})
+	if err != nil {
+		return stale, nil, fmt.Errorf("list media: %w", err)
+	}
+	var items []Item
+	if err := cur.All(ctx, &items); err != nil {
+		return stale, nil, fmt.Errorf("list media: %w", err)
+	}
+	for _, it := range items {
+		if !referenced(it.ID) {
+			unreferenced = append(unreferenced, it)
+		}
+	}
+	return stale, unreferenced, nil
+}
