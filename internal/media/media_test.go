@@ -165,12 +165,21 @@ func TestUploadRejections(t *testing.T) {
 		})
 	}
 	for name, call := range map[string]func() error{
-		"learner":          func() error { _, err := lib.StartUpload(ctx, auth.Principal{UserID: "l", Roles: []auth.Role{auth.RoleLearner}}, "a.png", media.TypePNG, 10); return err },
-		"path in the name": func() error { _, err := lib.StartUpload(ctx, trainer, "../../etc/passwd", media.TypePNG, 10); return err },
-		"control chars":    func() error { _, err := lib.StartUpload(ctx, trainer, "a\x00.png", media.TypePNG, 10); return err },
-		"type not allowed": func() error { _, err := lib.StartUpload(ctx, trainer, "a.exe", "application/x-msdownload", 10); return err },
-		"zero bytes":       func() error { _, err := lib.StartUpload(ctx, trainer, "a.png", media.TypePNG, 0); return err },
-		"too large":        func() error { _, err := lib.StartUpload(ctx, trainer, "a.png", media.TypePNG, 21<<20); return err },
+		"learner": func() error {
+			_, err := lib.StartUpload(ctx, auth.Principal{UserID: "l", Roles: []auth.Role{auth.RoleLearner}}, "a.png", media.TypePNG, 10)
+			return err
+		},
+		"path in the name": func() error {
+			_, err := lib.StartUpload(ctx, trainer, "../../etc/passwd", media.TypePNG, 10)
+			return err
+		},
+		"control chars": func() error { _, err := lib.StartUpload(ctx, trainer, "a\x00.png", media.TypePNG, 10); return err },
+		"type not allowed": func() error {
+			_, err := lib.StartUpload(ctx, trainer, "a.exe", "application/x-msdownload", 10)
+			return err
+		},
+		"zero bytes": func() error { _, err := lib.StartUpload(ctx, trainer, "a.png", media.TypePNG, 0); return err },
+		"too large":  func() error { _, err := lib.StartUpload(ctx, trainer, "a.png", media.TypePNG, 21<<20); return err },
 	} {
 		if err := call(); err == nil {
 			t.Errorf("%s: accepted", name)
