@@ -159,6 +159,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Courses:        svc.courses,
 		Learning:       svc.learning,
 		Media:          svc.media,
+		Activities:     svc.activities,
+		Cohorts:        svc.cohorts,
 		Log:            log,
 		BodyLimit:      cfg.BodyLimit,
 		RequestTimeout: cfg.RequestTimeout,

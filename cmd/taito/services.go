@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/config"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/learning"
@@ -17,11 +19,13 @@ import (
 
 // services are the domain capabilities, built over the backends.
 type services struct {
-	auth     *auth.Service
-	outbox   *outbox.Outbox
-	courses  *course.Service
-	learning *learning.Service
-	media    *media.Library // nil without S3
+	auth       *auth.Service
+	outbox     *outbox.Outbox
+	courses    *course.Service
+	learning   *learning.Service
+	activities *activity.Service
+	cohorts    *cohort.Service
+	media      *media.Library // nil without S3
 }
 
 // Password hashing bounds: argon2id takes 19 MiB per hash, so at most 4 run at once (76 MiB)
@@ -72,7 +76,14 @@ func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.
 	}
 	svc.courses = course.NewService(b.db, svc.media, now, log)
 	svc.learning = learning.NewService(b.db, svc.courses, ob, cfg.PublicURL, now, log)
-	for _, ensure := range []func(context.Context) error{ob.EnsureIndexes, svc.auth.EnsureIndexes, svc.courses.EnsureIndexes, svc.learning.EnsureIndexes} {
+	svc.activities = activity.NewService(b.db, svc.courses, svc.learning, now)
+	svc.cohorts = cohort.NewService(b.db, svc.courses, svc.auth, now)
+	// Cohorts answer the others' membership questions.
+	svc.courses.SetMembership(svc.cohorts.IsEnrolled)
+	svc.learning.SetSchedule(svc.cohorts.Schedule)
+	svc.activities.SetMembers(svc.cohorts)
+	for _, ensure := range []func(context.Context) error{ob.EnsureIndexes, svc.auth.EnsureIndexes, svc.courses.EnsureIndexes, svc.learning.EnsureIndexes,
+		svc.activities.EnsureIndexes, svc.cohorts.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return nil, err
 		}

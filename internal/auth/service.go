@@ -305,6 +305,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	return Principal{UserID: p.UserID, Roles: slices.Clone(st.roles)}, nil
 }
 
+// UserByEmail returns the account with an e-mail address, for other capabilities (cohort
+// enrolment). It checks nothing about the caller.
+//
+// Returns ErrUserNotFound.
+func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
+	d, err := s.store.userByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
+	if err != nil {
+		return User{}, err
+	}
+	return d.user(), nil
+}
+
 // Me returns the actor's own account.
 func (s *Service) Me(ctx context.Context, p Principal) (User, error) {
 	d, err := s.store.userByID(ctx, p.UserID)

@@ -99,6 +99,9 @@ func (r *Renderer) View(co *Course, version int, id, locale string) (*LessonView
 		}
 	}
 	for _, b := range l.Blocks {
+		if b.Quiz != "" {
+			b.Quiz = co.Slug + ":" + b.Quiz // the quiz API's id
+		}
 		bv := BlockView{Kind: b.Kind, URL: b.URL, QuizID: b.Quiz, TaskID: b.Task, AssessmentID: b.Assessment, SafariID: b.Safari,
 			Alt: b.Alt.Get(locale), Caption: b.Caption.Get(locale), Title: b.Title.Get(locale), Transcript: b.Transcript.Get(locale),
 			Text: b.Text.Get(locale), Instructions: b.Instructions.Get(locale)}

@@ -16,7 +16,9 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"golang.org/x/tools/txtar"
 
+	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/httpapi"
 	"github.com/taito-lms/taito/internal/learning"
@@ -50,16 +52,18 @@ const testIssuer = "http://taito.test"
 
 // env is a whole API over a fresh database, with accounts of every role.
 type env struct {
-	app      *fiber.App
-	db       *mongo.Database
-	auth     *auth.Service
-	outbox   *outbox.Outbox
-	courses  *course.Service
-	learning *learning.Service
-	media    *media.Library
-	clock    *clock
-	keys     *auth.KeySet
-	users    map[string]auth.User // by role name: admin, trainer, learner, learner2
+	app        *fiber.App
+	db         *mongo.Database
+	auth       *auth.Service
+	outbox     *outbox.Outbox
+	courses    *course.Service
+	learning   *learning.Service
+	media      *media.Library
+	activities *activity.Service
+	cohorts    *cohort.Service
+	clock      *clock
+	keys       *auth.KeySet
+	users      map[string]auth.User // by role name: admin, trainer, learner, learner2
 }
 
 const testPassword = "correct horse battery staple"
@@ -92,8 +96,18 @@ func newEnv(t *testing.T) *env {
 	if err := lrn.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{db: db, auth: svc, outbox: ob, courses: courses, learning: lrn, media: lib, clock: clk, keys: keys, users: map[string]auth.User{}}
-	e.app = httpapi.New(httpapi.Options{Log: log, Auth: svc, Outbox: ob, Courses: courses, Learning: lrn, Media: lib, Now: clk.Now}).App()
+	acts := activity.NewService(db, courses, lrn, clk.Now)
+	cohorts := cohort.NewService(db, courses, svc, clk.Now)
+	courses.SetMembership(cohorts.IsEnrolled)
+	lrn.SetSchedule(cohorts.Schedule)
+	acts.SetMembers(cohorts)
+	for _, ensure := range []func(context.Context) error{acts.EnsureIndexes, cohorts.EnsureIndexes} {
+		if err := ensure(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := &env{db: db, auth: svc, outbox: ob, courses: courses, learning: lrn, media: lib, activities: acts, cohorts: cohorts, clock: clk, keys: keys, users: map[string]auth.User{}}
+	e.app = httpapi.New(httpapi.Options{Log: log, Auth: svc, Outbox: ob, Courses: courses, Learning: lrn, Media: lib, Activities: acts, Cohorts: cohorts, Now: clk.Now}).App()
 	for _, u := range []struct {
 		key   string
 		roles []auth.Role

@@ -120,6 +120,8 @@ type myCourseItem struct {
 	CompletedAt  *time.Time            `json:"completed_at,omitempty"`
 	Resume       *learning.ResumePoint `json:"resume,omitempty"`
 	Due          []dueItem             `json:"due"`
+	// Wall is where her reflection posts go: her cohort's id, or open.<slug> when self-paced.
+	Wall string `json:"wall"`
 }
 
 type dueItem struct {
@@ -142,6 +144,16 @@ func (s *Server) myCourses(c *fiber.Ctx) error {
 		p := mc.Progress
 		it := myCourseItem{Slug: mc.Published.Course.Slug, Title: mc.Published.Course.Title.Get(loc), Version: mc.Published.Version, State: p.State,
 			Percent: p.Percent, NextLesson: p.Next, LastActivity: p.LastAt, CompletedAt: p.CompletedAt, Resume: p.Resume, Due: []dueItem{}}
+		it.Wall = "open." + it.Slug
+		if s.cohorts != nil {
+			id, err := s.cohorts.CohortOf(c.UserContext(), principal(c).UserID, it.Slug)
+			if err != nil {
+				return err
+			}
+			if id != "" {
+				it.Wall = id
+			}
+		}
 		for _, m := range p.Modules {
 			if m.Due != nil {
 				it.Due = append(it.Due, dueItem{Module: m.ID, Due: *m.Due, Done: m.State == learning.StateCompleted})

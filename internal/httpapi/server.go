@@ -13,7 +13,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/learning"
 	"github.com/taito-lms/taito/internal/media"
@@ -35,20 +37,24 @@ type Options struct {
 	Ready          []Check
 	Now            func() time.Time
 
-	Auth     *auth.Service
-	Outbox   *outbox.Outbox
-	Courses  *course.Service
-	Learning *learning.Service
-	Media    *media.Library
+	Auth       *auth.Service
+	Outbox     *outbox.Outbox
+	Courses    *course.Service
+	Learning   *learning.Service
+	Media      *media.Library
+	Activities *activity.Service
+	Cohorts    *cohort.Service
 }
 
 // Server is the HTTP API.
 type Server struct {
-	auth     *auth.Service
-	outbox   *outbox.Outbox
-	courses  *course.Service
-	learning *learning.Service
-	media    *media.Library
+	auth       *auth.Service
+	outbox     *outbox.Outbox
+	courses    *course.Service
+	learning   *learning.Service
+	media      *media.Library
+	activities *activity.Service
+	cohorts    *cohort.Service
 
 	app   *fiber.App
 	log   *slog.Logger
@@ -68,7 +74,7 @@ func New(opts Options) *Server {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 15 * time.Second
 	}
-	s := &Server{auth: opts.Auth, outbox: opts.Outbox, courses: opts.Courses, learning: opts.Learning, media: opts.Media, log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
+	s := &Server{auth: opts.Auth, outbox: opts.Outbox, courses: opts.Courses, learning: opts.Learning, media: opts.Media, activities: opts.Activities, cohorts: opts.Cohorts, log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "taito",
 		ErrorHandler:            s.handleError,

@@ -83,6 +83,9 @@ func (s *Service) IRI(slug, kind, id string) string {
 	return s.publicURL + "/courses/" + slug + "/" + kind + "/" + id
 }
 
+// Ext returns the IRI of one of Taito's xAPI extensions (ExtPosition, ExtAttempt, …).
+func (s *Service) Ext(path string) string { return s.publicURL + path }
+
 // Actor returns the xAPI agent of a user.
 func (s *Service) Actor(userID string) Agent {
 	return Agent{ObjectType: "Agent", Account: &Account{HomePage: s.publicURL, Name: userID}}

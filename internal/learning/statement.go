@@ -147,6 +147,7 @@ const (
 	ExtPosition = "/xapi/extensions/position" // media or scroll position to resume at (number)
 	ExtAttempt  = "/xapi/extensions/attempt"  // quiz attempt id
 	ExtPeer     = "/xapi/extensions/peer"     // a comment on another learner's post (true)
+	ExtQuestion = "/xapi/extensions/question" // the quiz question an answered statement is about
 )
 
 // maxFuture is how far ahead of the server's clock a timestamp may be.

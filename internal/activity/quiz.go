@@ -1,0 +1,738 @@
+// Package activity runs the learning activities lessons point at: quizzes (drawn, graded on
+// the server, never revealing answers before submission), reflection walls (the weekly
+// posts-comments-reactions pattern), the dialogic digital-skills self-assessment, and the
+// service-safari observation log.
+//
+// Each activity writes its learning statements through internal/learning, so that completion
+// rules see them like any other statement. The package does not decide completion itself.
+package activity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/learning"
+)
+
+// Errors of quizzes.
+var (
+	ErrQuizNotFound    = apperr.New(apperr.KindNotFound, "quiz not found")
+	ErrAttemptNotFound = apperr.New(apperr.KindNotFound, "attempt not found")
+	ErrSubmitted       = apperr.New(apperr.KindConflict, "this attempt was submitted already")
+	ErrNoAttemptsLeft  = apperr.New(apperr.KindConflict, "no attempts left for this quiz")
+	ErrTimeUp          = apperr.New(apperr.KindConflict, "the time limit of this attempt has passed")
+)
+
+// Service runs the activities.
+type Service struct {
+	db       *mongo.Database
+	attempts *mongo.Collection
+	courses  *course.Service
+	learning *learning.Service
+	now      func() time.Time
+	rand     func() *rand.Rand
+	members  Members
+}
+
+// Members answers cohort questions for walls; the cohort capability provides it.
+type Members interface {
+	// CohortOf returns the id of the learner's cohort in a course, or "" when she studies it
+	// self-paced.
+	CohortOf(ctx context.Context, user, slug string) (string, error)
+	// IsTrainerOf reports whether the user is a trainer of the cohort.
+	IsTrainerOf(ctx context.Context, user, cohort string) (bool, error)
+	// IsMember reports whether the user belongs to the cohort.
+	IsMember(ctx context.Context, user, cohort string) (bool, error)
+	// CourseOf returns the course of a cohort.
+	CourseOf(ctx context.Context, cohort string) (string, error)
+}
+
+// NewService returns the activity service over db.
+func NewService(db *mongo.Database, courses *course.Service, lrn *learning.Service, now func() time.Time) *Service {
+	return &Service{db: db, attempts: db.Collection("attempts"), courses: courses, learning: lrn, now: now,
+		rand: func() *rand.Rand { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }}
+}
+
+// SetMembers installs the cohort membership answers.
+func (s *Service) SetMembers(m Members) { s.members = m }
+
+// EnsureIndexes creates the indexes the activities need.
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	for _, ix := range []struct {
+		coll string
+		keys bson.D
+	}{
+		{"attempts", bson.D{{Key: "user", Value: 1}, {Key: "quiz", Value: 1}}},
+		{"attempts", bson.D{{Key: "course", Value: 1}, {Key: "quiz", Value: 1}}},
+		{"posts", bson.D{{Key: "wall", Value: 1}, {Key: "_id", Value: 1}}},
+		{"assessments", bson.D{{Key: "user", Value: 1}}},
+		{"assessments", bson.D{{Key: "course", Value: 1}}},
+		{"safari_logs", bson.D{{Key: "user", Value: 1}}},
+		{"safari_logs", bson.D{{Key: "course", Value: 1}, {Key: "safari", Value: 1}}},
+	} {
+		if _, err := s.db.Collection(ix.coll).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys}); err != nil {
+			return fmt.Errorf("%s indexes: %w", ix.coll, err)
+		}
+	}
+	return nil
+}
+
+// QuizID is the API id of a quiz: course slug and quiz id.
+func QuizID(slug, quiz string) string { return slug + ":" + quiz }
+
+func splitID(id string) (slug, local string, ok bool) {
+	slug, local, ok = strings.Cut(id, ":")
+	return slug, local, ok && course.ValidSlug(slug) && local != ""
+}
+
+// quiz finds a quiz in the current published version the actor may read.
+func (s *Service) quiz(ctx context.Context, actor auth.Principal, id string) (course.Published, *course.Quiz, error) {
+	slug, local, ok := splitID(id)
+	if !ok {
+		return course.Published{}, nil, ErrQuizNotFound
+	}
+	pub, err := s.courses.Current(ctx, actor, slug)
+	if err != nil {
+		return pub, nil, err
+	}
+	q, ok := pub.Course.QuizByID(local)
+	if !ok {
+		return pub, nil, ErrQuizNotFound
+	}
+	return pub, q, nil
+}
+
+// QuizInfo is a quiz as a learner sees it before an attempt: no answers.
+type QuizInfo struct {
+	ID               string
+	Title            string
+	PassScore        float64
+	AttemptsAllowed  int // 0: unlimited
+	AttemptsUsed     int
+	Questions        int // per attempt
+	TimeLimitMinutes int
+	Review           bool
+	BestScore        *float64
+	Passed           bool
+}
+
+// Quiz describes a quiz and the actor's attempts at it.
+func (s *Service) Quiz(ctx context.Context, actor auth.Principal, id, locale string) (QuizInfo, error) {
+	_, q, err := s.quiz(ctx, actor, id)
+	if err != nil {
+		return QuizInfo{}, err
+	}
+	info := QuizInfo{ID: id, Title: q.Title.Get(locale), PassScore: q.PassScore, AttemptsAllowed: q.Attempts, Questions: len(q.Questions),
+		TimeLimitMinutes: q.TimeLimitMinutes, Review: q.Review}
+	if q.Draw > 0 {
+		info.Questions = q.Draw
+	}
+	prev, err := s.myAttempts(ctx, actor.UserID, id)
+	if err != nil {
+		return QuizInfo{}, err
+	}
+	info.AttemptsUsed = len(prev)
+	for _, a := range prev {
+		if a.SubmittedAt != nil {
+			if info.BestScore == nil || a.Score > *info.BestScore {
+				info.BestScore = ptr(a.Score)
+			}
+			info.Passed = info.Passed || a.Passed
+		}
+	}
+	return info, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+type drawn struct {
+	ID      string            `bson:"id"`
+	Options []string          `bson:"options,omitempty"` // option ids in display order
+	Rights  map[string]string `bson:"rights,omitempty"`  // matching: token shown → pair id
+	Order   []string          `bson:"order,omitempty"`   // matching: tokens in display order
+}
+
+type attemptDoc struct {
+	ID          string              `bson:"_id"`
+	User        string              `bson:"user"`
+	Course      string              `bson:"course"`
+	Version     int                 `bson:"version"`
+	Quiz        string              `bson:"quiz"` // API id
+	Locale      string              `bson:"locale"`
+	Questions   []drawn             `bson:"questions"`
+	Answers     map[string][]string `bson:"answers,omitempty"`
+	StartedAt   time.Time           `bson:"started_at"`
+	Deadline    *time.Time          `bson:"deadline,omitempty"`
+	SubmittedAt *time.Time          `bson:"submitted_at,omitempty"`
+	Score       float64             `bson:"score"`
+	Passed      bool                `bson:"passed"`
+	Correct     map[string]bool     `bson:"correct,omitempty"`
+}
+
+func (s *Service) myAttempts(ctx context.Context, user, quiz string) ([]attemptDoc, error) {
+	cur, err := s.attempts.Find(ctx, bson.D{{Key: "user", Value: user}, {Key: "quiz", Value: quiz}}, options.Find().SetSort(bson.D{{Key: "started_at", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	var out []attemptDoc
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	return out, nil
+}
+
+// QuestionView is a question as shown in an attempt: no answers.
+type QuestionView struct {
+	ID      string
+	Type    string
+	Prompt  string
+	Options []Choice // single, multiple; true_false gets true/false
+	Left    []Choice // matching
+	Right   []Choice // matching, shuffled, with tokens as ids
+}
+
+// Choice is an option or a matching item.
+type Choice struct {
+	ID   string
+	Text string
+}
+
+// Attempt is an attempt as its learner sees it.
+type Attempt struct {
+	ID          string
+	Quiz        string
+	Questions   []QuestionView
+	Answers     map[string][]string
+	StartedAt   time.Time
+	Deadline    *time.Time
+	SubmittedAt *time.Time
+	Result      *Result
+}
+
+// StartAttempt draws an attempt's questions (fixed on the server from then on).
+//
+// Returns ErrQuizNotFound, ErrNoAttemptsLeft and the course package's access errors.
+func (s *Service) StartAttempt(ctx context.Context, actor auth.Principal, id, locale string) (Attempt, error) {
+	pub, q, err := s.quiz(ctx, actor, id)
+	if err != nil {
+		return Attempt{}, err
+	}
+	prev, err := s.myAttempts(ctx, actor.UserID, id)
+	if err != nil {
+		return Attempt{}, err
+	}
+	for _, a := range prev {
+		if a.SubmittedAt == nil && (a.Deadline == nil || s.now().Before(*a.Deadline)) {
+			return s.view(pub.Course, q, &a), nil // resume the open attempt
+		}
+	}
+	if q.Attempts > 0 && len(prev) >= q.Attempts {
+		return Attempt{}, ErrNoAttemptsLeft
+	}
+	r := s.rand()
+	order := make([]int, len(q.Questions))
+	for i := range order {
+		order[i] = i
+	}
+	if q.Shuffle || q.Draw > 0 {
+		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	}
+	if q.Draw > 0 && q.Draw < len(order) {
+		order = order[:q.Draw]
+	}
+	now := s.now().UTC()
+	d := attemptDoc{ID: uuid.NewString(), User: actor.UserID, Course: pub.Course.Slug, Version: pub.Version, Quiz: id, Locale: locale, StartedAt: now}
+	if q.TimeLimitMinutes > 0 {
+		d.Deadline = ptr(now.Add(time.Duration(q.TimeLimitMinutes) * time.Minute))
+	}
+	for _, i := range order {
+		qq := q.Questions[i]
+		dq := drawn{ID: qq.ID}
+		for _, o := range qq.Options {
+			dq.Options = append(dq.Options, o.ID)
+		}
+		if q.Shuffle {
+			r.Shuffle(len(dq.Options), func(i, j int) { dq.Options[i], dq.Options[j] = dq.Options[j], dq.Options[i] })
+		}
+		if qq.Type == course.QuestionMatching {
+			dq.Rights = map[string]string{}
+			for _, p := range qq.Pairs {
+				tok := uuid.NewString()[:8]
+				dq.Rights[tok] = p.ID
+				dq.Order = append(dq.Order, tok)
+			}
+			r.Shuffle(len(dq.Order), func(i, j int) { dq.Order[i], dq.Order[j] = dq.Order[j], dq.Order[i] })
+		}
+		d.Questions = append(d.Questions, dq)
+	}
+	if _, err := s.attempts.InsertOne(ctx, d); err != nil {
+		return Attempt{}, fmt.Errorf("start attempt: %w", err)
+	}
+	return s.view(pub.Course, q, &d), nil
+}
+
+func (s *Service) view(co *course.Course, q *course.Quiz, d *attemptDoc) Attempt {
+	a := Attempt{ID: d.ID, Quiz: d.Quiz, Answers: d.Answers, StartedAt: d.StartedAt, Deadline: d.Deadline, SubmittedAt: d.SubmittedAt}
+	if a.Answers == nil {
+		a.Answers = map[string][]string{}
+	}
+	loc := d.Locale
+	for _, dq := range d.Questions {
+		qq := findQuestion(q, dq.ID)
+		if qq == nil {
+			continue
+		}
+		v := QuestionView{ID: qq.ID, Type: qq.Type, Prompt: qq.Prompt.Get(loc)}
+		switch qq.Type {
+		case course.QuestionTrueFalse:
+			v.Options = []Choice{{ID: "true", Text: map[string]string{"fi": "Tosi", "sv": "Sant", "en": "True"}[loc]}, {ID: "false", Text: map[string]string{"fi": "Epätosi", "sv": "Falskt", "en": "False"}[loc]}}
+		case course.QuestionMatching:
+			for _, p := range qq.Pairs {
+				v.Left = append(v.Left, Choice{ID: p.ID, Text: p.Left.Get(loc)})
+			}
+			for _, tok := range dq.Order {
+				for _, p := range qq.Pairs {
+					if p.ID == dq.Rights[tok] {
+						v.Right = append(v.Right, Choice{ID: tok, Text: p.Right.Get(loc)})
+					}
+				}
+			}
+		default:
+			for _, oid := range dq.Options {
+				for _, o := range qq.Options {
+					if o.ID == oid {
+						v.Options = append(v.Options, Choice{ID: o.ID, Text: o.Text.Get(loc)})
+					}
+				}
+			}
+		}
+		a.Questions = append(a.Questions, v)
+	}
+	if d.SubmittedAt != nil {
+		a.Result = s.result(q, d)
+	}
+	return a
+}
+
+func findQuestion(q *course.Quiz, id string) *course.Question {
+	for i := range q.Questions {
+		if q.Questions[i].ID == id {
+			return &q.Questions[i]
+		}
+	}
+	return nil
+}
+
+func (s *Service) attempt(ctx context.Context, actor auth.Principal, id string) (*attemptDoc, course.Published, *course.Quiz, error) {
+	var d attemptDoc
+	err := s.attempts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && d.User != actor.UserID) {
+		return nil, course.Published{}, nil, ErrAttemptNotFound
+	}
+	if err != nil {
+		return nil, course.Published{}, nil, fmt.Errorf("load attempt: %w", err)
+	}
+	pub, q, err := s.quiz(ctx, actor, d.Quiz)
+	if err != nil {
+		return nil, pub, nil, err
+	}
+	return &d, pub, q, nil
+}
+
+// GetAttempt returns one of the actor's attempts.
+func (s *Service) GetAttempt(ctx context.Context, actor auth.Principal, id string) (Attempt, error) {
+	d, pub, q, err := s.attempt(ctx, actor, id)
+	if err != nil {
+		return Attempt{}, err
+	}
+	return s.view(pub.Course, q, d), nil
+}
+
+// checkAnswers refuses answers to questions not in the attempt, and choices the question does
+// not have.
+func checkAnswers(q *course.Quiz, d *attemptDoc, answers map[string][]string) error {
+	var f apperr.Fields
+	for qid, vals := range answers {
+		var dq *drawn
+		for i := range d.Questions {
+			if d.Questions[i].ID == qid {
+				dq = &d.Questions[i]
+			}
+		}
+		if dq == nil {
+			f.Add("answers."+qid, "is not a question of this attempt")
+			continue
+		}
+		qq := findQuestion(q, qid)
+		if len(vals) > 50 {
+			f.Add("answers."+qid, "too many values")
+			continue
+		}
+		for _, v := range vals {
+			if len(v) > 500 {
+				f.Add("answers."+qid, "an answer is longer than 500 characters")
+				break
+			}
+			switch qq.Type {
+			case course.QuestionSingle, course.QuestionMultiple:
+				if !slices.Contains(dq.Options, v) {
+					f.Add("answers."+qid, fmt.Sprintf("%q is not an option of this question", v))
+				}
+			case course.QuestionTrueFalse:
+				if v != "true" && v != "false" {
+					f.Add("answers."+qid, "must be true or false")
+				}
+			case course.QuestionMatching:
+				left, tok, ok := strings.Cut(v, "=")
+				if _, known := dq.Rights[tok]; !ok || !known || findPair(qq, left) == nil {
+					f.Add("answers."+qid, "matching answers are \"left id=right id\"")
+				}
+			}
+		}
+		if qq.Type == course.QuestionSingle || qq.Type == course.QuestionTrueFalse || qq.Type == course.QuestionShortText {
+			if len(vals) > 1 {
+				f.Add("answers."+qid, "takes one answer")
+			}
+		}
+	}
+	return f.Err()
+}
+
+func findPair(q *course.Question, id string) *course.Pair {
+	for i := range q.Pairs {
+		if q.Pairs[i].ID == id {
+			return &q.Pairs[i]
+		}
+	}
+	return nil
+}
+
+// SaveAnswers keeps answers of an open attempt, to resume later.
+func (s *Service) SaveAnswers(ctx context.Context, actor auth.Principal, id string, answers map[string][]string) (Attempt, error) {
+	d, pub, q, err := s.attempt(ctx, actor, id)
+	if err != nil {
+		return Attempt{}, err
+	}
+	if d.SubmittedAt != nil {
+		return Attempt{}, ErrSubmitted
+	}
+	if d.Deadline != nil && s.now().After(*d.Deadline) {
+		return Attempt{}, ErrTimeUp
+	}
+	if err := checkAnswers(q, d, answers); err != nil {
+		return Attempt{}, err
+	}
+	set := bson.D{}
+	for qid, v := range answers {
+		set = append(set, bson.E{Key: "answers." + qid, Value: v})
+		if d.Answers == nil {
+			d.Answers = map[string][]string{}
+		}
+		d.Answers[qid] = v
+	}
+	if len(set) > 0 {
+		res, err := s.attempts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "submitted_at", Value: nil}}, bson.D{{Key: "$set", Value: set}})
+		if err != nil {
+			return Attempt{}, fmt.Errorf("save answers: %w", err)
+		}
+		if res.MatchedCount == 0 {
+			return Attempt{}, ErrSubmitted
+		}
+	}
+	return s.view(pub.Course, q, d), nil
+}
+
+func normalise(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return unicode.IsSpace(r) || r == '.' || r == '!' }), " ")
+}
+
+// grade decides each drawn question.
+func grade(q *course.Quiz, d *attemptDoc, answers map[string][]string) map[string]bool {
+	out := map[string]bool{}
+	for _, dq := range d.Questions {
+		qq := findQuestion(q, dq.ID)
+		if qq == nil {
+			continue
+		}
+		got := answers[dq.ID]
+		ok := false
+		switch qq.Type {
+		case course.QuestionSingle, course.QuestionMultiple:
+			var want []string
+			for _, o := range qq.Options {
+				if o.Correct {
+					want = append(want, o.ID)
+				}
+			}
+			g := slices.Clone(got)
+			slices.Sort(g)
+			g = slices.Compact(g)
+			slices.Sort(want)
+			ok = len(g) > 0 && slices.Equal(g, want)
+		case course.QuestionTrueFalse:
+			ok = len(got) == 1 && qq.Answer != nil && got[0] == fmt.Sprint(*qq.Answer)
+		case course.QuestionMatching:
+			matched := map[string]string{}
+			for _, v := range got {
+				left, tok, _ := strings.Cut(v, "=")
+				matched[left] = dq.Rights[tok]
+			}
+			ok = len(qq.Pairs) > 0
+			for _, p := range qq.Pairs {
+				if matched[p.ID] != p.ID {
+					ok = false
+				}
+			}
+		case course.QuestionShortText:
+			if len(got) == 1 {
+				for _, list := range qq.Accepted {
+					for _, a := range list {
+						if normalise(a) == normalise(got[0]) && normalise(a) != "" {
+							ok = true
+						}
+					}
+				}
+			}
+		}
+		out[dq.ID] = ok
+	}
+	return out
+}
+
+// Result is a graded attempt.
+type Result struct {
+	Score     float64
+	Passed    bool
+	PassScore float64
+	Questions []QuestionResult
+}
+
+// QuestionResult is one question's outcome, with feedback; the correct answer only when the
+// quiz allows review.
+type QuestionResult struct {
+	ID       string
+	Correct  bool
+	Feedback []string
+	Answer   []string // correct answer (review only)
+}
+
+func (s *Service) result(q *course.Quiz, d *attemptDoc) *Result {
+	r := &Result{Score: d.Score, Passed: d.Passed, PassScore: q.PassScore}
+	loc := d.Locale
+	for _, dq := range d.Questions {
+		qq := findQuestion(q, dq.ID)
+		if qq == nil {
+			continue
+		}
+		qr := QuestionResult{ID: dq.ID, Correct: d.Correct[dq.ID]}
+		for _, v := range d.Answers[dq.ID] {
+			for _, o := range qq.Options {
+				if o.ID == v && o.Feedback.Get(loc) != "" {
+					qr.Feedback = append(qr.Feedback, o.Feedback.Get(loc))
+				}
+			}
+		}
+		if fb := qq.Feedback.Get(loc); fb != "" {
+			qr.Feedback = append(qr.Feedback, fb)
+		}
+		if q.Review {
+			switch qq.Type {
+			case course.QuestionSingle, course.QuestionMultiple:
+				for _, o := range qq.Options {
+					if o.Correct {
+						qr.Answer = append(qr.Answer, o.ID)
+					}
+				}
+			case course.QuestionTrueFalse:
+				qr.Answer = []string{fmt.Sprint(*qq.Answer)}
+			case course.QuestionMatching:
+				for _, p := range qq.Pairs {
+					for tok, pid := range dq.Rights {
+						if pid == p.ID {
+							qr.Answer = append(qr.Answer, p.ID+"="+tok)
+						}
+					}
+				}
+			case course.QuestionShortText:
+				qr.Answer = qq.Accepted[loc]
+				if len(qr.Answer) == 0 {
+					qr.Answer = qq.Accepted[course.SourceLocale]
+				}
+			}
+		}
+		r.Questions = append(r.Questions, qr)
+	}
+	return r
+}
+
+// Submit grades an attempt on the server, once, and records answered statements and a passed
+// or failed statement with the score. Answers given here are added to those saved before.
+//
+// Returns ErrAttemptNotFound, ErrSubmitted, ErrTimeUp and validation errors.
+func (s *Service) Submit(ctx context.Context, actor auth.Principal, id string, answers map[string][]string) (Attempt, error) {
+	d, pub, q, err := s.attempt(ctx, actor, id)
+	if err != nil {
+		return Attempt{}, err
+	}
+	if d.SubmittedAt != nil {
+		return s.view(pub.Course, q, d), ErrSubmitted
+	}
+	// A minute of grace for the network; later than that the attempt is closed.
+	if d.Deadline != nil && s.now().After(d.Deadline.Add(time.Minute)) {
+		return Attempt{}, ErrTimeUp
+	}
+	if err := checkAnswers(q, d, answers); err != nil {
+		return Attempt{}, err
+	}
+	all := map[string][]string{}
+	for k, v := range d.Answers {
+		all[k] = v
+	}
+	for k, v := range answers {
+		all[k] = v
+	}
+	correct := grade(q, d, all)
+	n := 0
+	for _, ok := range correct {
+		if ok {
+			n++
+		}
+	}
+	score := 0.0
+	if len(d.Questions) > 0 {
+		score = float64(n) / float64(len(d.Questions))
+	}
+	passed := score >= q.PassScore-1e-9
+	now := s.now().UTC()
+	res, err := s.attempts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "submitted_at", Value: nil}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "answers", Value: all}, {Key: "submitted_at", Value: now}, {Key: "score", Value: score}, {Key: "passed", Value: passed}, {Key: "correct", Value: correct}}}})
+	if err != nil {
+		return Attempt{}, fmt.Errorf("submit attempt: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return Attempt{}, ErrSubmitted
+	}
+	d.Answers, d.SubmittedAt, d.Score, d.Passed, d.Correct = all, &now, score, passed, correct
+	if err := s.recordAttempt(ctx, actor, pub, d); err != nil {
+		return Attempt{}, err
+	}
+	return s.view(pub.Course, q, d), nil
+}
+
+// recordAttempt writes the attempt's statements with ids derived from the attempt, so that a
+// retry after a failure writes each once.
+func (s *Service) recordAttempt(ctx context.Context, actor auth.Principal, pub course.Published, d *attemptDoc) error {
+	_, local, _ := splitID(d.Quiz)
+	obj := learning.Object{ObjectType: "Activity", ID: s.learning.IRI(pub.Course.Slug, "quizzes", local)}
+	ext := func(extra map[string]any) map[string]any {
+		m := map[string]any{s.learning.Ext(learning.ExtAttempt): d.ID}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	var entries []learning.Entry
+	for _, dq := range d.Questions {
+		ok := d.Correct[dq.ID]
+		st := learning.Statement{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte(d.ID+"/"+dq.ID)).String(), Actor: s.learning.Actor(actor.UserID),
+			Verb: learning.Verb{ID: learning.VerbAnswered}, Object: obj,
+			Result: &learning.Result{Success: &ok, Response: strings.Join(d.Answers[dq.ID], "[,]"), Extensions: ext(map[string]any{s.learning.Ext(learning.ExtQuestion): dq.ID})}}
+		entries = append(entries, learning.Entry{Statement: st, Hash: "answered:" + d.ID + "/" + dq.ID})
+	}
+	verb := learning.VerbFailed
+	if d.Passed {
+		verb = learning.VerbPassed
+	}
+	score := d.Score
+	st := learning.Statement{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte(d.ID+"/result")).String(), Actor: s.learning.Actor(actor.UserID),
+		Verb: learning.Verb{ID: verb}, Object: obj,
+		Result: &learning.Result{Score: &learning.Score{Scaled: &score}, Success: &d.Passed, Completion: ptr(true), Extensions: ext(nil)}}
+	entries = append(entries, learning.Entry{Statement: st, Hash: "result:" + d.ID})
+	_, err := s.learning.Record(ctx, actor, entries)
+	return err
+}
+
+// QuestionStats is how a question went across submitted attempts.
+type QuestionStats struct {
+	ID              string
+	Answered        int
+	Correct         int
+	Difficulty      float64 // share answered wrong, 0-1
+	CommonWrong     string  // the most-chosen wrong option, if any
+	CommonWrongPick int
+}
+
+// QuizStats summarises submitted attempts at a quiz for trainers, over the given learners
+// (all learners when users is nil).
+func (s *Service) QuizStats(ctx context.Context, actor auth.Principal, id string, users []string) ([]QuestionStats, int, error) {
+	if err := auth.RequireTrainer(actor); err != nil {
+		return nil, 0, err
+	}
+	_, q, err := s.quiz(ctx, actor, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	filter := bson.D{{Key: "quiz", Value: id}, {Key: "submitted_at", Value: bson.D{{Key: "$ne", Value: nil}}}}
+	if users != nil {
+		filter = append(filter, bson.E{Key: "user", Value: bson.D{{Key: "$in", Value: users}}})
+	}
+	cur, err := s.attempts.Find(ctx, filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("quiz statistics: %w", err)
+	}
+	var docs []attemptDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, 0, fmt.Errorf("quiz statistics: %w", err)
+	}
+	out := make([]QuestionStats, len(q.Questions))
+	wrong := make([]map[string]int, len(q.Questions))
+	for i, qq := range q.Questions {
+		out[i].ID = qq.ID
+		wrong[i] = map[string]int{}
+	}
+	for _, d := range docs {
+		for i, qq := range q.Questions {
+			ok, asked := d.Correct[qq.ID]
+			if !asked {
+				continue
+			}
+			out[i].Answered++
+			if ok {
+				out[i].Correct++
+				continue
+			}
+			for _, v := range d.Answers[qq.ID] {
+				for _, o := range qq.Options {
+					if o.ID == v && !o.Correct {
+						wrong[i][v]++
+					}
+				}
+			}
+		}
+	}
+	for i := range out {
+		if out[i].Answered > 0 {
+			out[i].Difficulty = 1 - float64(out[i].Correct)/float64(out[i].Answered)
+		}
+		for opt, n := range wrong[i] {
+			if n > out[i].CommonWrongPick || (n == out[i].CommonWrongPick && opt < out[i].CommonWrong) {
+				out[i].CommonWrong, out[i].CommonWrongPick = opt, n
+			}
+		}
+	}
+	return out, len(docs), nil
+}

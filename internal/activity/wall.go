@@ -1,0 +1,413 @@
+package activity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/learning"
+)
+
+// Wall errors.
+var (
+	ErrWallNotFound   = apperr.New(apperr.KindNotFound, "wall not found")
+	ErrPostNotFound   = apperr.New(apperr.KindNotFound, "post not found")
+	ErrNotOnWall      = apperr.New(apperr.KindForbidden, "you are not a member of this cohort")
+	ErrReactedAlready = apperr.New(apperr.KindConflict, "you reacted so already")
+	ErrEditWindow     = apperr.New(apperr.KindConflict, "posts can be edited for 30 minutes after posting")
+)
+
+// Reactions is the fixed set of reactions.
+var Reactions = []string{"thumbs_up", "heart", "lightbulb", "clap"}
+
+// EditWindow is how long a post or comment can be edited.
+const EditWindow = 30 * time.Minute
+
+// MaxPostLength bounds a post or comment.
+const MaxPostLength = 10000
+
+// OpenScope is the wall scope of self-paced learners of an open course: "open.<slug>".
+func OpenScope(slug string) string { return "open." + slug }
+
+type postDoc struct {
+	ID        string                     `bson:"_id"`
+	Wall      string                     `bson:"wall"` // scope/task
+	Scope     string                     `bson:"scope"`
+	Course    string                     `bson:"course"`
+	Task      string                     `bson:"task"`
+	Parent    string                     `bson:"parent"`
+	User      string                     `bson:"user"`
+	Body      string                     `bson:"body"`
+	HTML      string                     `bson:"html"`
+	Anonymous bool                       `bson:"anonymous,omitempty"`
+	Hidden    bool                       `bson:"hidden,omitempty"`
+	Featured  bool                       `bson:"featured,omitempty"`
+	Deleted   bool                       `bson:"deleted,omitempty"`
+	Reactions map[string]map[string]bool `bson:"reactions,omitempty"`
+	CreatedAt time.Time                  `bson:"created_at"`
+	EditedAt  *time.Time                 `bson:"edited_at,omitempty"`
+}
+
+// Post is a post or comment as a reader sees it.
+type Post struct {
+	ID        string
+	Author    string // user id; empty when anonymous to this reader
+	Anonymous bool
+	Mine      bool
+	Body      string
+	HTML      string
+	Hidden    bool
+	Featured  bool
+	Reactions map[string]int
+	Reacted   []string
+	CreatedAt time.Time
+	EditedAt  *time.Time
+	Comments  []Post
+}
+
+// wall resolves and authorises a wall: the course, the task definition, and whether the actor
+// moderates it.
+type wall struct {
+	scope, slug, task string
+	def               *course.Reflection
+	moderator         bool
+}
+
+func (s *Service) wall(ctx context.Context, actor auth.Principal, scope, task string) (wall, error) {
+	w := wall{scope: scope, task: task}
+	if slug, ok := strings.CutPrefix(scope, "open."); ok {
+		w.slug = slug
+		w.moderator = actor.IsTrainer()
+	} else {
+		if s.members == nil {
+			return w, ErrWallNotFound
+		}
+		if _, err := uuid.Parse(scope); err != nil {
+			return w, ErrWallNotFound
+		}
+		slug, err := s.members.CourseOf(ctx, scope)
+		if err != nil {
+			return w, ErrWallNotFound
+		}
+		w.slug = slug
+		trainer, err := s.members.IsTrainerOf(ctx, actor.UserID, scope)
+		if err != nil {
+			return w, err
+		}
+		w.moderator = trainer || actor.IsAdmin()
+		if !w.moderator {
+			member, err := s.members.IsMember(ctx, actor.UserID, scope)
+			if err != nil {
+				return w, err
+			}
+			if !member {
+				return w, ErrNotOnWall
+			}
+		}
+	}
+	if !course.ValidSlug(w.slug) {
+		return w, ErrWallNotFound
+	}
+	pub, err := s.courses.Current(ctx, actor, w.slug)
+	if err != nil {
+		return w, err
+	}
+	for i := range pub.Course.Reflections {
+		if pub.Course.Reflections[i].ID == task {
+			w.def = &pub.Course.Reflections[i]
+		}
+	}
+	if w.def == nil {
+		return w, ErrWallNotFound
+	}
+	return w, nil
+}
+
+func checkBody(body string) error {
+	if strings.TrimSpace(body) == "" {
+		return apperr.Validation(apperr.FieldError{Field: "body", Message: "is required"})
+	}
+	if utf8.RuneCountInString(body) > MaxPostLength || !utf8.ValidString(body) {
+		return apperr.Validation(apperr.FieldError{Field: "body", Message: fmt.Sprintf("must be valid text of at most %d characters", MaxPostLength)})
+	}
+	return nil
+}
+
+func (s *Service) postView(w wall, actor auth.Principal, d postDoc) Post {
+	p := Post{ID: d.ID, Author: d.User, Anonymous: d.Anonymous, Mine: d.User == actor.UserID, Body: d.Body, HTML: d.HTML, Hidden: d.Hidden,
+		Featured: d.Featured, Reactions: map[string]int{}, CreatedAt: d.CreatedAt, EditedAt: d.EditedAt}
+	if d.Anonymous && !w.moderator && !p.Mine {
+		p.Author = ""
+	}
+	for k, users := range d.Reactions {
+		if len(users) > 0 {
+			p.Reactions[k] = len(users)
+		}
+		if users[actor.UserID] {
+			p.Reacted = append(p.Reacted, k)
+		}
+	}
+	slices.Sort(p.Reacted)
+	return p
+}
+
+func (s *Service) posts() *mongo.Collection { return s.db.Collection("posts") }
+
+// ListPosts returns a page of a wall's posts, newest first, each with its comments. Hidden posts
+// are shown to moderators and their authors only.
+func (s *Service) ListPosts(ctx context.Context, actor auth.Principal, scope, task, before string, limit int) ([]Post, string, error) {
+	w, err := s.wall(ctx, actor, scope, task)
+	if err != nil {
+		return nil, "", err
+	}
+	filter := bson.D{{Key: "wall", Value: scope + "/" + task}, {Key: "parent", Value: ""}, {Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}}}
+	if before != "" {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: before}}})
+	}
+	cur, err := s.posts().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit+1)))
+	if err != nil {
+		return nil, "", fmt.Errorf("list posts: %w", err)
+	}
+	var docs []postDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, "", fmt.Errorf("list posts: %w", err)
+	}
+	next := ""
+	if len(docs) > limit {
+		docs = docs[:limit]
+		next = docs[limit-1].ID
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	comments := map[string][]Post{}
+	if len(ids) > 0 {
+		cur, err := s.posts().Find(ctx, bson.D{{Key: "parent", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}}},
+			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+		if err != nil {
+			return nil, "", fmt.Errorf("list comments: %w", err)
+		}
+		var cs []postDoc
+		if err := cur.All(ctx, &cs); err != nil {
+			return nil, "", fmt.Errorf("list comments: %w", err)
+		}
+		for _, c := range cs {
+			if c.Hidden && !w.moderator && c.User != actor.UserID {
+				continue
+			}
+			comments[c.Parent] = append(comments[c.Parent], s.postView(w, actor, c))
+		}
+	}
+	out := []Post{}
+	for _, d := range docs {
+		if d.Hidden && !w.moderator && d.User != actor.UserID {
+			continue
+		}
+		p := s.postView(w, actor, d)
+		p.Comments = comments[d.ID]
+		if p.Comments == nil {
+			p.Comments = []Post{}
+		}
+		out = append(out, p)
+	}
+	return out, next, nil
+}
+
+// CreatePost writes a post on a wall and records it (an answered statement about the task).
+func (s *Service) CreatePost(ctx context.Context, actor auth.Principal, scope, task, body string, anonymous bool) (Post, error) {
+	w, err := s.wall(ctx, actor, scope, task)
+	if err != nil {
+		return Post{}, err
+	}
+	if err := checkBody(body); err != nil {
+		return Post{}, err
+	}
+	if anonymous && !w.def.Anonymous {
+		return Post{}, apperr.Validation(apperr.FieldError{Field: "anonymous", Message: "this task does not allow anonymous posts"})
+	}
+	d := postDoc{ID: uuid.Must(uuid.NewV7()).String(), Wall: scope + "/" + task, Scope: scope, Course: w.slug, Task: task, User: actor.UserID,
+		Body: body, HTML: s.courses.Renderer().HTML(body), Anonymous: anonymous, CreatedAt: s.now().UTC()}
+	if _, err := s.posts().InsertOne(ctx, d); err != nil {
+		return Post{}, fmt.Errorf("save post: %w", err)
+	}
+	if err := s.recordPost(ctx, actor, w, d, learning.VerbAnswered, false); err != nil {
+		return Post{}, err
+	}
+	return s.postView(w, actor, d), nil
+}
+
+func (s *Service) recordPost(ctx context.Context, actor auth.Principal, w wall, d postDoc, verb string, peer bool) error {
+	st := learning.Statement{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("post/"+d.ID)).String(), Actor: s.learning.Actor(actor.UserID),
+		Verb: learning.Verb{ID: verb}, Object: learning.Object{ObjectType: "Activity", ID: s.learning.IRI(w.slug, "reflections", w.task)},
+		Result: &learning.Result{Response: truncate(d.Body, 4000)}}
+	if verb == learning.VerbCommented {
+		st.Result.Extensions = map[string]any{s.learning.Ext(learning.ExtPeer): peer}
+	}
+	_, err := s.learning.Record(ctx, actor, []learning.Entry{{Statement: st, Hash: "post:" + d.ID}})
+	return err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func (s *Service) post(ctx context.Context, w wall, id string) (postDoc, error) {
+	var d postDoc
+	err := s.posts().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && (d.Wall != w.scope+"/"+w.task || d.Deleted)) {
+		return d, ErrPostNotFound
+	}
+	if err != nil {
+		return d, fmt.Errorf("load post: %w", err)
+	}
+	return d, nil
+}
+
+// Comment answers a post. A comment on someone else's post counts toward the task's rule.
+func (s *Service) Comment(ctx context.Context, actor auth.Principal, scope, task, postID, body string) (Post, error) {
+	w, err := s.wall(ctx, actor, scope, task)
+	if err != nil {
+		return Post{}, err
+	}
+	parent, err := s.post(ctx, w, postID)
+	if err != nil || parent.Parent != "" || (parent.Hidden && !w.moderator && parent.User != actor.UserID) {
+		return Post{}, ErrPostNotFound
+	}
+	if err := checkBody(body); err != nil {
+		return Post{}, err
+	}
+	d := postDoc{ID: uuid.Must(uuid.NewV7()).String(), Wall: parent.Wall, Scope: scope, Course: w.slug, Task: task, Parent: parent.ID, User: actor.UserID,
+		Body: body, HTML: s.courses.Renderer().HTML(body), CreatedAt: s.now().UTC()}
+	if _, err := s.posts().InsertOne(ctx, d); err != nil {
+		return Post{}, fmt.Errorf("save comment: %w", err)
+	}
+	if err := s.recordPost(ctx, actor, w, d, learning.VerbCommented, parent.User != actor.UserID); err != nil {
+		return Post{}, err
+	}
+	return s.postView(w, actor, d), nil
+}
+
+// React adds the actor's reaction of a kind to a post or comment; twice is ErrReactedAlready.
+func (s *Service) React(ctx context.Context, actor auth.Principal, scope, task, postID, kind string, on bool) error {
+	if !slices.Contains(Reactions, kind) {
+		return apperr.Validation(apperr.FieldError{Field: "kind", Message: "must be one of " + strings.Join(Reactions, ", ")})
+	}
+	w, err := s.wall(ctx, actor, scope, task)
+	if err != nil {
+		return err
+	}
+	if _, err := s.post(ctx, w, postID); err != nil {
+		return err
+	}
+	field := "reactions." + kind + "." + actor.UserID
+	var res *mongo.UpdateResult
+	if on {
+		res, err = s.posts().UpdateOne(ctx, bson.D{{Key: "_id", Value: postID}, {Key: field, Value: bson.D{{Key: "$exists", Value: false}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: true}}}})
+	} else {
+		res, err = s.posts().UpdateOne(ctx, bson.D{{Key: "_id", Value: postID}, {Key: field, Value: bson.D{{Key: "$exists", Value: true}}}},
+			bson.D{{Key: "$unset", Value: bson.D{{Key: field, Value: ""}}}})
+	}
+	if err != nil {
+		return fmt.Errorf("react: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		if on {
+			return ErrReactedAlready
+		}
+		return apperr.New(apperr.KindNotFound, "you have not reacted so")
+	}
+	return nil
+}
+
+// PostChange edits a post: its author may change the body within the edit window; moderators
+// may hide or feature it.
+type PostChange struct {
+	Body     *string
+	Hidden   *bool
+	Featured *bool
+}
+
+// EditPost applies a PostChange.
+func (s *Service) EditPost(ctx context.Context, actor auth.Principal, scope, task, postID string, ch PostChange) (Post, error) {
+	w, err := s.wall(ctx, actor, scope, task)
+	if err != nil {
+		return Post{}, err
+	}
+	d, err := s.post(ctx, w, postID)
+	if err != nil {
+		return Post{}, err
+	}
+	set := bson.D{}
+	if ch.Body != nil {
+		if d.User != actor.UserID {
+			return Post{}, apperr.New(apperr.KindForbidden, "only the author edits a post")
+		}
+		if s.now().After(d.CreatedAt.Add(EditWindow)) {
+			return Post{}, ErrEditWindow
+		}
+		if err := checkBody(*ch.Body); err != nil {
+			return Post{}, err
+		}
+		now := s.now().UTC()
+		d.Body, d.HTML, d.EditedAt = *ch.Body, s.courses.Renderer().HTML(*ch.Body), &now
+		set = append(set, bson.E{Key: "body", Value: d.Body}, bson.E{Key: "html", Value: d.HTML}, bson.E{Key: "edited_at", Value: now})
+	}
+	if ch.Hidden != nil || ch.Featured != nil {
+		if !w.moderator {
+			return Post{}, apperr.New(apperr.KindForbidden, "only the cohort's trainers hide or feature posts")
+		}
+		if ch.Hidden != nil {
+			d.Hidden = *ch.Hidden
+			set = append(set, bson.E{Key: "hidden", Value: d.Hidden})
+		}
+		if ch.Featured != nil {
+			d.Featured = *ch.Featured
+			set = append(set, bson.E{Key: "featured", Value: d.Featured})
+		}
+	}
+	if len(set) == 0 {
+		return Post{}, apperr.New(apperr.KindInvalid, "nothing to change: send body, hidden or featured")
+	}
+	if _, err := s.posts().UpdateOne(ctx, bson.D{{Key: "_id", Value: postID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+		return Post{}, fmt.Errorf("edit post: %w", err)
+	}
+	return s.postView(w, actor, d), nil
+}
+
+// DeletePost removes the actor's own post or comment from view (moderators may remove any).
+// What was learnt stays in the learning record.
+func (s *Service) DeletePost(ctx context.Context, actor auth.Principal, scope, task, postID string) error {
+	w, err := s.wall(ctx, actor, scope, task)
+	if err != nil {
+		return err
+	}
+	d, err := s.post(ctx, w, postID)
+	if err != nil {
+		return err
+	}
+	if d.User != actor.UserID && !w.moderator {
+		return apperr.New(apperr.KindForbidden, "only the author or the cohort's trainers remove a post")
+	}
+	_, err = s.posts().UpdateOne(ctx, bson.D{{Key: "_id", Value: postID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "deleted", Value: true}}}})
+	return err
+}

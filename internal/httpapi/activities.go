@@ -1,0 +1,533 @@
+package httpapi
+
+import (
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/taito-lms/taito/internal/activity"
+	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/auth"
+)
+
+type choiceOut struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+type questionOut struct {
+	ID      string      `json:"id"`
+	Type    string      `json:"type"`
+	Prompt  string      `json:"prompt"`
+	Options []choiceOut `json:"options,omitempty"`
+	Left    []choiceOut `json:"left,omitempty"`
+	Right   []choiceOut `json:"right,omitempty"`
+}
+
+type questionResultOut struct {
+	ID       string   `json:"id"`
+	Correct  bool     `json:"correct"`
+	Feedback []string `json:"feedback"`
+	Answer   []string `json:"answer,omitempty"`
+}
+
+type resultOut struct {
+	Score     float64             `json:"score"`
+	Passed    bool                `json:"passed"`
+	PassScore float64             `json:"pass_score"`
+	Questions []questionResultOut `json:"questions"`
+}
+
+type attemptOut struct {
+	ID          string              `json:"id"`
+	Quiz        string              `json:"quiz"`
+	Questions   []questionOut       `json:"questions"`
+	Answers     map[string][]string `json:"answers"`
+	StartedAt   time.Time           `json:"started_at"`
+	Deadline    *time.Time          `json:"deadline,omitempty"`
+	SubmittedAt *time.Time          `json:"submitted_at,omitempty"`
+	Result      *resultOut          `json:"result,omitempty"`
+}
+
+func choices(cs []activity.Choice) []choiceOut {
+	var out []choiceOut
+	for _, c := range cs {
+		out = append(out, choiceOut{ID: c.ID, Text: c.Text})
+	}
+	return out
+}
+
+func newAttemptOut(a activity.Attempt) attemptOut {
+	out := attemptOut{ID: a.ID, Quiz: a.Quiz, Answers: a.Answers, StartedAt: a.StartedAt, Deadline: a.Deadline, SubmittedAt: a.SubmittedAt, Questions: []questionOut{}}
+	for _, q := range a.Questions {
+		out.Questions = append(out.Questions, questionOut{ID: q.ID, Type: q.Type, Prompt: q.Prompt, Options: choices(q.Options), Left: choices(q.Left), Right: choices(q.Right)})
+	}
+	if r := a.Result; r != nil {
+		ro := &resultOut{Score: r.Score, Passed: r.Passed, PassScore: r.PassScore, Questions: []questionResultOut{}}
+		for _, q := range r.Questions {
+			fb := q.Feedback
+			if fb == nil {
+				fb = []string{}
+			}
+			ro.Questions = append(ro.Questions, questionResultOut{ID: q.ID, Correct: q.Correct, Feedback: fb, Answer: q.Answer})
+		}
+		out.Result = ro
+	}
+	return out
+}
+
+type quizOut struct {
+	ID               string   `json:"id"`
+	Title            string   `json:"title"`
+	PassScore        float64  `json:"pass_score"`
+	AttemptsAllowed  int      `json:"attempts_allowed"`
+	AttemptsUsed     int      `json:"attempts_used"`
+	Questions        int      `json:"questions"`
+	TimeLimitMinutes int      `json:"time_limit_minutes"`
+	Review           bool     `json:"review"`
+	BestScore        *float64 `json:"best_score,omitempty"`
+	Passed           bool     `json:"passed"`
+}
+
+func (s *Server) getQuiz(c *fiber.Ctx) error {
+	q, err := s.activities.Quiz(c.UserContext(), principal(c), c.Params("id"), locale(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(quizOut{ID: q.ID, Title: q.Title, PassScore: q.PassScore, AttemptsAllowed: q.AttemptsAllowed, AttemptsUsed: q.AttemptsUsed,
+		Questions: q.Questions, TimeLimitMinutes: q.TimeLimitMinutes, Review: q.Review, BestScore: q.BestScore, Passed: q.Passed})
+}
+
+func (s *Server) startAttempt(c *fiber.Ctx) error {
+	a, err := s.activities.StartAttempt(c.UserContext(), principal(c), c.Params("id"), locale(c))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(newAttemptOut(a))
+}
+
+func (s *Server) getAttempt(c *fiber.Ctx) error {
+	a, err := s.activities.GetAttempt(c.UserContext(), principal(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(newAttemptOut(a))
+}
+
+type answersRequest struct {
+	Answers map[string][]string `json:"answers"`
+}
+
+func (s *Server) saveAnswers(c *fiber.Ctx) error {
+	var req answersRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.activities.SaveAnswers(c.UserContext(), principal(c), c.Params("id"), req.Answers)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newAttemptOut(a))
+}
+
+func (s *Server) submitAttempt(c *fiber.Ctx) error {
+	var req answersRequest
+	if len(c.Body()) > 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	a, err := s.activities.Submit(c.UserContext(), principal(c), c.Params("id"), req.Answers)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newAttemptOut(a))
+}
+
+// cohortUsers turns ?cohort= into the member list of a cohort the trainer runs (nil: everyone).
+func (s *Server) cohortUsers(c *fiber.Ctx) ([]string, error) {
+	id := c.Query("cohort")
+	if id == "" {
+		if !principal(c).IsAdmin() && !principal(c).IsTrainer() {
+			return nil, auth.ErrForbidden
+		}
+		return nil, nil
+	}
+	if _, err := s.cohorts.Get(c.UserContext(), principal(c), id); err != nil {
+		return nil, err
+	}
+	users, err := s.cohorts.Members(c.UserContext(), id)
+	if users == nil {
+		users = []string{}
+	}
+	return users, err
+}
+
+type questionStatsOut struct {
+	ID              string  `json:"id"`
+	Answered        int     `json:"answered"`
+	Correct         int     `json:"correct"`
+	Difficulty      float64 `json:"difficulty"`
+	CommonWrong     string  `json:"common_wrong,omitempty"`
+	CommonWrongPick int     `json:"common_wrong_picks"`
+}
+
+func (s *Server) quizStats(c *fiber.Ctx) error {
+	users, err := s.cohortUsers(c)
+	if err != nil {
+		return err
+	}
+	stats, n, err := s.activities.QuizStats(c.UserContext(), principal(c), c.Params("id"), users)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Attempts  int                `json:"attempts"`
+		Questions []questionStatsOut `json:"questions"`
+	}{Attempts: n, Questions: []questionStatsOut{}}
+	for _, q := range stats {
+		out.Questions = append(out.Questions, questionStatsOut(q))
+	}
+	return c.JSON(out)
+}
+
+type postOut struct {
+	ID        string         `json:"id"`
+	Author    string         `json:"author,omitempty"`
+	Anonymous bool           `json:"anonymous"`
+	Mine      bool           `json:"mine"`
+	Body      string         `json:"body"`
+	HTML      string         `json:"html"`
+	Hidden    bool           `json:"hidden"`
+	Featured  bool           `json:"featured"`
+	Reactions map[string]int `json:"reactions"`
+	Reacted   []string       `json:"reacted"`
+	CreatedAt time.Time      `json:"created_at"`
+	EditedAt  *time.Time     `json:"edited_at,omitempty"`
+	Comments  []postOut      `json:"comments,omitempty"`
+}
+
+func newPostOut(p activity.Post) postOut {
+	out := postOut{ID: p.ID, Author: p.Author, Anonymous: p.Anonymous, Mine: p.Mine, Body: p.Body, HTML: p.HTML, Hidden: p.Hidden, Featured: p.Featured,
+		Reactions: p.Reactions, Reacted: p.Reacted, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt}
+	if out.Reacted == nil {
+		out.Reacted = []string{}
+	}
+	for _, cm := range p.Comments {
+		out.Comments = append(out.Comments, newPostOut(cm))
+	}
+	return out
+}
+
+func (s *Server) listPosts(c *fiber.Ctx) error {
+	limit, after, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	posts, next, err := s.activities.ListPosts(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), after, limit)
+	if err != nil {
+		return err
+	}
+	out := make([]postOut, len(posts))
+	for i, p := range posts {
+		out[i] = newPostOut(p)
+	}
+	return c.JSON(newList(out, next))
+}
+
+type postRequest struct {
+	Body      string `json:"body"`
+	Anonymous bool   `json:"anonymous"`
+}
+
+func (s *Server) createPost(c *fiber.Ctx) error {
+	var req postRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := s.activities.CreatePost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), req.Body, req.Anonymous)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(newPostOut(p))
+}
+
+type commentRequest struct {
+	Body string `json:"body"`
+}
+
+func (s *Server) createComment(c *fiber.Ctx) error {
+	var req commentRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := s.activities.Comment(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post"), req.Body)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(newPostOut(p))
+}
+
+type editPostRequest struct {
+	Body     *string `json:"body"`
+	Hidden   *bool   `json:"hidden"`
+	Featured *bool   `json:"featured"`
+}
+
+func (s *Server) editPost(c *fiber.Ctx) error {
+	var req editPostRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	p, err := s.activities.EditPost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post"), activity.PostChange(req))
+	if err != nil {
+		return err
+	}
+	return c.JSON(newPostOut(p))
+}
+
+func (s *Server) deletePost(c *fiber.Ctx) error {
+	if err := s.activities.DeletePost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) react(on bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if err := s.activities.React(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post"), c.Params("kind"), on); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+type competenceOut struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+type areaOut struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Competences []competenceOut `json:"competences"`
+}
+
+type levelOut struct {
+	Name string `json:"name"`
+	From int    `json:"from"`
+	To   int    `json:"to"`
+}
+
+func (s *Server) digcomp(c *fiber.Ctx) error {
+	loc := locale(c)
+	out := struct {
+		ID     string     `json:"id"`
+		Areas  []areaOut  `json:"areas"`
+		Levels []levelOut `json:"levels"`
+	}{ID: "digcomp-2.2"}
+	for _, a := range activity.DigComp {
+		ao := areaOut{ID: a.ID, Name: a.Name.Get(loc)}
+		for _, cm := range a.Competences {
+			ao.Competences = append(ao.Competences, competenceOut{ID: cm.ID, Name: cm.Name.Get(loc), Description: cm.Description.Get(loc)})
+		}
+		out.Areas = append(out.Areas, ao)
+	}
+	for _, l := range activity.LevelGroups {
+		out.Levels = append(out.Levels, levelOut{Name: l.Name.Get(loc), From: l.From, To: l.To})
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	return c.JSON(out)
+}
+
+type assessmentRequest struct {
+	Course     string            `json:"course"`
+	Assessment string            `json:"assessment"`
+	Ratings    map[string]int    `json:"ratings"`
+	Notes      map[string]string `json:"notes"`
+}
+
+type rowOut struct {
+	ID     string `json:"id"`
+	Label  string `json:"label"`
+	Self   int    `json:"self"`
+	Coach  *int   `json:"coach,omitempty"`
+	Gap    *int   `json:"gap,omitempty"`
+	Start  *int   `json:"start,omitempty"`
+	Change *int   `json:"change,omitempty"`
+}
+
+type assessmentOut struct {
+	ID          string            `json:"id"`
+	User        string            `json:"user"`
+	Course      string            `json:"course"`
+	Assessment  string            `json:"assessment"`
+	Round       string            `json:"round"`
+	Rows        []rowOut          `json:"rows"`
+	SelfNotes   map[string]string `json:"self_notes,omitempty"`
+	CoachNotes  map[string]string `json:"coach_notes,omitempty"`
+	SubmittedAt time.Time         `json:"submitted_at"`
+	CoachedAt   *time.Time        `json:"coached_at,omitempty"`
+	CoachedBy   string            `json:"coached_by,omitempty"`
+}
+
+func newAssessmentOut(a activity.Assessment) assessmentOut {
+	out := assessmentOut{ID: a.ID, User: a.User, Course: a.Course, Assessment: a.Assessment, Round: a.Round, SelfNotes: a.SelfNotes,
+		CoachNotes: a.CoachNotes, SubmittedAt: a.SubmittedAt, CoachedAt: a.CoachedAt, CoachedBy: a.CoachedBy, Rows: []rowOut{}}
+	for _, r := range a.Rows {
+		out.Rows = append(out.Rows, rowOut(r))
+	}
+	return out
+}
+
+func (s *Server) submitAssessment(c *fiber.Ctx) error {
+	var req assessmentRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.activities.SubmitAssessment(c.UserContext(), principal(c), req.Course, req.Assessment, req.Ratings, req.Notes)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(newAssessmentOut(a))
+}
+
+func (s *Server) getAssessment(c *fiber.Ctx) error {
+	a, err := s.activities.GetAssessment(c.UserContext(), principal(c), c.Params("id"), locale(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(newAssessmentOut(a))
+}
+
+func (s *Server) listAssessments(c *fiber.Ctx) error {
+	ids, err := s.activities.MyAssessments(c.UserContext(), principal(c), c.Query("course"))
+	if err != nil {
+		return err
+	}
+	out := []assessmentOut{}
+	for _, id := range ids {
+		a, err := s.activities.GetAssessment(c.UserContext(), principal(c), id, locale(c))
+		if err != nil {
+			return err
+		}
+		out = append(out, newAssessmentOut(a))
+	}
+	return c.JSON(newList(out, ""))
+}
+
+type coachRequest struct {
+	Ratings map[string]int    `json:"ratings"`
+	Notes   map[string]string `json:"notes"`
+}
+
+func (s *Server) coachAssessment(c *fiber.Ctx) error {
+	var req coachRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.activities.CoachAssessment(c.UserContext(), principal(c), c.Params("id"), req.Ratings, req.Notes)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newAssessmentOut(a))
+}
+
+func (s *Server) saveSafari(create bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var in activity.SafariLog
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		if create {
+			in.ID = ""
+		} else {
+			in.ID = c.Params("id")
+		}
+		if in.User != "" || in.SubmittedAt != nil {
+			return apperr.Validation(apperr.FieldError{Field: "user", Message: "is set by the server"})
+		}
+		l, err := s.activities.SaveSafariLog(c.UserContext(), principal(c), in)
+		if err != nil {
+			return err
+		}
+		status := fiber.StatusOK
+		if create {
+			status = fiber.StatusCreated
+		}
+		return c.Status(status).JSON(l)
+	}
+}
+
+func (s *Server) getSafari(c *fiber.Ctx) error {
+	l, err := s.activities.GetSafariLog(c.UserContext(), principal(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(l)
+}
+
+func (s *Server) listSafaris(c *fiber.Ctx) error {
+	ls, err := s.activities.MySafariLogs(c.UserContext(), principal(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(newList(ls, ""))
+}
+
+type findingOut struct {
+	Step        string   `json:"step"`
+	Type        string   `json:"type"`
+	Competence  string   `json:"competence,omitempty"`
+	Count       int      `json:"count"`
+	MaxSeverity int      `json:"max_severity"`
+	Notes       []string `json:"notes"`
+}
+
+// safariSummary aggregates a safari's findings for trainers; ?format=csv gives a file a service
+// owner can open in a spreadsheet.
+func (s *Server) safariSummary(c *fiber.Ctx) error {
+	users, err := s.cohortUsers(c)
+	if err != nil {
+		return err
+	}
+	fs, n, err := s.activities.SafariSummary(c.UserContext(), principal(c), c.Query("course"), c.Query("safari"), users)
+	if err != nil {
+		return err
+	}
+	if c.Query("format") == "csv" {
+		var b strings.Builder
+		b.WriteString("\ufeff")
+		w := csv.NewWriter(&b)
+		w.Comma = ';'
+		_ = w.Write([]string{"step", "type", "competence", "count", "max_severity", "notes"})
+		for _, f := range fs {
+			_ = w.Write([]string{f.Step, f.Type, f.Competence, strconv.Itoa(f.Count), strconv.Itoa(f.MaxSeverity), csvSafe(strings.Join(f.Notes, " | "))})
+		}
+		w.Flush()
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="safari-%s.csv"`, c.Query("safari")))
+		return c.SendString(b.String())
+	}
+	out := struct {
+		Logs     int          `json:"logs"`
+		Findings []findingOut `json:"findings"`
+	}{Logs: n, Findings: []findingOut{}}
+	for _, f := range fs {
+		out.Findings = append(out.Findings, findingOut(f))
+	}
+	return c.JSON(out)
+}
+
+// csvSafe keeps spreadsheet programs from reading a cell as a formula.
+func csvSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
