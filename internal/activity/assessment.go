@@ -29,11 +29,35 @@ const (
 	MaxLevel = 8
 )
 
+// viewDoc is one person's view. Ratings are a list, not a map: competence ids ("1.1") contain
+// dots, which MongoDB-compatible servers refuse in field names.
 type viewDoc struct {
-	Ratings map[string]int    `bson:"ratings"` // competence or item id → level 1–8
+	Ratings []rating          `bson:"ratings"`
 	Notes   map[string]string `bson:"notes,omitempty"`
 	By      string            `bson:"by"`
 	At      time.Time         `bson:"at"`
+}
+
+type rating struct {
+	ID    string `bson:"id"`
+	Level int    `bson:"level"`
+}
+
+func toList(m map[string]int) []rating {
+	out := make([]rating, 0, len(m))
+	for k, v := range m {
+		out = append(out, rating{ID: k, Level: v})
+	}
+	slices.SortFunc(out, func(a, b rating) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+func (v viewDoc) ratings() map[string]int {
+	out := map[string]int{}
+	for _, r := range v.Ratings {
+		out[r.ID] = r.Level
+	}
+	return out
 }
 
 type assessmentDoc struct {
@@ -155,7 +179,7 @@ func (s *Service) SubmitAssessment(ctx context.Context, actor auth.Principal, sl
 	coll := s.db.Collection("assessments")
 	_, err = coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: did}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "user", Value: actor.UserID}, {Key: "course", Value: slug}, {Key: "assessment", Value: id}, {Key: "round", Value: def.Round},
-			{Key: "self", Value: viewDoc{Ratings: ratings, Notes: notes, By: actor.UserID, At: now}}}}}, options.UpdateOne().SetUpsert(true))
+			{Key: "self", Value: viewDoc{Ratings: toList(ratings), Notes: notes, By: actor.UserID, At: now}}}}}, options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return Assessment{}, fmt.Errorf("save assessment: %w", err)
 	}
@@ -181,7 +205,7 @@ func (s *Service) CoachAssessment(ctx context.Context, actor auth.Principal, did
 		return Assessment{}, err
 	}
 	_, err = s.db.Collection("assessments").UpdateOne(ctx, bson.D{{Key: "_id", Value: did}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "coach", Value: viewDoc{Ratings: ratings, Notes: notes, By: actor.UserID, At: s.now().UTC()}}}}})
+		bson.D{{Key: "$set", Value: bson.D{{Key: "coach", Value: viewDoc{Ratings: toList(ratings), Notes: notes, By: actor.UserID, At: s.now().UTC()}}}}})
 	if err != nil {
 		return Assessment{}, fmt.Errorf("save coach's view: %w", err)
 	}
@@ -259,16 +283,21 @@ func (s *Service) GetAssessment(ctx context.Context, actor auth.Principal, did, 
 		}
 		if len(starts) > 0 {
 			slices.SortFunc(starts, func(a, b assessmentDoc) int { return strings.Compare(a.ID, b.ID) })
-			start = starts[0].Self.Ratings
+			start = starts[0].Self.ratings()
 		}
 	}
 	if d.Coach != nil {
 		out.CoachNotes, out.CoachedAt, out.CoachedBy = d.Coach.Notes, &d.Coach.At, d.Coach.By
 	}
+	self := d.Self.ratings()
+	var coach map[string]int
+	if d.Coach != nil {
+		coach = d.Coach.ratings()
+	}
 	for _, r := range rateables(def, loc) {
-		row := AssessmentRow{ID: r.ID, Label: r.Text, Self: d.Self.Ratings[r.ID]}
-		if d.Coach != nil {
-			if v, ok := d.Coach.Ratings[r.ID]; ok {
+		row := AssessmentRow{ID: r.ID, Label: r.Text, Self: self[r.ID]}
+		if coach != nil {
+			if v, ok := coach[r.ID]; ok {
 				row.Coach, row.Gap = ptr(v), ptr(v-row.Self)
 			}
 		}

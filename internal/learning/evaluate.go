@@ -191,6 +191,16 @@ func lessonDone(co *course.Course, l course.Lesson, f *Facts) (time.Time, bool) 
 	return time.Time{}, false
 }
 
+// activityStarted reports whether the learner has begun the activity a lesson's rule is about.
+func activityStarted(r course.Rule, f *Facts) bool {
+	switch r.Rule {
+	case course.RuleReflectionPosted:
+		t := f.Tasks[r.Task]
+		return t != nil && (len(t.Posts) > 0 || len(t.Comments) > 0)
+	}
+	return false
+}
+
 func sortedTimes(m map[string]time.Time) []time.Time {
 	out := make([]time.Time, 0, len(m))
 	for _, t := range m {
@@ -260,6 +270,9 @@ func Evaluate(co *course.Course, version int, f *Facts, sched Schedule, now time
 						lp.State = StateInProgress
 					}
 				}
+			}
+			if lp.State == StateNotStarted && activityStarted(l.Completion, f) {
+				lp.State = StateInProgress
 			}
 			if at, ok := lessonDone(co, l, f); ok {
 				lp.State, lp.CompletedAt = StateCompleted, ptr(at)

@@ -1,0 +1,202 @@
+package httpapi_test
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// answerAll builds answers for an attempt from the fixture quiz's key: right ones when right
+// is true.
+func answerAll(t *testing.T, attempt []byte, right bool) (string, map[string][]string) {
+	t.Helper()
+	var a struct {
+		ID        string `json:"id"`
+		Questions []struct {
+			ID    string `json:"id"`
+			Type  string `json:"type"`
+			Left  []struct{ ID, Text string }
+			Right []struct{ ID, Text string }
+		} `json:"questions"`
+	}
+	if err := json.Unmarshal(attempt, &a); err != nil {
+		t.Fatal(err)
+	}
+	key := map[string][]string{"q1": {"a"}, "q2": {"a", "b"}, "q3": {"true"}, "q5": {" Vahva  tunnistautuminen "}}
+	wrong := map[string][]string{"q1": {"b"}, "q2": {"c"}, "q3": {"false"}, "q5": {"en tiedä"}}
+	out := map[string][]string{}
+	for _, q := range a.Questions {
+		if q.Type == "matching" {
+			pairs := map[string]string{"Kela": "etuudet", "Kanta": "terveystiedot"}
+			for _, l := range q.Left {
+				for _, r := range q.Right {
+					if (pairs[l.Text] == r.Text) == right {
+						out[q.ID] = append(out[q.ID], l.ID+"="+r.ID)
+						break
+					}
+				}
+			}
+			continue
+		}
+		if right {
+			out[q.ID] = key[q.ID]
+		} else {
+			out[q.ID] = wrong[q.ID]
+		}
+	}
+	return a.ID, out
+}
+
+func TestQuizzes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.publishFixture(t)
+	learner, learner2, trainer := e.token(t, "learner"), e.token(t, "learner2"), e.token(t, "trainer")
+	do(t, e.app, scenario{method: "POST", path: "/api/v1/courses/kokeilu/lessons/tervetuloa/events", token: learner, body: `{"type":"viewed"}`})
+
+	run(t, e.app, []scenario{
+		{name: "quiz without answers", method: "GET", path: "/api/v1/quizzes/kokeilu:alkuvisa?locale=en", token: learner, status: 200,
+			want: []string{`"title":"Starting quiz"`, `"attempts_allowed":3`, `"questions":5`}, forbid: []string{"correct", "Palvelu"}},
+		{name: "unknown quiz", method: "GET", path: "/api/v1/quizzes/kokeilu:ei-ole", token: learner, status: 404},
+		{name: "malformed quiz id", method: "GET", path: "/api/v1/quizzes/nothing", token: learner, status: 404},
+		{name: "learner reads statistics", method: "GET", path: "/api/v1/quizzes/kokeilu:alkuvisa/stats", token: learner, status: 403},
+	})
+	resp, body := do(t, e.app, scenario{method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: learner})
+	if resp.StatusCode != 201 || strings.Contains(string(body), "correct") || strings.Contains(string(body), "accepted") {
+		t.Fatalf("start: %d %s", resp.StatusCode, body)
+	}
+	id, wrong := answerAll(t, body, false)
+	run(t, e.app, []scenario{
+		{name: "resume the open attempt", method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: learner, status: 201, want: []string{`"id":"` + id + `"`}},
+		{name: "someone else's attempt", method: "GET", path: "/api/v1/attempts/" + id, token: learner2, status: 404},
+		{name: "answer to a question not in the attempt", method: "PUT", path: "/api/v1/attempts/" + id + "/answers", token: learner, body: `{"answers":{"q9":["a"]}}`, status: 422, want: []string{`"field":"answers.q9"`}},
+		{name: "an option the question does not have", method: "PUT", path: "/api/v1/attempts/" + id + "/answers", token: learner, body: `{"answers":{"q1":["z"]}}`, status: 422},
+		{name: "two answers to a single-choice question", method: "PUT", path: "/api/v1/attempts/" + id + "/answers", token: learner, body: `{"answers":{"q1":["a","b"]}}`, status: 422},
+		{name: "save for later", method: "PUT", path: "/api/v1/attempts/" + id + "/answers", token: learner, body: jsonBody(map[string]any{"answers": wrong}), status: 200, want: []string{`"q3":["false"]`}},
+		{name: "submit wrong answers", method: "POST", path: "/api/v1/attempts/" + id + "/submit", token: learner, status: 200, want: []string{`"passed":false`, `"score":0`, `"answer":["a"]`, `"Suomi.fi on palvelu."`}},
+		{name: "submit twice", method: "POST", path: "/api/v1/attempts/" + id + "/submit", token: learner, status: 409},
+		{name: "still locked... no: quiz lesson not complete", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"id":"visa","state":"in_progress"`, `"attempts":1`}},
+	})
+	_, body = do(t, e.app, scenario{method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: learner})
+	id2, right := answerAll(t, body, true)
+	run(t, e.app, []scenario{
+		{name: "submit right answers", method: "POST", path: "/api/v1/attempts/" + id2 + "/submit", token: learner, status: 200, body: jsonBody(map[string]any{"answers": right}), want: []string{`"passed":true`, `"score":1`}},
+		{name: "quiz lesson complete", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"id":"visa","state":"completed"`, `"best_score":1`}},
+		{name: "statistics", method: "GET", path: "/api/v1/quizzes/kokeilu:alkuvisa/stats", token: trainer, status: 200, want: []string{`"attempts":2`, `"id":"q1","answered":2,"correct":1,"difficulty":0.5,"common_wrong":"b"`}},
+	})
+	do(t, e.app, scenario{method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: learner})
+	_, body = do(t, e.app, scenario{method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: learner})
+	id3, _ := answerAll(t, body, true)
+	do(t, e.app, scenario{method: "POST", path: "/api/v1/attempts/" + id3 + "/submit", token: learner})
+	run(t, e.app, []scenario{{name: "no attempts left", method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: learner, status: 409, want: []string{"no attempts left"}}})
+}
+
+func TestReflectionWall(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.publishFixture(t)
+	learner, learner2, trainer := e.token(t, "learner"), e.token(t, "learner2"), e.token(t, "trainer")
+	wall := "/api/v1/cohorts/open.kokeilu/walls/viikko-1/posts"
+	resp, body := do(t, e.app, scenario{method: "POST", path: wall, token: learner, body: `{"body":"Huomasin, että **moni asiakas** jää kirjautumiseen. <script>x</script>"}`})
+	if resp.StatusCode != 201 {
+		t.Fatalf("post: %d %s", resp.StatusCode, body)
+	}
+	var post struct{ ID string }
+	_ = json.Unmarshal(body, &post)
+	p := wall + "/" + post.ID
+	run(t, e.app, []scenario{
+		{name: "the post is rendered and sanitised", method: "GET", path: wall, token: learner2, status: 200, want: []string{`\u003cstrong\u003emoni asiakas\u003c/strong\u003e jää kirjautumiseen. x\u003c/p\u003e`, `"mine":false`}},
+		{name: "anonymous not allowed by this task", method: "POST", path: wall, token: learner, body: `{"body":"x","anonymous":true}`, status: 422},
+		{name: "empty post", method: "POST", path: wall, token: learner, body: `{"body":"  "}`, status: 422},
+		{name: "oversize post", method: "POST", path: wall, token: learner, body: jsonBody(map[string]string{"body": strings.Repeat("a", 10001)}), status: 422},
+		{name: "unknown task", method: "GET", path: "/api/v1/cohorts/open.kokeilu/walls/ei-ole/posts", token: learner, status: 404},
+		{name: "own comment does not count", method: "POST", path: p + "/comments", token: learner, body: `{"body":"Lisäys omaan."}`, status: 201},
+		{name: "reflection lesson waits for a peer comment", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"id":"pohdinta","state":"in_progress"`}},
+		{name: "comment on someone else's post", method: "POST", path: p + "/comments", token: learner2, body: `{"body":"Sama havainto täällä."}`, status: 201},
+		{name: "react", method: "PUT", path: p + "/reactions/heart", token: learner2, status: 204},
+		{name: "react twice", method: "PUT", path: p + "/reactions/heart", token: learner2, status: 409},
+		{name: "unknown reaction", method: "PUT", path: p + "/reactions/angry", token: learner2, status: 422},
+		{name: "reactions counted", method: "GET", path: wall, token: learner, status: 200, want: []string{`"reactions":{"heart":1}`, `"body":"Sama havainto täällä."`}},
+		{name: "take the reaction back", method: "DELETE", path: p + "/reactions/heart", token: learner2, status: 204},
+		{name: "take it back again", method: "DELETE", path: p + "/reactions/heart", token: learner2, status: 404},
+		{name: "someone else edits", method: "PATCH", path: p, token: learner2, body: `{"body":"muokattu"}`, status: 403},
+		{name: "a learner hides", method: "PATCH", path: p, token: learner2, body: `{"hidden":true}`, status: 403},
+		{name: "edit own within the window", method: "PATCH", path: p, token: learner, body: `{"body":"Korjattu teksti."}`, status: 200, want: []string{"Korjattu teksti.", `"edited_at"`}},
+		{name: "trainer features", method: "PATCH", path: p, token: trainer, body: `{"featured":true}`, status: 200, want: []string{`"featured":true`}},
+		{name: "unknown post", method: "POST", path: wall + "/01890000-0000-7000-8000-000000000000/comments", token: learner, body: `{"body":"x"}`, status: 404},
+	})
+	// learner2 commented on learner's post; learner needs a comment on someone else's post.
+	_, body = do(t, e.app, scenario{method: "POST", path: wall, token: learner2, body: `{"body":"Oma havaintoni."}`})
+	var other struct{ ID string }
+	_ = json.Unmarshal(body, &other)
+	run(t, e.app, []scenario{
+		{name: "comment on a peer's post", method: "POST", path: wall + "/" + other.ID + "/comments", token: learner, body: `{"body":"Hyvä huomio."}`, status: 201},
+		{name: "reflection lesson complete", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"id":"pohdinta","state":"completed"`}},
+		{name: "trainer hides a post", method: "PATCH", path: wall + "/" + other.ID, token: trainer, body: `{"hidden":true}`, status: 200},
+		{name: "hidden from other learners", method: "GET", path: wall, token: learner, status: 200, forbid: []string{"Oma havaintoni."}},
+		{name: "still shown to its author", method: "GET", path: wall, token: learner2, status: 200, want: []string{"Oma havaintoni.", `"hidden":true`}},
+		{name: "delete own", method: "DELETE", path: p, token: learner, status: 204},
+		{name: "deleted is gone", method: "GET", path: wall, token: learner, status: 200, forbid: []string{"Korjattu teksti."}},
+	})
+	e.clock.Advance(31 * time.Minute)
+	run(t, e.app, []scenario{{name: "edit after the window", method: "PATCH", path: wall + "/" + other.ID, token: e.token(t, "learner2"), body: `{"body":"myöhässä"}`, status: 409}})
+}
+
+func TestAssessmentAndSafari(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.publishFixture(t)
+	learner, learner2, trainer := e.token(t, "learner"), e.token(t, "learner2"), e.token(t, "trainer")
+	ratings := `{"1.1":3,"2.1":2,"4.2":4,"tunnistautuminen":2}`
+	resp, body := do(t, e.app, scenario{method: "POST", path: "/api/v1/assessments", token: learner, body: `{"course":"kokeilu","assessment":"alkuarvio","ratings":` + ratings + `,"notes":{"2":"Kirjautuminen jännittää."}}`})
+	if resp.StatusCode != 201 {
+		t.Fatalf("assessment: %d %s", resp.StatusCode, body)
+	}
+	var a struct{ ID string }
+	_ = json.Unmarshal(body, &a)
+	run(t, e.app, []scenario{
+		{name: "DigComp", method: "GET", path: "/api/v1/frameworks/digcomp?locale=en", token: learner, status: 200, want: []string{`"id":"5.4"`, `"name":"Safety"`, `"from":7,"to":8`}},
+		{name: "missing ratings", method: "POST", path: "/api/v1/assessments", token: learner, body: `{"course":"kokeilu","assessment":"alkuarvio","ratings":{"1.1":3}}`, status: 422, want: []string{`"field":"ratings.2.1"`}},
+		{name: "rating off the scale", method: "POST", path: "/api/v1/assessments", token: learner, body: `{"course":"kokeilu","assessment":"alkuarvio","ratings":{"1.1":9,"2.1":2,"4.2":4,"tunnistautuminen":2}}`, status: 422},
+		{name: "a competence not in it", method: "POST", path: "/api/v1/assessments", token: learner, body: `{"course":"kokeilu","assessment":"alkuarvio","ratings":{"1.1":3,"2.1":2,"4.2":4,"tunnistautuminen":2,"3.4":1}}`, status: 422},
+		{name: "unknown assessment", method: "POST", path: "/api/v1/assessments", token: learner, body: `{"course":"kokeilu","assessment":"ei-ole","ratings":{}}`, status: 404},
+		{name: "another learner reads it", method: "GET", path: "/api/v1/assessments/" + a.ID, token: learner2, status: 404},
+		{name: "another learner coaches it", method: "PUT", path: "/api/v1/assessments/" + a.ID + "/coach", token: learner2, body: `{"ratings":{"1.1":1}}`, status: 404},
+		{name: "coach's view", method: "PUT", path: "/api/v1/assessments/" + a.ID + "/coach", token: trainer, body: `{"ratings":{"1.1":4,"2.1":4},"notes":{"general":"Osaat enemmän kuin arvioit."}}`, status: 200,
+			want: []string{`"id":"1.1"`, `"self":3,"coach":4,"gap":1`, `"coach_notes":{"general"`}},
+		{name: "own list", method: "GET", path: "/api/v1/assessments?course=kokeilu", token: learner, status: 200, want: []string{`"round":"start"`}},
+		{name: "assessment lesson complete", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"id":"arvio","state":"completed"`}},
+	})
+
+	log := `{"course":"kokeilu","safari":"kela-safari","steps":[{"step":"kirjaudu","did_and_said":"Etsi painiketta pitkään.","observations":[{"type":"usability","severity":3,"competence":"2.3","note":"Kirjaudu-painike huomaamaton"},{"type":"skill_gap","severity":2,"note":"Ei tunnistanut pankkitunnusten valintaa"}]}],"debrief":"Kirjautuminen oli vaikein kohta."}`
+	resp, body = do(t, e.app, scenario{method: "POST", path: "/api/v1/safari-logs", token: learner, body: log})
+	if resp.StatusCode != 201 {
+		t.Fatalf("safari: %d %s", resp.StatusCode, body)
+	}
+	var sl struct{ ID string }
+	_ = json.Unmarshal(body, &sl)
+	run(t, e.app, []scenario{
+		{name: "an unknown step", method: "POST", path: "/api/v1/safari-logs", token: learner, body: strings.Replace(log, `"step":"kirjaudu"`, `"step":"lenda"`, 1), status: 422, want: []string{`"field":"steps.0.step"`}},
+		{name: "severity off the scale", method: "POST", path: "/api/v1/safari-logs", token: learner, body: strings.Replace(log, `"severity":3`, `"severity":4`, 1), status: 422},
+		{name: "not yet submitted: lesson open", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"id":"safari","state":"not_started"`}},
+		{name: "someone else's log", method: "GET", path: "/api/v1/safari-logs/" + sl.ID, token: learner2, status: 404},
+		{name: "someone else updates it", method: "PUT", path: "/api/v1/safari-logs/" + sl.ID, token: learner2, body: log, status: 404},
+		{name: "submit", method: "PUT", path: "/api/v1/safari-logs/" + sl.ID, token: learner, body: strings.Replace(log, `"debrief"`, `"submitted":true,"debrief"`, 1), status: 200, want: []string{`"submitted":true`}},
+		{name: "safari lesson complete", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"id":"safari","state":"completed"`}},
+		{name: "learner reads the summary", method: "GET", path: "/api/v1/safari-logs/summary?course=kokeilu&safari=kela-safari", token: learner, status: 403},
+		{name: "summary", method: "GET", path: "/api/v1/safari-logs/summary?course=kokeilu&safari=kela-safari", token: trainer, status: 200, want: []string{`"logs":1`, `"type":"usability","competence":"2.3","count":1,"max_severity":3`}},
+	})
+	resp, body = do(t, e.app, scenario{method: "GET", path: "/api/v1/safari-logs/summary?course=kokeilu&safari=kela-safari&format=csv", token: trainer})
+	rows, err := semicolonCSV(strings.TrimPrefix(string(body), "\ufeff"))
+	if resp.StatusCode != 200 || err != nil || len(rows) != 3 || rows[0][0] != "step" {
+		t.Fatalf("csv: %d %v %q", resp.StatusCode, err, body)
+	}
+}
+
+func semicolonCSV(s string) ([][]string, error) {
+	r := csv.NewReader(strings.NewReader(s))
+	r.Comma = ';'
+	return r.ReadAll()
+}
