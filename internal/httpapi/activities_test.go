@@ -91,6 +91,18 @@ func TestQuizzes(t *testing.T) {
 	id3, _ := answerAll(t, body, true)
 	do(t, e.app, scenario{method: "POST", path: "/api/v1/attempts/" + id3 + "/submit", token: learner})
 	run(t, e.app, []scenario{{name: "no attempts left", method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: learner, status: 409, want: []string{"no attempts left"}}})
+
+	// The quiz has a 30-minute limit: a submission after it is refused, and nothing is graded.
+	_, body = do(t, e.app, scenario{method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: learner2})
+	late, lateAnswers := answerAll(t, body, true)
+	if !strings.Contains(string(body), `"deadline"`) {
+		t.Fatalf("a time-limited attempt without a deadline: %s", body)
+	}
+	e.clock.Advance(32 * time.Minute)
+	run(t, e.app, []scenario{
+		{name: "submission past the time limit", method: "POST", path: "/api/v1/attempts/" + late + "/submit", token: e.token(t, "learner2"), body: jsonBody(map[string]any{"answers": lateAnswers}), status: 409, want: []string{"time limit"}},
+		{name: "not graded", method: "GET", path: "/api/v1/attempts/" + late, token: e.token(t, "learner2"), status: 200, forbid: []string{`"result"`}},
+	})
 }
 
 func TestReflectionWall(t *testing.T) {
@@ -108,7 +120,7 @@ func TestReflectionWall(t *testing.T) {
 	p := wall + "/" + post.ID
 	run(t, e.app, []scenario{
 		{name: "the post is rendered and sanitised", method: "GET", path: wall, token: learner2, status: 200, want: []string{`\u003cstrong\u003emoni asiakas\u003c/strong\u003e jää kirjautumiseen. x\u003c/p\u003e`, `"mine":false`}},
-		{name: "anonymous not allowed by this task", method: "POST", path: wall, token: learner, body: `{"body":"x","anonymous":true}`, status: 422},
+		{name: "anonymous to peers", method: "POST", path: wall, token: learner, body: `{"body":"Nimetön havainto."}`, status: 201},
 		{name: "empty post", method: "POST", path: wall, token: learner, body: `{"body":"  "}`, status: 422},
 		{name: "oversize post", method: "POST", path: wall, token: learner, body: jsonBody(map[string]string{"body": strings.Repeat("a", 10001)}), status: 422},
 		{name: "unknown task", method: "GET", path: "/api/v1/cohorts/open.kokeilu/walls/ei-ole/posts", token: learner, status: 404},
@@ -127,6 +139,27 @@ func TestReflectionWall(t *testing.T) {
 		{name: "trainer features", method: "PATCH", path: p, token: trainer, body: `{"featured":true}`, status: 200, want: []string{`"featured":true`}},
 		{name: "unknown post", method: "POST", path: wall + "/01890000-0000-7000-8000-000000000000/comments", token: learner, body: `{"body":"x"}`, status: 404},
 	})
+	// An anonymous post: peers do not see who wrote it, trainers do.
+	resp, body = do(t, e.app, scenario{method: "POST", path: wall, token: learner, body: `{"body":"Kukaan ei tiedä.","anonymous":true}`})
+	if resp.StatusCode != 201 {
+		t.Fatalf("anonymous post: %d %s", resp.StatusCode, body)
+	}
+	me := e.users["learner"].ID
+	for who, shows := range map[string]bool{"learner2": false, "trainer": true, "learner": true} {
+		_, list := do(t, e.app, scenario{method: "GET", path: wall, token: e.token(t, who)})
+		var l struct {
+			Items []struct {
+				Body, Author string
+				Anonymous    bool
+			}
+		}
+		_ = json.Unmarshal(list, &l)
+		for _, it := range l.Items {
+			if it.Body == "Kukaan ei tiedä." && (it.Author == me) != shows {
+				t.Errorf("%s sees the anonymous author: %v, want %v", who, it.Author == me, shows)
+			}
+		}
+	}
 	// learner2 commented on learner's post; learner needs a comment on someone else's post.
 	_, body = do(t, e.app, scenario{method: "POST", path: wall, token: learner2, body: `{"body":"Oma havaintoni."}`})
 	var other struct{ ID string }

@@ -1,0 +1,67 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCohorts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.publishFixture(t)
+	trainer, learner, learner2, admin := e.token(t, "trainer"), e.token(t, "learner"), e.token(t, "learner2"), e.token(t, "admin")
+	opens := e.clock.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339)
+	due := e.clock.Now().Add(14 * 24 * time.Hour).Format(time.RFC3339)
+	body := `{"course":"kokeilu","name":"Joensuu kevät 2026","join_code":true,"schedule":[{"module":"harjoitus","opens":"` + opens + `","due":"` + due + `"}]}`
+	resp, out := do(t, e.app, scenario{method: "POST", path: "/api/v1/cohorts", token: trainer, body: body})
+	if resp.StatusCode != 201 {
+		t.Fatalf("create: %d %s", resp.StatusCode, out)
+	}
+	var c struct {
+		ID       string `json:"id"`
+		JoinCode string `json:"join_code"`
+	}
+	_ = json.Unmarshal(out, &c)
+	wall := "/api/v1/cohorts/" + c.ID + "/walls/viikko-1/posts"
+	run(t, e.app, []scenario{
+		{name: "learner creates", method: "POST", path: "/api/v1/cohorts", token: learner, body: body, status: 403},
+		{name: "bad schedule", method: "POST", path: "/api/v1/cohorts", token: trainer, status: 422,
+			body: `{"course":"kokeilu","name":"X","schedule":[{"module":"ei-ole"},{"module":"alku","opens":"` + due + `","due":"` + opens + `"}]}`,
+			want: []string{`"field":"schedule.0.module"`, `"field":"schedule.1.due"`}},
+		{name: "unknown course", method: "POST", path: "/api/v1/cohorts", token: trainer, body: `{"course":"ei-ole","name":"X"}`, status: 422, want: []string{`"field":"course"`}},
+		{name: "another trainer's cohort is invisible", method: "GET", path: "/api/v1/cohorts/" + c.ID, token: e.tokenOfNewTrainer(t), status: 404},
+		{name: "admin sees it", method: "GET", path: "/api/v1/cohorts/" + c.ID, token: admin, status: 200},
+		{name: "trainer's list", method: "GET", path: "/api/v1/cohorts", token: trainer, status: 200, want: []string{c.ID}},
+		{name: "learner lists cohorts", method: "GET", path: "/api/v1/cohorts", token: learner, status: 403},
+		{name: "add members", method: "POST", path: "/api/v1/cohorts/" + c.ID + "/members", token: trainer, status: 200,
+			body: `{"emails":["learner@example.fi","Uusi.Henkilo@example.fi","not-an-email","learner@example.fi"]}`,
+			want: []string{`"status":"enrolled"`, `"status":"invited"`, `"status":"invalid"`, `"status":"already_member"`}},
+		{name: "a learner adds members", method: "POST", path: "/api/v1/cohorts/" + c.ID + "/members", token: learner, body: `{"emails":["x@example.fi"]}`, status: 404},
+		{name: "schedule locks module 2", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"opens":"`, `"due":"`}},
+		{name: "wall for members", method: "POST", path: wall, token: learner, body: `{"body":"Kohorttiseinä."}`, status: 201},
+		{name: "non-member cannot post", method: "POST", path: wall, token: learner2, body: `{"body":"Ulkopuolinen."}`, status: 403},
+		{name: "non-member cannot read", method: "GET", path: wall, token: learner2, status: 403},
+		{name: "my courses show the cohort's wall", method: "GET", path: "/api/v1/me/courses", token: learner, status: 200, want: []string{`"wall":"` + c.ID + `"`}},
+		{name: "join with a wrong code", method: "POST", path: "/api/v1/cohorts/join", token: learner2, body: `{"code":"AAAAAAAA"}`, status: 404},
+		{name: "join", method: "POST", path: "/api/v1/cohorts/join", token: learner2, body: `{"code":"` + strings.ToLower(c.JoinCode) + `"}`, status: 200, want: []string{`"cohort":"` + c.ID + `"`}},
+		{name: "join twice", method: "POST", path: "/api/v1/cohorts/join", token: learner2, body: `{"code":"` + c.JoinCode + `"}`, status: 409},
+		{name: "remove a member", method: "DELETE", path: "/api/v1/cohorts/" + c.ID + "/members/" + e.users["learner2"].ID, token: trainer, status: 204},
+		{name: "remove again", method: "DELETE", path: "/api/v1/cohorts/" + c.ID + "/members/" + e.users["learner2"].ID, token: trainer, status: 404},
+		{name: "bad status", method: "PATCH", path: "/api/v1/cohorts/" + c.ID, token: trainer, body: `{"status":"paused"}`, status: 422},
+		{name: "close", method: "PATCH", path: "/api/v1/cohorts/" + c.ID, token: trainer, body: `{"status":"closed"}`, status: 200, want: []string{`"status":"closed"`}},
+		{name: "no enrolment into a closed cohort", method: "POST", path: "/api/v1/cohorts/" + c.ID + "/members", token: trainer, body: `{"emails":["learner2@example.fi"]}`, status: 409},
+		{name: "no joining a closed cohort", method: "POST", path: "/api/v1/cohorts/join", token: learner2, body: `{"code":"` + c.JoinCode + `"}`, status: 404},
+	})
+}
+
+// tokenOfNewTrainer creates another trainer and signs her in.
+func (e *env) tokenOfNewTrainer(t *testing.T) string {
+	t.Helper()
+	admin := e.token(t, "admin")
+	do(t, e.app, scenario{method: "POST", path: "/api/v1/users", token: admin, body: `{"email":"toinen.kouluttaja@example.fi","name":"Toinen","roles":["trainer"]}`})
+	tok := linkToken(t, e.outboxTo(t, "toinen.kouluttaja@example.fi")[0].Email.Text)
+	do(t, e.app, scenario{method: "POST", path: "/api/v1/auth/invitations/accept", body: jsonBody(map[string]string{"token": tok, "password": testPassword})})
+	return e.login(t, "toinen.kouluttaja@example.fi", testPassword).AccessToken
+}
