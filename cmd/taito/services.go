@@ -82,6 +82,7 @@ func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.
 	svc.courses.SetMembership(svc.cohorts.IsEnrolled)
 	svc.learning.SetSchedule(svc.cohorts.Schedule)
 	svc.activities.SetMembers(svc.cohorts)
+	svc.cohorts.SetReports(cohort.Reports{Learning: svc.learning, SkillChanges: svc.activities.SkillChanges})
 	for _, ensure := range []func(context.Context) error{ob.EnsureIndexes, svc.auth.EnsureIndexes, svc.courses.EnsureIndexes, svc.learning.EnsureIndexes,
 		svc.activities.EnsureIndexes, svc.cohorts.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {

@@ -333,3 +333,43 @@ func (s *Service) MyAssessments(ctx context.Context, actor auth.Principal, slug 
 }
 
 func optionsUpsert() *options.ReplaceOptionsBuilder { return options.Replace().SetUpsert(true) }
+
+// SkillChanges returns, per learner, the mean change of her own ratings from the start round to
+// the end round of a course, for learners who have both.
+func (s *Service) SkillChanges(ctx context.Context, slug string, users []string) (map[string]float64, error) {
+	cur, err := s.db.Collection("assessments").Find(ctx, bson.D{{Key: "course", Value: slug}, {Key: "user", Value: bson.D{{Key: "$in", Value: users}}}})
+	if err != nil {
+		return nil, fmt.Errorf("load assessments: %w", err)
+	}
+	var docs []assessmentDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("load assessments: %w", err)
+	}
+	start, end := map[string]map[string]int{}, map[string]map[string]int{}
+	for _, d := range docs {
+		switch d.Round {
+		case "start":
+			start[d.User] = d.Self.ratings()
+		case "end":
+			end[d.User] = d.Self.ratings()
+		}
+	}
+	out := map[string]float64{}
+	for u, e := range end {
+		st, ok := start[u]
+		if !ok {
+			continue
+		}
+		sum, n := 0, 0
+		for k, v := range e {
+			if sv, ok := st[k]; ok {
+				sum += v - sv
+				n++
+			}
+		}
+		if n > 0 {
+			out[u] = float64(sum) / float64(n)
+		}
+	}
+	return out, nil
+}

@@ -78,6 +78,7 @@ type Service struct {
 	courses             *course.Service
 	users               *auth.Service
 	now                 func() time.Time
+	reports             Reports
 }
 
 // NewService returns the cohort service over db.
@@ -329,8 +330,8 @@ func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id strin
 	if c.Status == StatusClosed {
 		return nil, ErrClosed
 	}
-	if len(emails) > 5000 {
-		return nil, apperr.New(apperr.KindTooLarge, "at most 5000 people at a time")
+	if len(emails) > 10000 {
+		return nil, apperr.New(apperr.KindTooLarge, "at most 10000 people at a time")
 	}
 	out := make([]MemberResult, 0, len(emails))
 	for _, raw := range emails {
@@ -348,6 +349,9 @@ func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id strin
 				name = strings.Split(email, "@")[0]
 			}
 			nu, _, err := s.users.CreateUser(ctx, actor, auth.NewUser{Email: email, Name: name, Roles: []auth.Role{auth.RoleLearner}, OrgUnit: orgUnits[email]})
+			if errors.Is(err, auth.ErrEmailTaken) { // invited by someone else a moment ago
+				nu, err = s.users.UserByEmail(ctx, email)
+			}
 			if err != nil {
 				r.Status, r.Reason = "invalid", describe(err)
 				out = append(out, r)

@@ -1,10 +1,18 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/cohort"
 )
 
@@ -97,12 +105,42 @@ type memberResultOut struct {
 	UserID string `json:"user_id,omitempty"`
 }
 
+// addMembers takes {"emails": [...]} or a CSV file (multipart field "file"; columns
+// email;name;org_unit, "," or ";", UTF-8 with or without BOM, an optional header row).
 func (s *Server) addMembers(c *fiber.Ctx) error {
-	var req addMembersRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
+	var emails []string
+	names, units := map[string]string{}, map[string]string{}
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			return apperr.Validation(apperr.FieldError{Field: "file", Message: "send the CSV file in the form field \"file\""})
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return apperr.New(apperr.KindInvalid, "the file could not be read")
+		}
+		data, err := io.ReadAll(io.LimitReader(f, 8<<20))
+		f.Close()
+		if err != nil {
+			return apperr.New(apperr.KindInvalid, "the file could not be read")
+		}
+		rows, err := parseMemberCSV(data)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			emails = append(emails, r[0])
+			key := strings.ToLower(strings.TrimSpace(r[0]))
+			names[key], units[key] = r[1], r[2]
+		}
+	} else {
+		var req addMembersRequest
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+		emails = req.Emails
 	}
-	res, err := s.cohorts.AddMembers(c.UserContext(), principal(c), c.Params("id"), req.Emails, nil, nil)
+	res, err := s.cohorts.AddMembers(c.UserContext(), principal(c), c.Params("id"), emails, names, units)
 	if err != nil {
 		return err
 	}
@@ -120,6 +158,53 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// MaxCSVRows bounds an enrolment file.
+const MaxCSVRows = 10000
+
+// parseMemberCSV reads email;name;org_unit rows. Every row becomes a result later, so a bad row
+// is reported there; only a file that cannot be read as a whole is refused here.
+func parseMemberCSV(data []byte) ([][3]string, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		return nil, apperr.Validation(apperr.FieldError{Field: "file", Message: "is not UTF-8 text: save it as \"CSV UTF-8\""})
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	r := csv.NewReader(bytes.NewReader(data))
+	if strings.Count(first, ";") > strings.Count(first, ",") {
+		r.Comma = ';'
+	}
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	var out [][3]string
+	for line := 1; ; line++ {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, apperr.Validation(apperr.FieldError{Field: "file", Message: fmt.Sprintf("line %d is not valid CSV", line)})
+		}
+		if line == 1 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "email") {
+			continue // header
+		}
+		var row [3]string
+		for i := 0; i < 3 && i < len(rec); i++ {
+			row[i] = strings.TrimSpace(rec[i])
+		}
+		if row == ([3]string{}) {
+			continue
+		}
+		out = append(out, row)
+		if len(out) > MaxCSVRows {
+			return nil, apperr.New(apperr.KindTooLarge, fmt.Sprintf("the file has more than %d rows: split it", MaxCSVRows))
+		}
+	}
+	if len(out) == 0 {
+		return nil, apperr.Validation(apperr.FieldError{Field: "file", Message: "has no rows"})
+	}
+	return out, nil
 }
 
 type joinRequest struct {

@@ -101,6 +101,7 @@ func newEnv(t *testing.T) *env {
 	courses.SetMembership(cohorts.IsEnrolled)
 	lrn.SetSchedule(cohorts.Schedule)
 	acts.SetMembers(cohorts)
+	cohorts.SetReports(cohort.Reports{Learning: lrn, SkillChanges: acts.SkillChanges})
 	for _, ensure := range []func(context.Context) error{acts.EnsureIndexes, cohorts.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			t.Fatal(err)

@@ -77,6 +77,10 @@ func (s *Server) routes() {
 	app.Patch("/api/v1/cohorts/:id", s.authn, s.patchCohort)
 	app.Post("/api/v1/cohorts/:id/members", s.authn, s.addMembers)
 	app.Delete("/api/v1/cohorts/:id/members/:user", s.authn, s.removeMember)
+	app.Get("/api/v1/cohorts/:id/dashboard", s.authn, s.dashboard)
+	app.Get("/api/v1/cohorts/:id/learners/:user", s.authn, s.learnerProgress)
+	app.Get("/api/v1/cohorts/:id/report.csv", s.authn, s.report)
+	app.Get("/api/v1/reports/completion", s.authn, s.completionReport)
 
 	// The learning record: statements in, progress out.
 	app.Post("/api/v1/statements", s.authn, s.postStatements)

@@ -1,0 +1,359 @@
+package cohort
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/learning"
+)
+
+// Reports are what dashboards need from the other capabilities.
+type Reports struct {
+	Learning     *learning.Service
+	SkillChanges func(ctx context.Context, slug string, users []string) (map[string]float64, error)
+}
+
+// SetReports installs the sources of dashboard data.
+func (s *Service) SetReports(r Reports) { s.reports = r }
+
+// LearnerRow is one learner's line on the dashboard.
+type LearnerRow struct {
+	UserID        string
+	Name          string
+	Email         string
+	OrgUnit       string
+	Invited       bool // has not accepted her invitation yet
+	Percent       int
+	State         string
+	CurrentModule string
+	LastActivity  *time.Time
+	Overdue       []string // modules past their due date and not complete
+	AtRisk        bool
+	RiskReasons   []string // inactive, overdue, not_started
+	QuizBest      map[string]float64
+	Posts         int
+	Comments      int
+	SkillChange   *float64
+	Modules       map[string]string // module → state
+}
+
+// ModuleCounts are how many learners are where in one module.
+type ModuleCounts struct {
+	ID         string
+	Due        *time.Time
+	NotStarted int
+	InProgress int
+	Completed  int
+	Overdue    int
+}
+
+// Dashboard is a cohort at a glance.
+type Dashboard struct {
+	Cohort   Cohort
+	Modules  []ModuleCounts
+	Learners []LearnerRow
+	Totals   struct {
+		Learners, NotStarted, InProgress, Completed, AtRisk int
+		AveragePercent                                      int
+	}
+}
+
+// DashboardQuery filters and sorts learner rows.
+type DashboardQuery struct {
+	State        string // not_started | in_progress | completed | at_risk
+	OrgUnit      string
+	Sort         string // name | percent | last_activity | org_unit (prefix - for descending)
+	InactiveDays int    // "at risk" after this many days without activity (default 7)
+}
+
+var sortFields = []string{"name", "percent", "last_activity", "org_unit", "email"}
+
+// Dashboard computes a cohort's dashboard from the learners' progress projections (never from
+// the statement log): per module the counts, per learner a row, totals.
+func (s *Service) Dashboard(ctx context.Context, actor auth.Principal, id string, q DashboardQuery) (Dashboard, error) {
+	c, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	var f apperr.Fields
+	if q.State != "" && !slices.Contains([]string{learning.StateNotStarted, learning.StateInProgress, learning.StateCompleted, "at_risk"}, q.State) {
+		f.Add("state", "must be not_started, in_progress, completed or at_risk")
+	}
+	if q.Sort != "" && !slices.Contains(sortFields, strings.TrimPrefix(q.Sort, "-")) {
+		f.Add("sort", "must be one of "+strings.Join(sortFields, ", ")+" (prefix - to reverse)")
+	}
+	if q.InactiveDays == 0 {
+		q.InactiveDays = 7
+	}
+	if q.InactiveDays < 1 || q.InactiveDays > 365 {
+		f.Add("inactive_days", "must be from 1 to 365")
+	}
+	if err := f.Err(); err != nil {
+		return Dashboard{}, err
+	}
+	pub, err := s.courses.Current(ctx, auth.System, c.Course)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	members, err := s.Members(ctx, id)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	users, err := s.users.UsersByIDs(ctx, members)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	facts, err := s.reports.Learning.FactsOf(ctx, c.Course, members)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	changes := map[string]float64{}
+	if s.reports.SkillChanges != nil {
+		if changes, err = s.reports.SkillChanges(ctx, c.Course, members); err != nil {
+			return Dashboard{}, err
+		}
+	}
+	sched := learning.Schedule{}
+	dues := map[string]*time.Time{}
+	for _, d := range c.Schedule {
+		md := learning.ModuleDates{}
+		if d.Opens != nil {
+			md.Opens = *d.Opens
+		}
+		if d.Due != nil {
+			md.Due = *d.Due
+		}
+		sched[d.Module] = md
+		dues[d.Module] = d.Due
+	}
+	now := s.now()
+	d := Dashboard{Cohort: c}
+	counts := make([]ModuleCounts, len(pub.Course.Modules))
+	for i, m := range pub.Course.Modules {
+		counts[i] = ModuleCounts{ID: m.ID, Due: dues[m.ID]}
+	}
+	percentSum := 0
+	for _, uid := range members {
+		u := users[uid]
+		p := learning.Evaluate(pub.Course, pub.Version, facts[uid], sched, now)
+		row := LearnerRow{UserID: uid, Name: u.Name, Email: u.Email, OrgUnit: u.OrgUnit, Invited: u.Pending, Percent: p.Percent, State: p.State,
+			LastActivity: p.LastAt, QuizBest: map[string]float64{}, Modules: map[string]string{}}
+		for i, m := range p.Modules {
+			row.Modules[m.ID] = m.State
+			switch m.State {
+			case learning.StateNotStarted:
+				counts[i].NotStarted++
+			case learning.StateInProgress:
+				counts[i].InProgress++
+			case learning.StateCompleted:
+				counts[i].Completed++
+			}
+			if m.Due != nil && now.After(*m.Due) && m.State != learning.StateCompleted {
+				counts[i].Overdue++
+				row.Overdue = append(row.Overdue, m.ID)
+			}
+			if row.CurrentModule == "" && m.State != learning.StateCompleted && m.Lock == nil {
+				row.CurrentModule = m.ID
+			}
+		}
+		if f := facts[uid]; f != nil {
+			for qid, qf := range f.Quizzes {
+				for _, a := range qf.Attempts {
+					if a.Scaled > row.QuizBest[qid] || row.QuizBest[qid] == 0 {
+						row.QuizBest[qid] = max(row.QuizBest[qid], a.Scaled)
+					}
+				}
+			}
+			for _, t := range f.Tasks {
+				row.Posts += len(t.Posts)
+				row.Comments += len(t.Comments)
+			}
+		}
+		if ch, ok := changes[uid]; ok {
+			row.SkillChange = &ch
+		}
+		if p.State != learning.StateCompleted {
+			switch {
+			case p.LastAt == nil && c.StartsOn != nil && now.After(c.StartsOn.AddDate(0, 0, q.InactiveDays)):
+				row.RiskReasons = append(row.RiskReasons, "not_started")
+			case p.LastAt != nil && now.Sub(*p.LastAt) > time.Duration(q.InactiveDays)*24*time.Hour:
+				row.RiskReasons = append(row.RiskReasons, "inactive")
+			}
+			if len(row.Overdue) > 0 {
+				row.RiskReasons = append(row.RiskReasons, "overdue")
+			}
+		}
+		row.AtRisk = len(row.RiskReasons) > 0
+		d.Totals.Learners++
+		percentSum += p.Percent
+		switch p.State {
+		case learning.StateNotStarted:
+			d.Totals.NotStarted++
+		case learning.StateInProgress:
+			d.Totals.InProgress++
+		case learning.StateCompleted:
+			d.Totals.Completed++
+		}
+		if row.AtRisk {
+			d.Totals.AtRisk++
+		}
+		if (q.State == "" || q.State == row.State || (q.State == "at_risk" && row.AtRisk)) && (q.OrgUnit == "" || q.OrgUnit == row.OrgUnit) {
+			d.Learners = append(d.Learners, row)
+		}
+	}
+	if d.Totals.Learners > 0 {
+		d.Totals.AveragePercent = percentSum / d.Totals.Learners
+	}
+	d.Modules = counts
+	sortRows(d.Learners, q.Sort)
+	return d, nil
+}
+
+func sortRows(rows []LearnerRow, by string) {
+	desc := strings.HasPrefix(by, "-")
+	by = strings.TrimPrefix(by, "-")
+	less := func(a, b LearnerRow) bool {
+		switch by {
+		case "percent":
+			if a.Percent != b.Percent {
+				return a.Percent < b.Percent
+			}
+		case "last_activity":
+			at, bt := time.Time{}, time.Time{}
+			if a.LastActivity != nil {
+				at = *a.LastActivity
+			}
+			if b.LastActivity != nil {
+				bt = *b.LastActivity
+			}
+			if !at.Equal(bt) {
+				return at.Before(bt)
+			}
+		case "org_unit":
+			if a.OrgUnit != b.OrgUnit {
+				return a.OrgUnit < b.OrgUnit
+			}
+		case "email":
+			return a.Email < b.Email
+		}
+		if a.Name != b.Name {
+			return strings.ToLower(a.Name) < strings.ToLower(b.Name)
+		}
+		return a.UserID < b.UserID
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if desc {
+			return less(rows[j], rows[i])
+		}
+		return less(rows[i], rows[j])
+	})
+}
+
+// LearnerProgress returns one member's whole progress, for a coaching conversation.
+func (s *Service) LearnerProgress(ctx context.Context, actor auth.Principal, id, user string) (learning.Progress, auth.User, error) {
+	c, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return learning.Progress{}, auth.User{}, err
+	}
+	member, err := s.IsMember(ctx, user, id)
+	if err != nil {
+		return learning.Progress{}, auth.User{}, err
+	}
+	if !member {
+		return learning.Progress{}, auth.User{}, apperr.New(apperr.KindNotFound, "not a member of this cohort")
+	}
+	users, err := s.users.UsersByIDs(ctx, []string{user})
+	if err != nil {
+		return learning.Progress{}, auth.User{}, err
+	}
+	pub, err := s.courses.Current(ctx, auth.System, c.Course)
+	if err != nil {
+		return learning.Progress{}, auth.User{}, err
+	}
+	facts, err := s.reports.Learning.FactsOf(ctx, c.Course, []string{user})
+	if err != nil {
+		return learning.Progress{}, auth.User{}, err
+	}
+	sched, err := s.Schedule(ctx, user, c.Course)
+	if err != nil {
+		return learning.Progress{}, auth.User{}, err
+	}
+	return learning.Evaluate(pub.Course, pub.Version, facts[user], sched, s.now()), users[user], nil
+}
+
+// OrgUnitRow is one organisation unit's completion in a course, across its cohorts.
+type OrgUnitRow struct {
+	OrgUnit    string
+	Learners   int
+	NotStarted int
+	InProgress int
+	Completed  int
+}
+
+// CompletionReport summarises, for admins, completion of a course per organisation unit across
+// every cohort of it.
+func (s *Service) CompletionReport(ctx context.Context, actor auth.Principal, slug, orgUnit string) ([]OrgUnitRow, error) {
+	if err := auth.RequireAdmin(actor); err != nil {
+		return nil, err
+	}
+	pub, err := s.courses.Current(ctx, auth.System, slug)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.enrolments.Find(ctx, map[string]any{"course": slug, "status": "active"})
+	if err != nil {
+		return nil, err
+	}
+	var rows []enrolment
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var members []string
+	for _, r := range rows {
+		if !seen[r.User] {
+			seen[r.User] = true
+			members = append(members, r.User)
+		}
+	}
+	users, err := s.users.UsersByIDs(ctx, members)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := s.reports.Learning.FactsOf(ctx, slug, members)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]*OrgUnitRow{}
+	for _, uid := range members {
+		ou := users[uid].OrgUnit
+		if orgUnit != "" && ou != orgUnit {
+			continue
+		}
+		r := by[ou]
+		if r == nil {
+			r = &OrgUnitRow{OrgUnit: ou}
+			by[ou] = r
+		}
+		r.Learners++
+		switch learning.Evaluate(pub.Course, pub.Version, facts[uid], nil, s.now()).State {
+		case learning.StateCompleted:
+			r.Completed++
+		case learning.StateInProgress:
+			r.InProgress++
+		default:
+			r.NotStarted++
+		}
+	}
+	out := make([]OrgUnitRow, 0, len(by))
+	for _, r := range by {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].OrgUnit < out[j].OrgUnit })
+	return out, nil
+}
