@@ -13,6 +13,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/config"
 	"github.com/taito-lms/taito/internal/httpapi"
+	"github.com/taito-lms/taito/internal/outbox"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -151,6 +152,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go every(bg, time.Hour, log, "cleanup", svc.cleanup)
+	go every(bg, time.Hour, log, "automatic reminders", func(ctx context.Context) error { _, err := svc.cohorts.AutoReminders(ctx); return err })
+	if cfg.SMTPURL != "" {
+		smtpSender, err := outbox.ParseSMTP(cfg.SMTPURL.Reveal(), cfg.SMTPFrom)
+		if err != nil {
+			return fmt.Errorf("TAITO_SMTP_URL: %w", err)
+		}
+		go outbox.NewWorker(svc.outbox, smtpSender, log).Run(bg, 10*time.Second)
+		log.Info("e-mail: sending through SMTP", "from", cfg.SMTPFrom)
+	} else {
+		log.Info("e-mail: no TAITO_SMTP_URL; messages wait in the outbox (GET /api/v1/outbox)")
+	}
 	go every(bg, cfg.MediaGCInterval, log, "media gc", func(ctx context.Context) error { return mediaGC(ctx, svc, false, log, nil) })
 
 	api := httpapi.New(httpapi.Options{

@@ -83,6 +83,7 @@ func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.
 	svc.learning.SetSchedule(svc.cohorts.Schedule)
 	svc.activities.SetMembers(svc.cohorts)
 	svc.cohorts.SetReports(cohort.Reports{Learning: svc.learning, SkillChanges: svc.activities.SkillChanges})
+	svc.cohorts.SetMail(cohort.Mail{Outbox: ob, PublicURL: cfg.PublicURL})
 	for _, ensure := range []func(context.Context) error{ob.EnsureIndexes, svc.auth.EnsureIndexes, svc.courses.EnsureIndexes, svc.learning.EnsureIndexes,
 		svc.activities.EnsureIndexes, svc.cohorts.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
@@ -112,9 +113,8 @@ func every(ctx context.Context, interval time.Duration, log *slog.Logger, name s
 }
 
 func (s *services) cleanup(ctx context.Context) error {
-	_, err := s.auth.Cleanup(ctx)
-	if err != nil {
+	if _, err := s.auth.Cleanup(ctx); err != nil {
 		return fmt.Errorf("auth cleanup: %w", err)
 	}
-	return nil
+	return s.outbox.Cleanup(ctx)
 }

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // signingKey is one Ed25519 key with its key id.
@@ -162,4 +163,29 @@ func (ks *KeySet) MarshalJWKS() []byte {
 		Keys []JWK `json:"keys"`
 	}{ks.JWKS()})
 	return b
+}
+
+// SignValue returns v with an Ed25519 signature by the current key, for links such as
+// unsubscribing from reminders: "v.signature".
+func (ks *KeySet) SignValue(v string) string {
+	sig := ed25519.Sign(ks.current().priv, []byte("taito-value:"+v))
+	return v + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+// VerifyValue checks a SignValue string against every key and returns the value.
+func (ks *KeySet) VerifyValue(tok string) (string, bool) {
+	i := strings.LastIndexByte(tok, '.')
+	if i <= 0 || len(tok) > 512 {
+		return "", false
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	if err != nil {
+		return "", false
+	}
+	for _, k := range ks.keys {
+		if ed25519.Verify(k.pub, []byte("taito-value:"+tok[:i]), sig) {
+			return tok[:i], true
+		}
+	}
+	return "", false
 }

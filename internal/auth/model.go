@@ -37,16 +37,17 @@ const DefaultLocale = "fi"
 
 // User is an account.
 type User struct {
-	ID        string
-	Email     string // lower-case
-	Name      string
-	Roles     []Role
-	OrgUnit   string // free text, e.g. "Joensuu / aikuissosiaalityö"
-	Locale    string
-	Disabled  bool
-	Pending   bool // invited, no password yet
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID           string
+	Email        string // lower-case
+	Name         string
+	Roles        []Role
+	OrgUnit      string // free text, e.g. "Joensuu / aikuissosiaalityö"
+	Locale       string
+	Disabled     bool
+	Pending      bool // invited, no password yet
+	RemindersOff bool // unsubscribed from cohort reminders
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Principal is the authenticated actor of a request.

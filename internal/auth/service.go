@@ -338,6 +338,29 @@ func (s *Service) UsersByIDs(ctx context.Context, ids []string) (map[string]User
 	return out, nil
 }
 
+// UnsubscribeToken is the signed token of a user's unsubscribe-from-reminders link.
+func (s *Service) UnsubscribeToken(userID string) string {
+	return s.tokens.Keys().SignValue("unsub:" + userID)
+}
+
+// Unsubscribe turns reminders off for the user a token names.
+//
+// Returns ErrInvalidToken.
+func (s *Service) Unsubscribe(ctx context.Context, token string) error {
+	v, ok := s.tokens.Keys().VerifyValue(token)
+	user, isUnsub := strings.CutPrefix(v, "unsub:")
+	if !ok || !isUnsub {
+		return ErrInvalidToken
+	}
+	if _, err := s.store.updateUser(ctx, user, bson.D{{Key: "reminders_off", Value: true}}); err != nil {
+		if errors.Is(err, ErrUserNotFound) {
+			return ErrInvalidToken
+		}
+		return err
+	}
+	return nil
+}
+
 // Me returns the actor's own account.
 func (s *Service) Me(ctx context.Context, p Principal) (User, error) {
 	d, err := s.store.userByID(ctx, p.UserID)

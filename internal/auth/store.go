@@ -28,13 +28,14 @@ type userDoc struct {
 	Locale       string    `bson:"locale"`
 	PasswordHash string    `bson:"password_hash"`
 	Disabled     bool      `bson:"disabled"`
+	RemindersOff bool      `bson:"reminders_off,omitempty"`
 	CreatedAt    time.Time `bson:"created_at"`
 	UpdatedAt    time.Time `bson:"updated_at"`
 }
 
 func (d userDoc) user() User {
 	return User{ID: d.ID, Email: d.Email, Name: d.Name, Roles: d.Roles, OrgUnit: d.OrgUnit, Locale: d.Locale,
-		Disabled: d.Disabled, Pending: d.PasswordHash == "", CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		Disabled: d.Disabled, Pending: d.PasswordHash == "", RemindersOff: d.RemindersOff, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
 type refreshDoc struct {

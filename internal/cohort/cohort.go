@@ -51,16 +51,18 @@ type ModuleDates struct {
 
 // Cohort is a group taking a course together.
 type Cohort struct {
-	ID        string        `bson:"_id"`
-	Course    string        `bson:"course"`
-	Name      string        `bson:"name"`
-	Trainers  []string      `bson:"trainers"`
-	StartsOn  *time.Time    `bson:"starts_on,omitempty"`
-	Schedule  []ModuleDates `bson:"schedule"`
-	Status    string        `bson:"status"`
-	JoinCode  string        `bson:"join_code,omitempty"`
-	CreatedBy string        `bson:"created_by"`
-	CreatedAt time.Time     `bson:"created_at"`
+	ID       string        `bson:"_id"`
+	Course   string        `bson:"course"`
+	Name     string        `bson:"name"`
+	Trainers []string      `bson:"trainers"`
+	StartsOn *time.Time    `bson:"starts_on,omitempty"`
+	Schedule []ModuleDates `bson:"schedule"`
+	Status   string        `bson:"status"`
+	JoinCode string        `bson:"join_code,omitempty"`
+	// AutoReminderDays: remind members this many days before a module is due (0: off).
+	AutoReminderDays int       `bson:"auto_reminder_days,omitempty"`
+	CreatedBy        string    `bson:"created_by"`
+	CreatedAt        time.Time `bson:"created_at"`
 }
 
 type enrolment struct {
@@ -79,6 +81,7 @@ type Service struct {
 	users               *auth.Service
 	now                 func() time.Time
 	reports             Reports
+	mail                Mail
 }
 
 // NewService returns the cohort service over db.
@@ -233,11 +236,12 @@ func (s *Service) List(ctx context.Context, actor auth.Principal) ([]Cohort, err
 
 // Patch changes a cohort; nil fields are left alone.
 type Patch struct {
-	Name     *string
-	Status   *string
-	Schedule *[]ModuleDates
-	Trainers *[]string
-	StartsOn *time.Time
+	Name             *string
+	Status           *string
+	Schedule         *[]ModuleDates
+	Trainers         *[]string
+	StartsOn         *time.Time
+	AutoReminderDays *int
 }
 
 // Update changes a cohort, for its trainers and admins.
@@ -276,6 +280,12 @@ func (s *Service) Update(ctx context.Context, actor auth.Principal, id string, p
 	}
 	if p.StartsOn != nil {
 		set = append(set, bson.E{Key: "starts_on", Value: *p.StartsOn})
+	}
+	if p.AutoReminderDays != nil {
+		if *p.AutoReminderDays < 0 || *p.AutoReminderDays > 30 {
+			f.Add("auto_reminder_days", "must be from 0 (off) to 30")
+		}
+		set = append(set, bson.E{Key: "auto_reminder_days", Value: *p.AutoReminderDays})
 	}
 	if err := f.Err(); err != nil {
 		return c, err

@@ -52,6 +52,8 @@ type Config struct {
 	MediaMaxVideo   int64         // bytes
 	MediaMaxFile    int64         // bytes, for everything but video
 	MediaGCInterval time.Duration
+	SMTPURL         Secret // smtp://user:pass@host:port; empty: e-mail waits in the outbox
+	SMTPFrom        string
 	AccessTokenTTL  time.Duration
 
 	Mongo MongoConfig
@@ -176,6 +178,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c.MediaGCInterval = duration("TAITO_MEDIA_GC_INTERVAL", time.Hour)
+	c.SMTPURL = Secret(get("TAITO_SMTP_URL", ""))
+	c.SMTPFrom = get("TAITO_SMTP_FROM", "Taito <noreply@localhost>")
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL.Reveal()); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			problem("TAITO_SMTP_URL", "want smtp://[user:pass@]host:port or smtps://…")
+		}
+	}
 	bytesVar := func(name string, def, max int64) int64 {
 		v := get(name, "")
 		if v == "" {

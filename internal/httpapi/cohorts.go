@@ -26,10 +26,13 @@ type cohortOut struct {
 	Status    string               `json:"status"`
 	JoinCode  string               `json:"join_code,omitempty"`
 	CreatedAt time.Time            `json:"created_at"`
+	// AutoReminderDays: members are reminded this many days before a module is due (0: off).
+	AutoReminderDays int `json:"auto_reminder_days"`
 }
 
 func newCohortOut(c cohort.Cohort) cohortOut {
-	return cohortOut{ID: c.ID, Course: c.Course, Name: c.Name, Trainers: c.Trainers, StartsOn: c.StartsOn, Schedule: c.Schedule, Status: c.Status, JoinCode: c.JoinCode, CreatedAt: c.CreatedAt}
+	return cohortOut{ID: c.ID, Course: c.Course, Name: c.Name, Trainers: c.Trainers, StartsOn: c.StartsOn, Schedule: c.Schedule, Status: c.Status, JoinCode: c.JoinCode,
+		CreatedAt: c.CreatedAt, AutoReminderDays: c.AutoReminderDays}
 }
 
 type createCohortRequest struct {
@@ -75,11 +78,12 @@ func (s *Server) getCohort(c *fiber.Ctx) error {
 }
 
 type patchCohortRequest struct {
-	Name     *string               `json:"name"`
-	Status   *string               `json:"status"`
-	Schedule *[]cohort.ModuleDates `json:"schedule"`
-	Trainers *[]string             `json:"trainers"`
-	StartsOn *time.Time            `json:"starts_on"`
+	Name             *string               `json:"name"`
+	Status           *string               `json:"status"`
+	Schedule         *[]cohort.ModuleDates `json:"schedule"`
+	Trainers         *[]string             `json:"trainers"`
+	StartsOn         *time.Time            `json:"starts_on"`
+	AutoReminderDays *int                  `json:"auto_reminder_days"`
 }
 
 func (s *Server) patchCohort(c *fiber.Ctx) error {
@@ -227,4 +231,39 @@ func (s *Server) joinCohort(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(joinOut{Cohort: co.ID, Course: co.Course, Name: co.Name})
+}
+
+type reminderRequest struct {
+	Audience string `json:"audience"`
+	Message  string `json:"message"`
+}
+
+type reminderOut struct {
+	ReminderID   string `json:"reminder_id"`
+	Queued       int    `json:"queued"`
+	Unsubscribed int    `json:"unsubscribed"`
+}
+
+func (s *Server) sendReminder(c *fiber.Ctx) error {
+	var req reminderRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	r, err := s.cohorts.SendReminder(c.UserContext(), principal(c), c.Params("id"), req.Audience, req.Message)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(reminderOut{ReminderID: r.ID, Queued: r.Queued, Unsubscribed: r.Unsubscribed})
+}
+
+type unsubscribedOut struct {
+	Status string `json:"status"`
+}
+
+// unsubscribe is the link in every reminder: it needs no sign-in, only the signed token.
+func (s *Server) unsubscribe(c *fiber.Ctx) error {
+	if err := s.auth.Unsubscribe(c.UserContext(), c.Query("token")); err != nil {
+		return err
+	}
+	return c.JSON(unsubscribedOut{Status: "unsubscribed"})
 }

@@ -102,6 +102,7 @@ func newEnv(t *testing.T) *env {
 	lrn.SetSchedule(cohorts.Schedule)
 	acts.SetMembers(cohorts)
 	cohorts.SetReports(cohort.Reports{Learning: lrn, SkillChanges: acts.SkillChanges})
+	cohorts.SetMail(cohort.Mail{Outbox: ob, PublicURL: testIssuer})
 	for _, ensure := range []func(context.Context) error{acts.EnsureIndexes, cohorts.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			t.Fatal(err)
@@ -220,3 +221,12 @@ func (e *env) publishFixture(t *testing.T) *course.Course {
 	}
 	return co
 }
+
+func (e *env) principal(who string) auth.Principal {
+	u := e.users[who]
+	return auth.Principal{UserID: u.ID, Roles: u.Roles}
+}
+
+func usersWithOrgUnit(ou string) auth.UserFilter { return auth.UserFilter{OrgUnit: ou, Limit: 10} }
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

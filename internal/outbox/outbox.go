@@ -27,6 +27,8 @@ type Email struct {
 	Text    string `bson:"text"`
 	HTML    string `bson:"html,omitempty"`
 	Locale  string `bson:"locale"`
+	// Unsubscribe, when set, is the link that stops reminders (List-Unsubscribe header).
+	Unsubscribe string `bson:"unsubscribe,omitempty"`
 }
 
 // Job states.
@@ -96,6 +98,15 @@ func (o *Outbox) EnqueueJob(ctx context.Context, key, kind string, payload map[s
 	}
 	if err != nil {
 		return fmt.Errorf("queue %s job: %w", kind, err)
+	}
+	return nil
+}
+
+// Cleanup deletes send claims that expired more than a day ago.
+func (o *Outbox) Cleanup(ctx context.Context) error {
+	_, err := o.coll.Database().Collection("outbox_claims").DeleteMany(ctx, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: o.now().Add(-24 * time.Hour)}}}})
+	if err != nil {
+		return fmt.Errorf("clean up outbox claims: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,197 @@
+package cohort
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/learning"
+	"github.com/taito-lms/taito/internal/outbox"
+)
+
+// Mail is how cohorts send reminders.
+type Mail struct {
+	Outbox    *outbox.Outbox
+	PublicURL string
+}
+
+// SetMail installs the outbox reminders are queued in.
+func (s *Service) SetMail(m Mail) { s.mail = m }
+
+// Reminder audiences.
+const (
+	AudienceNotStarted = "not_started"
+	AudienceOverdue    = "overdue"
+	AudienceAtRisk     = "at_risk"
+	AudienceAll        = "all"
+)
+
+// ReminderResult says what a reminder did.
+type ReminderResult struct {
+	ID           string
+	Queued       int
+	Unsubscribed int // left out: they turned reminders off
+}
+
+var reminderTexts = map[string]struct{ subject, hello, body, open, unsub string }{
+	"fi": {"Muistutus: %s", "Hei %s,", "tämä on muistutus kurssista %s.", "Jatka kurssia:", "Et halua muistutuksia? Peru ne tästä:"},
+	"sv": {"Påminnelse: %s", "Hej %s,", "det här är en påminnelse om kursen %s.", "Fortsätt kursen:", "Vill du inte ha påminnelser? Avbeställ här:"},
+	"en": {"Reminder: %s", "Hello %s,", "this is a reminder about the course %s.", "Continue the course:", "Don't want reminders? Unsubscribe here:"},
+}
+
+func (s *Service) reminderEmail(u auth.User, courseTitle, message, unsubURL string) outbox.Email {
+	t, ok := reminderTexts[u.Locale]
+	loc := u.Locale
+	if !ok {
+		t, loc = reminderTexts["fi"], "fi"
+	}
+	link := s.mail.PublicURL + "/"
+	lines := []string{fmt.Sprintf(t.hello, u.Name), "", fmt.Sprintf(t.body, courseTitle)}
+	if message != "" {
+		lines = append(lines, "", message)
+	}
+	lines = append(lines, "", t.open, link, "", "--", t.unsub, unsubURL)
+	var h strings.Builder
+	fmt.Fprintf(&h, "<p>%s</p>\n<p>%s</p>\n", html.EscapeString(fmt.Sprintf(t.hello, u.Name)), html.EscapeString(fmt.Sprintf(t.body, courseTitle)))
+	if message != "" {
+		fmt.Fprintf(&h, "<p>%s</p>\n", strings.ReplaceAll(html.EscapeString(message), "\n", "<br>"))
+	}
+	fmt.Fprintf(&h, "<p>%s <a href=\"%s\">%s</a></p>\n<p><small>%s <a href=\"%s\">%s</a></small></p>\n",
+		html.EscapeString(t.open), html.EscapeString(link), html.EscapeString(link), html.EscapeString(t.unsub), html.EscapeString(unsubURL), html.EscapeString(unsubURL))
+	return outbox.Email{To: u.Email, Subject: fmt.Sprintf(t.subject, courseTitle), Text: strings.Join(lines, "\n") + "\n", HTML: h.String(), Locale: loc, Unsubscribe: unsubURL}
+}
+
+// SendReminder queues one e-mail per learner of the audience in the outbox, idempotently per
+// (cohort, learner, reminder), leaving out those who unsubscribed.
+func (s *Service) SendReminder(ctx context.Context, actor auth.Principal, id, audience, message string) (ReminderResult, error) {
+	var f apperr.Fields
+	if !slices.Contains([]string{AudienceNotStarted, AudienceOverdue, AudienceAtRisk, AudienceAll}, audience) {
+		f.Add("audience", "must be not_started, overdue, at_risk or all")
+	}
+	if utf8.RuneCountInString(message) > 2000 {
+		f.Add("message", "is longer than 2000 characters")
+	}
+	if err := f.Err(); err != nil {
+		return ReminderResult{}, err
+	}
+	d, err := s.Dashboard(ctx, actor, id, DashboardQuery{})
+	if err != nil {
+		return ReminderResult{}, err
+	}
+	if d.Cohort.Status == StatusClosed {
+		return ReminderResult{}, ErrClosed
+	}
+	pub, err := s.courses.Current(ctx, auth.System, d.Cohort.Course)
+	if err != nil {
+		return ReminderResult{}, err
+	}
+	res := ReminderResult{ID: uuid.NewString()}
+	var ids []string
+	for _, r := range d.Learners {
+		ids = append(ids, r.UserID)
+	}
+	users, err := s.users.UsersByIDs(ctx, ids)
+	if err != nil {
+		return res, err
+	}
+	for _, r := range d.Learners {
+		in := false
+		switch audience {
+		case AudienceNotStarted:
+			in = r.State == learning.StateNotStarted
+		case AudienceOverdue:
+			in = len(r.Overdue) > 0
+		case AudienceAtRisk:
+			in = r.AtRisk
+		case AudienceAll:
+			in = r.State != learning.StateCompleted
+		}
+		if !in {
+			continue
+		}
+		u := users[r.UserID]
+		if u.RemindersOff || u.Disabled {
+			res.Unsubscribed++
+			continue
+		}
+		e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), message, s.unsubURL(u.ID))
+		if err := s.mail.Outbox.EnqueueEmail(ctx, "reminder:"+id+":"+u.ID+":"+res.ID, e); err != nil {
+			return res, err
+		}
+		res.Queued++
+	}
+	return res, nil
+}
+
+func (s *Service) unsubURL(user string) string {
+	return s.mail.PublicURL + "/api/v1/reminders/unsubscribe?token=" + s.users.UnsubscribeToken(user)
+}
+
+// AutoReminders queues, once per learner and module, a reminder a cohort's chosen number of days
+// before a module's due date to members who have not completed it. Run it periodically; it is
+// safe on several replicas at once.
+func (s *Service) AutoReminders(ctx context.Context) (int, error) {
+	cur, err := s.cohorts.Find(ctx, bson.D{{Key: "status", Value: StatusRunning}, {Key: "auto_reminder_days", Value: bson.D{{Key: "$gt", Value: 0}}}})
+	if err != nil {
+		return 0, fmt.Errorf("list cohorts: %w", err)
+	}
+	var cs []Cohort
+	if err := cur.All(ctx, &cs); err != nil {
+		return 0, fmt.Errorf("list cohorts: %w", err)
+	}
+	now := s.now()
+	queued := 0
+	for _, c := range cs {
+		var soon []string
+		for _, d := range c.Schedule {
+			if d.Due != nil && d.Due.After(now) && d.Due.Sub(now) <= time.Duration(c.AutoReminderDays)*24*time.Hour {
+				soon = append(soon, d.Module)
+			}
+		}
+		if len(soon) == 0 {
+			continue
+		}
+		d, err := s.Dashboard(ctx, auth.System, c.ID, DashboardQuery{})
+		if err != nil {
+			return queued, err
+		}
+		pub, err := s.courses.Current(ctx, auth.System, c.Course)
+		if err != nil {
+			return queued, err
+		}
+		var ids []string
+		for _, r := range d.Learners {
+			ids = append(ids, r.UserID)
+		}
+		users, err := s.users.UsersByIDs(ctx, ids)
+		if err != nil {
+			return queued, err
+		}
+		for _, r := range d.Learners {
+			u := users[r.UserID]
+			if u.RemindersOff || u.Disabled {
+				continue
+			}
+			for _, m := range soon {
+				if r.Modules[m] == learning.StateCompleted {
+					continue
+				}
+				e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), "", s.unsubURL(u.ID))
+				if err := s.mail.Outbox.EnqueueEmail(ctx, "auto-reminder:"+c.ID+":"+m+":"+u.ID, e); err != nil {
+					return queued, err
+				}
+				queued++
+			}
+		}
+	}
+	return queued, nil
+}
