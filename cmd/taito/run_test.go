@@ -97,14 +97,15 @@ func start(t *testing.T, env map[string]string) *process {
 // stop cancels the context, as SIGTERM does, and requires a clean exit.
 func (p *process) stop(t *testing.T) {
 	t.Helper()
+	http.DefaultClient.CloseIdleConnections()
 	p.cancel()
 	select {
 	case err := <-p.done:
 		if err != nil {
 			t.Fatalf("taito serve returned %v after shutdown; logs:\n%s", err, p.logs.String())
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("taito serve did not stop within 30s; logs:\n%s", p.logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("taito serve did not stop within 60s; logs:\n%s", p.logs.String())
 	}
 }
 
@@ -226,6 +227,7 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, err := io.ReadAll(obj)
+	obj.Close()
 	if err != nil || string(b) != "kept" {
 		t.Errorf("object written before the restart: %q, %v", b, err)
 	}
