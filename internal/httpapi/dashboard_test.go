@@ -309,3 +309,29 @@ func TestRemindersDeliveredOnce(t *testing.T) {
 		{name: "remind again", method: "POST", path: "/api/v1/cohorts/" + id + "/reminders", token: e.token(t, "trainer"), body: `{"audience":"at_risk"}`, status: 202, want: []string{`"queued":1`, `"unsubscribed":1`}},
 	})
 }
+
+func TestAutomaticReminders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := cohortFixture(t, e)
+	trainer := e.token(t, "trainer")
+	due := e.clock.Now().Add(36 * time.Hour)
+	run(t, e.app, []scenario{
+		{name: "bad setting", method: "PATCH", path: "/api/v1/cohorts/" + id, token: trainer, body: `{"auto_reminder_days":90}`, status: 422},
+		{name: "module 2 due in a day and a half, remind two days before, running", method: "PATCH", path: "/api/v1/cohorts/" + id, token: trainer, status: 200,
+			body: jsonBody(map[string]any{"auto_reminder_days": 2, "status": "running", "schedule": []map[string]any{{"module": "harjoitus", "due": due}}}), want: []string{`"auto_reminder_days":2`}},
+	})
+	ctx := context.Background()
+	n, err := e.cohorts.AutoReminders(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("first run queued %d (%v), want 3: nobody has completed module 2", n, err)
+	}
+	before, _, _ := e.outbox.List(ctx, "", 200)
+	if _, err := e.cohorts.AutoReminders(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, _, _ := e.outbox.List(ctx, "", 200)
+	if len(after) != len(before) {
+		t.Errorf("a second run queued %d more messages; each reminder goes once", len(after)-len(before))
+	}
+}
