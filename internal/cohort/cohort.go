@@ -77,16 +77,20 @@ type enrolment struct {
 // Service is the cohort capability.
 type Service struct {
 	cohorts, enrolments *mongo.Collection
-	courses             *course.Service
-	users               *auth.Service
-	now                 func() time.Time
-	reports             Reports
-	mail                Mail
+	// memberships maps course:user to the learner's active cohort, so the questions asked on
+	// every learner request are _id reads.
+	memberships *mongo.Collection
+	courses     *course.Service
+	users       *auth.Service
+	now         func() time.Time
+	reports     Reports
+	mail        Mail
 }
 
 // NewService returns the cohort service over db.
 func NewService(db *mongo.Database, courses *course.Service, users *auth.Service, now func() time.Time) *Service {
-	return &Service{cohorts: db.Collection("cohorts"), enrolments: db.Collection("enrolments"), courses: courses, users: users, now: now}
+	return &Service{cohorts: db.Collection("cohorts"), enrolments: db.Collection("enrolments"), memberships: db.Collection("memberships"),
+		courses: courses, users: users, now: now}
 }
 
 // EnsureIndexes creates the indexes cohorts need.
@@ -319,6 +323,14 @@ func (s *Service) enrol(ctx context.Context, c Cohort, user string) error {
 	if res.MatchedCount == 0 && res.UpsertedCount == 0 {
 		return ErrAlreadyMember
 	}
+	_, err = s.memberships.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Course + ":" + user}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}}, options.UpdateOne().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		_, err = s.memberships.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Course + ":" + user}}, bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}})
+	}
+	if err != nil {
+		return fmt.Errorf("record membership: %w", err)
+	}
 	return nil
 }
 
@@ -409,6 +421,13 @@ func (s *Service) RemoveMember(ctx context.Context, actor auth.Principal, id, us
 	if res.MatchedCount == 0 {
 		return apperr.New(apperr.KindNotFound, "not a member of this cohort")
 	}
+	c, err := s.load(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := s.memberships.DeleteOne(ctx, bson.D{{Key: "_id", Value: c.Course + ":" + user}, {Key: "cohort", Value: id}}); err != nil {
+		return fmt.Errorf("remove membership: %w", err)
+	}
 	return nil
 }
 
@@ -446,18 +465,19 @@ func (s *Service) Members(ctx context.Context, id string) ([]string, error) {
 	return out, nil
 }
 
-// CohortOf returns the learner's active cohort in a course, or "".
+// CohortOf returns the learner's active cohort in a course (the latest she joined), or "".
 func (s *Service) CohortOf(ctx context.Context, user, slug string) (string, error) {
-	var e enrolment
-	err := s.enrolments.FindOne(ctx, bson.D{{Key: "user", Value: user}, {Key: "course", Value: slug}, {Key: "status", Value: "active"}},
-		options.FindOne().SetSort(bson.D{{Key: "enrolled_at", Value: -1}})).Decode(&e)
+	var m struct {
+		Cohort string `bson:"cohort"`
+	}
+	err := s.memberships.FindOne(ctx, bson.D{{Key: "_id", Value: slug + ":" + user}}).Decode(&m)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return "", nil
 	}
 	if err != nil {
 		return "", fmt.Errorf("find cohort: %w", err)
 	}
-	return e.Cohort, nil
+	return m.Cohort, nil
 }
 
 // IsMember reports whether the user is an active member of the cohort.

@@ -400,7 +400,12 @@ func progressID(user, slug string) string { return user + ":" + slug }
 
 func (s *Service) apply(ctx context.Context, user string, t target, st *Statement) error {
 	u := s.updateFor(t, st)
-	_, err := s.progress.UpdateOne(ctx, bson.D{{Key: "_id", Value: progressID(user, t.slug)}}, u.doc(user, t.slug), options.UpdateOne().SetUpsert(true))
+	filter := bson.D{{Key: "_id", Value: progressID(user, t.slug)}}
+	_, err := s.progress.UpdateOne(ctx, filter, u.doc(user, t.slug), options.UpdateOne().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		// Two first statements of a learner raced to create her projection; it exists now.
+		_, err = s.progress.UpdateOne(ctx, filter, u.doc(user, t.slug), options.UpdateOne().SetUpsert(true))
+	}
 	if err != nil {
 		return fmt.Errorf("update progress of %s in %s: %w", user, t.slug, err)
 	}
