@@ -317,6 +317,27 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 	return d.user(), nil
 }
 
+// UsersByEmails returns accounts by (normalised) e-mail, for bulk enrolment; unknown addresses
+// are left out. It checks nothing about the caller.
+func (s *Service) UsersByEmails(ctx context.Context, emails []string) (map[string]User, error) {
+	out := make(map[string]User, len(emails))
+	for start := 0; start < len(emails); start += 1000 {
+		chunk := emails[start:min(start+1000, len(emails))]
+		cur, err := s.store.users.Find(ctx, bson.D{{Key: "email", Value: bson.D{{Key: "$in", Value: chunk}}}})
+		if err != nil {
+			return nil, fmt.Errorf("load users: %w", err)
+		}
+		var docs []userDoc
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, fmt.Errorf("load users: %w", err)
+		}
+		for _, d := range docs {
+			out[d.Email] = d.user()
+		}
+	}
+	return out, nil
+}
+
 // UsersByIDs returns accounts by id, for reports of other capabilities; unknown ids are left
 // out. It checks nothing about the caller.
 func (s *Service) UsersByIDs(ctx context.Context, ids []string) (map[string]User, error) {

@@ -311,22 +311,27 @@ func (s *Service) enrol(ctx context.Context, c Cohort, user string) error {
 		return ErrClosed
 	}
 	now := s.now().UTC()
-	res, err := s.enrolments.UpdateOne(ctx, bson.D{{Key: "_id", Value: enrolmentID(c.ID, user)}, {Key: "status", Value: bson.D{{Key: "$ne", Value: "active"}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "user", Value: user}, {Key: "course", Value: c.Course}, {Key: "status", Value: "active"}, {Key: "enrolled_at", Value: now}}}},
-		options.UpdateOne().SetUpsert(true))
+	// Inserts are cheap and a new member is the common case; a former member comes back through
+	// the conditional update.
+	_, err := s.enrolments.InsertOne(ctx, enrolment{ID: enrolmentID(c.ID, user), Cohort: c.ID, User: user, Course: c.Course, Status: "active", EnrolledAt: now})
 	if mongo.IsDuplicateKeyError(err) {
-		return ErrAlreadyMember
+		res, uerr := s.enrolments.UpdateOne(ctx, bson.D{{Key: "_id", Value: enrolmentID(c.ID, user)}, {Key: "status", Value: bson.D{{Key: "$ne", Value: "active"}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "active"}, {Key: "enrolled_at", Value: now}}}})
+		if uerr != nil {
+			return fmt.Errorf("enrol: %w", uerr)
+		}
+		if res.MatchedCount == 0 {
+			return ErrAlreadyMember
+		}
+		err = nil
 	}
 	if err != nil {
 		return fmt.Errorf("enrol: %w", err)
 	}
-	if res.MatchedCount == 0 && res.UpsertedCount == 0 {
-		return ErrAlreadyMember
-	}
-	_, err = s.memberships.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Course + ":" + user}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}}, options.UpdateOne().SetUpsert(true))
+	mid := c.Course + ":" + user
+	_, err = s.memberships.InsertOne(ctx, bson.D{{Key: "_id", Value: mid}, {Key: "cohort", Value: c.ID}, {Key: "at", Value: now}})
 	if mongo.IsDuplicateKeyError(err) {
-		_, err = s.memberships.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Course + ":" + user}}, bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}})
+		_, err = s.memberships.UpdateOne(ctx, bson.D{{Key: "_id", Value: mid}}, bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}})
 	}
 	if err != nil {
 		return fmt.Errorf("record membership: %w", err)
@@ -355,17 +360,29 @@ func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id strin
 	if len(emails) > 10000 {
 		return nil, apperr.New(apperr.KindTooLarge, "at most 10000 people at a time")
 	}
+	// One read for every address that has an account, instead of one per row.
+	norm := make([]string, len(emails))
+	var valid []string
+	for i, raw := range emails {
+		if e, fe := auth.NormalizeEmail("email", raw); fe == nil {
+			norm[i] = e
+			valid = append(valid, e)
+		}
+	}
+	known, err := s.users.UsersByEmails(ctx, valid)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]MemberResult, 0, len(emails))
-	for _, raw := range emails {
-		email, fe := auth.NormalizeEmail("email", raw)
-		if fe != nil {
+	for i, raw := range emails {
+		email := norm[i]
+		if email == "" {
 			out = append(out, MemberResult{Email: raw, Status: "invalid", Reason: "not an e-mail address"})
 			continue
 		}
 		r := MemberResult{Email: email}
-		u, err := s.users.UserByEmail(ctx, email)
-		switch {
-		case errors.Is(err, auth.ErrUserNotFound):
+		u, ok := known[email]
+		if !ok {
 			name := names[email]
 			if name == "" {
 				name = strings.Split(email, "@")[0]
@@ -375,14 +392,17 @@ func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id strin
 				nu, err = s.users.UserByEmail(ctx, email)
 			}
 			if err != nil {
+				var ae *apperr.Error
+				if !errors.As(err, &ae) || ae.Kind == apperr.KindInternal || ae.Kind == apperr.KindUnavailable {
+					return out, err
+				}
 				r.Status, r.Reason = "invalid", describe(err)
 				out = append(out, r)
 				continue
 			}
 			u, r.Status = nu, "invited"
-		case err != nil:
-			return out, err
-		default:
+			known[email] = nu
+		} else {
 			r.Status = "enrolled"
 		}
 		r.UserID = u.ID
