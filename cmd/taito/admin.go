@@ -65,65 +65,57 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, svc, err := open(ctx, cfg, log, false)
-	if err != nil {
-		return err
-	}
-	defer b.Close(cfg.ShutdownTimeout)
+	return withServices(ctx, getenv, stderr, false, func(svc *services, _ *slog.Logger) error {
 
-	switch sub {
-	case "add":
-		var password string
-		if passwordStdin {
-			line, err := bufio.NewReader(stdin).ReadString('\n')
-			if err != nil && !errors.Is(err, io.EOF) {
-				return fmt.Errorf("read password: %w", err)
+		switch sub {
+		case "add":
+			var password string
+			if passwordStdin {
+				line, err := bufio.NewReader(stdin).ReadString('\n')
+				if err != nil && !errors.Is(err, io.EOF) {
+					return fmt.Errorf("read password: %w", err)
+				}
+				password = strings.TrimRight(line, "\r\n")
+				if password == "" {
+					return fmt.Errorf("%w: --password-stdin given but standard input is empty", errUsage)
+				}
 			}
-			password = strings.TrimRight(line, "\r\n")
-			if password == "" {
-				return fmt.Errorf("%w: --password-stdin given but standard input is empty", errUsage)
-			}
-		}
-		u, inv, err := svc.auth.CreateUser(ctx, auth.System, auth.NewUser{Email: email, Name: name, Roles: rolesFromFlags(roles), OrgUnit: orgUnit, Locale: locale, Password: password})
-		if err != nil {
-			return describe(err)
-		}
-		fmt.Fprintf(stdout, "created %s <%s> (%s), id %s\n", u.Name, u.Email, strings.Join(roleNames(u.Roles), ", "), u.ID)
-		if inv.URL != "" {
-			fmt.Fprintf(stdout, "invitation link (valid until %s):\n%s\n", inv.ExpiresAt.Format("2006-01-02 15:04 MST"), inv.URL)
-		}
-		return nil
-	default:
-		tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLES\tORG UNIT\tSTATE")
-		after := ""
-		for {
-			users, next, err := svc.auth.ListUsers(ctx, auth.System, auth.UserFilter{Role: auth.Role(role), After: after, Limit: 200})
+			u, inv, err := svc.auth.CreateUser(ctx, auth.System, auth.NewUser{Email: email, Name: name, Roles: rolesFromFlags(roles), OrgUnit: orgUnit, Locale: locale, Password: password})
 			if err != nil {
 				return describe(err)
 			}
-			for _, u := range users {
-				state := "active"
-				switch {
-				case u.Disabled:
-					state = "disabled"
-				case u.Pending:
-					state = "invited"
+			fmt.Fprintf(stdout, "created %s <%s> (%s), id %s\n", u.Name, u.Email, strings.Join(roleNames(u.Roles), ", "), u.ID)
+			if inv.URL != "" {
+				fmt.Fprintf(stdout, "invitation link (valid until %s):\n%s\n", inv.ExpiresAt.Format("2006-01-02 15:04 MST"), inv.URL)
+			}
+			return nil
+		default:
+			tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLES\tORG UNIT\tSTATE")
+			after := ""
+			for {
+				users, next, err := svc.auth.ListUsers(ctx, auth.System, auth.UserFilter{Role: auth.Role(role), After: after, Limit: 200})
+				if err != nil {
+					return describe(err)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, strings.Join(roleNames(u.Roles), ","), u.OrgUnit, state)
+				for _, u := range users {
+					state := "active"
+					switch {
+					case u.Disabled:
+						state = "disabled"
+					case u.Pending:
+						state = "invited"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, strings.Join(roleNames(u.Roles), ","), u.OrgUnit, state)
+				}
+				if next == "" {
+					break
+				}
+				after = next
 			}
-			if next == "" {
-				break
-			}
-			after = next
+			return tw.Flush()
 		}
-		return tw.Flush()
-	}
+	})
 }
 
 func rolesFromFlags(v []string) []auth.Role {

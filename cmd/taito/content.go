@@ -151,17 +151,9 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		// Nothing is stored, so no server is needed.
 		return importCourses(ctx, nil, dirs, opt, stdout)
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, svc, err := open(ctx, cfg, log, true)
-	if err != nil {
-		return err
-	}
-	defer b.Close(cfg.ShutdownTimeout)
-	return importCourses(ctx, svc, dirs, opt, stdout)
+	return withServices(ctx, getenv, stderr, true, func(svc *services, _ *slog.Logger) error {
+		return importCourses(ctx, svc, dirs, opt, stdout)
+	})
 }
 
 // firstCourses imports and publishes the shipped courses when an embedded database has none,
@@ -201,22 +193,14 @@ func progressCmd(ctx context.Context, args []string, getenv func(string) string,
 	if *slug != "" && !course.ValidSlug(*slug) {
 		return fmt.Errorf("%w: --course %q is not a course slug", errUsage, *slug)
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, svc, err := open(ctx, cfg, log, false)
-	if err != nil {
-		return err
-	}
-	defer b.Close(cfg.ShutdownTimeout)
-	n, err := svc.learning.RebuildAll(ctx, *slug)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "rebuilt %d progress projections from the statement log\n", n)
-	return nil
+	return withServices(ctx, getenv, stderr, false, func(svc *services, _ *slog.Logger) error {
+		n, err := svc.learning.RebuildAll(ctx, *slug)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rebuilt %d progress projections from the statement log\n", n)
+		return nil
+	})
 }
 
 // mediaGC deletes abandoned uploads and reports media no course version uses.
@@ -257,15 +241,7 @@ func mediaCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	b, svc, err := open(ctx, cfg, log, true)
-	if err != nil {
-		return err
-	}
-	defer b.Close(cfg.ShutdownTimeout)
-	return mediaGC(ctx, svc, *dryRun, log, stdout)
+	return withServices(ctx, getenv, stderr, true, func(svc *services, log *slog.Logger) error {
+		return mediaGC(ctx, svc, *dryRun, log, stdout)
+	})
 }

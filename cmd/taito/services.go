@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -47,6 +48,22 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withS3 bool)
 		return nil, nil, err
 	}
 	return b, svc, nil
+}
+
+// withServices runs a command-line task with the services: configuration from the environment,
+// warnings to stderr, backends closed afterwards.
+func withServices(ctx context.Context, getenv func(string) string, stderr io.Writer, withS3 bool, fn func(*services, *slog.Logger) error) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	b, svc, err := open(ctx, cfg, log, withS3)
+	if err != nil {
+		return err
+	}
+	defer b.Close(cfg.ShutdownTimeout)
+	return fn(svc, log)
 }
 
 func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.Logger) (*services, error) {

@@ -320,31 +320,20 @@ func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
 // UsersByEmails returns accounts by (normalised) e-mail, for bulk enrolment; unknown addresses
 // are left out. It checks nothing about the caller.
 func (s *Service) UsersByEmails(ctx context.Context, emails []string) (map[string]User, error) {
-	out := make(map[string]User, len(emails))
-	for start := 0; start < len(emails); start += 1000 {
-		chunk := emails[start:min(start+1000, len(emails))]
-		cur, err := s.store.users.Find(ctx, bson.D{{Key: "email", Value: bson.D{{Key: "$in", Value: chunk}}}})
-		if err != nil {
-			return nil, fmt.Errorf("load users: %w", err)
-		}
-		var docs []userDoc
-		if err := cur.All(ctx, &docs); err != nil {
-			return nil, fmt.Errorf("load users: %w", err)
-		}
-		for _, d := range docs {
-			out[d.Email] = d.user()
-		}
-	}
-	return out, nil
+	return s.usersWhere(ctx, "email", emails, func(u User) string { return u.Email })
 }
 
 // UsersByIDs returns accounts by id, for reports of other capabilities; unknown ids are left
 // out. It checks nothing about the caller.
 func (s *Service) UsersByIDs(ctx context.Context, ids []string) (map[string]User, error) {
-	out := make(map[string]User, len(ids))
-	for start := 0; start < len(ids); start += 1000 {
-		chunk := ids[start:min(start+1000, len(ids))]
-		cur, err := s.store.users.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}})
+	return s.usersWhere(ctx, "_id", ids, func(u User) string { return u.ID })
+}
+
+// usersWhere loads the accounts whose field is one of values, a thousand at a time.
+func (s *Service) usersWhere(ctx context.Context, field string, values []string, key func(User) string) (map[string]User, error) {
+	out := make(map[string]User, len(values))
+	for start := 0; start < len(values); start += 1000 {
+		cur, err := s.store.users.Find(ctx, bson.D{{Key: field, Value: bson.D{{Key: "$in", Value: values[start:min(start+1000, len(values))]}}}})
 		if err != nil {
 			return nil, fmt.Errorf("load users: %w", err)
 		}
@@ -353,7 +342,8 @@ func (s *Service) UsersByIDs(ctx context.Context, ids []string) (map[string]User
 			return nil, fmt.Errorf("load users: %w", err)
 		}
 		for _, d := range docs {
-			out[d.ID] = d.user()
+			u := d.user()
+			out[key(u)] = u
 		}
 	}
 	return out, nil
