@@ -209,3 +209,21 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestVerifiedTokensExpire: the cache of verified tokens never outlives a token.
+func TestVerifiedTokensExpire(t *testing.T) {
+	keys, _ := auth.ParseKeySet(auth.GenerateKeyPEM())
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	tok := auth.NewTokens(keys, "https://a.fi", 15*time.Minute, func() time.Time { return now })
+	s, _ := tok.Sign(auth.Principal{UserID: "u1", Roles: []auth.Role{auth.RoleLearner}})
+	if _, err := tok.Verify(s); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := tok.Verify(s); err != nil || p.UserID != "u1" {
+		t.Fatalf("from the cache: %+v %v", p, err)
+	}
+	now = now.Add(16 * time.Minute)
+	if _, err := tok.Verify(s); err != auth.ErrInvalidToken {
+		t.Errorf("an expired token was accepted from the cache: %v", err)
+	}
+}

@@ -66,11 +66,7 @@ func (s *Server) lessonEvent(c *fiber.Ctx) error {
 		return err
 	}
 	slug, lesson := c.Params("slug"), c.Params("lesson")
-	rec, err := s.learning.LessonEvent(c.UserContext(), principal(c), slug, lesson, ev)
-	if err != nil {
-		return err
-	}
-	p, err := s.learning.Progress(c.UserContext(), principal(c), slug)
+	rec, p, err := s.learning.LessonEvent(c.UserContext(), principal(c), slug, lesson, ev)
 	if err != nil {
 		return err
 	}

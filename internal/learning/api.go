@@ -40,7 +40,7 @@ const maxEventSeconds = 600
 // refuses events with the lock's reason.
 //
 // Returns validation errors, ErrLocked, ErrConflict and the course package's not-found errors.
-func (s *Service) LessonEvent(ctx context.Context, actor auth.Principal, slug, lesson string, ev Event) (Recorded, error) {
+func (s *Service) LessonEvent(ctx context.Context, actor auth.Principal, slug, lesson string, ev Event) (Recorded, Progress, error) {
 	var f apperr.Fields
 	verb := ""
 	switch ev.Type {
@@ -63,24 +63,24 @@ func (s *Service) LessonEvent(ctx context.Context, actor auth.Principal, slug, l
 		f.Add("position", "must be from 0 to 10000000")
 	}
 	if err := f.Err(); err != nil {
-		return Recorded{}, err
+		return Recorded{}, Progress{}, err
 	}
 	pub, err := s.courses.Current(ctx, actor, slug)
 	if err != nil {
-		return Recorded{}, err
+		return Recorded{}, Progress{}, err
 	}
 	m, l, ok := pub.Course.Lesson(lesson)
 	if !ok {
-		return Recorded{}, course.ErrLessonNotFound
+		return Recorded{}, Progress{}, course.ErrLessonNotFound
 	}
-	p, err := s.Progress(ctx, actor, slug)
+	p, err := s.progressIn(ctx, actor.UserID, pub)
 	if err != nil {
-		return Recorded{}, err
+		return Recorded{}, Progress{}, err
 	}
 	if lock := p.LockOf(lesson); lock != nil {
 		e := *ErrLocked
 		e.Message = "this lesson is locked: " + lock.Message["en"]
-		return Recorded{}, &e
+		return Recorded{}, Progress{}, &e
 	}
 	st := Statement{ID: ev.ID, Actor: s.Actor(actor.UserID), Verb: Verb{ID: verb, Display: map[string]string{"en": VerbName(verb)}},
 		Object: Object{ObjectType: "Activity", ID: s.IRI(slug, "lessons", lesson), Definition: &Definition{Name: map[string]string(l.Title), Type: "http://adlnet.gov/expapi/activities/lesson"}},
@@ -100,11 +100,11 @@ func (s *Service) LessonEvent(ctx context.Context, actor auth.Principal, slug, l
 	if ev.Type == EventCompleted || ev.Type == EventMarkedDone {
 		st.Result = &Result{Completion: ptr(true)}
 	}
-	rec, err := s.Record(ctx, actor, []Entry{{Statement: st, Hash: HashOf([]any{slug, lesson, ev})}})
+	rec, after, err := s.recordEntries(ctx, actor, []Entry{{Statement: st, Hash: HashOf([]any{slug, lesson, ev})}})
 	if err != nil {
-		return Recorded{}, err
+		return Recorded{}, Progress{}, err
 	}
-	return rec[0], nil
+	return rec[0], after[slug], nil
 }
 
 // Progress evaluates the actor's progress in a course's current published version.

@@ -204,11 +204,18 @@ type Recorded struct {
 // other content it is ErrConflict. When a write fails the error says so and the client retries
 // with the same ids: nothing is lost or counted twice.
 func (s *Service) Record(ctx context.Context, actor auth.Principal, entries []Entry) ([]Recorded, error) {
+	rec, _, err := s.recordEntries(ctx, actor, entries)
+	return rec, err
+}
+
+// recordEntries is Record that also returns the learner's progress in each course it touched,
+// as evaluated after the statements were applied.
+func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entries []Entry) ([]Recorded, map[string]Progress, error) {
 	if len(entries) == 0 {
-		return nil, apperr.New(apperr.KindInvalid, "no statements")
+		return nil, nil, apperr.New(apperr.KindInvalid, "no statements")
 	}
 	if len(entries) > MaxBatch {
-		return nil, ErrTooMany
+		return nil, nil, ErrTooMany
 	}
 	now := s.now().UTC()
 	published := map[string]course.Published{}
@@ -228,10 +235,10 @@ func (s *Service) Record(ctx context.Context, actor auth.Principal, entries []En
 				}
 				continue
 			}
-			return nil, err
+			return nil, nil, err
 		}
 		if st.Actor.Account == nil || st.Actor.Account.Name != actor.UserID || st.Actor.Account.HomePage != s.publicURL {
-			return nil, ErrNotYours
+			return nil, nil, ErrNotYours
 		}
 		if st.Verb.ID == VerbVoided {
 			continue
@@ -245,7 +252,7 @@ func (s *Service) Record(ctx context.Context, actor auth.Principal, entries []En
 		if !ok {
 			p, err := s.courses.Current(ctx, actor, t.slug)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			published[t.slug], pub = p, p
 		}
@@ -256,7 +263,7 @@ func (s *Service) Record(ctx context.Context, actor auth.Principal, entries []En
 		targets[i] = t
 	}
 	if err := f.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	out := make([]Recorded, len(entries))
@@ -267,27 +274,29 @@ func (s *Service) Record(ctx context.Context, actor auth.Principal, entries []En
 		}
 		if e.Statement.Verb.ID == VerbVoided {
 			if err := s.void(ctx, actor, e, now); err != nil {
-				return out[:i], err
+				return out[:i], nil, err
 			}
 			out[i] = Recorded{ID: e.Statement.ID}
 			continue
 		}
 		dup, err := s.store(ctx, actor.UserID, targets[i].slug, e, now, false)
 		if err != nil {
-			return out[:i], err
+			return out[:i], nil, err
 		}
 		if err := s.apply(ctx, actor.UserID, targets[i], &e.Statement); err != nil {
-			return out[:i], err
+			return out[:i], nil, err
 		}
 		out[i] = Recorded{ID: e.Statement.ID, Duplicate: dup}
 	}
+	progress := make(map[string]Progress, len(published))
 	for slug, pub := range published {
-		if err := s.checkCourseCompletion(ctx, actor.UserID, pub, now); err != nil {
-			return out, err
+		p, err := s.checkCourseCompletion(ctx, actor.UserID, pub, now)
+		if err != nil {
+			return out, nil, err
 		}
-		_ = slug
+		progress[slug] = p
 	}
-	return out, nil
+	return out, progress, nil
 }
 
 // store appends a statement to the log; an existing one with the same hash is a duplicate.
@@ -435,18 +444,18 @@ func (s *Service) scheduleOf(ctx context.Context, user, slug string) (Schedule, 
 // checkCourseCompletion records the course's completion once it happens: a completed statement
 // about the course, with an id derived from learner and course so it is written once however
 // often this runs, and an outbox job for the certificate.
-func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub course.Published, now time.Time) error {
+func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub course.Published, now time.Time) (Progress, error) {
 	f, err := s.Facts(ctx, user, pub.Course.Slug)
-	if err != nil || f == nil {
-		return err
+	if err != nil {
+		return Progress{}, err
 	}
 	sched, err := s.scheduleOf(ctx, user, pub.Course.Slug)
 	if err != nil {
-		return err
+		return Progress{}, err
 	}
 	p := Evaluate(pub.Course, pub.Version, f, sched, now)
 	if p.State != StateCompleted {
-		return nil
+		return p, nil
 	}
 	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte(s.IRI(pub.Course.Slug, "", "")+"#completed/"+user)).String()
 	st := Statement{ID: id, Actor: s.Actor(user), Verb: Verb{ID: VerbCompleted, Display: map[string]string{"en": "completed", "fi": "suoritti"}},
@@ -456,12 +465,12 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 	st.timestamp = p.CompletedAt.UTC()
 	e := Entry{Statement: st, Hash: "course-completed:" + user + ":" + pub.Course.Slug}
 	if _, err := s.store(ctx, user, pub.Course.Slug, &e, now, true); err != nil && !errors.Is(err, ErrConflict) {
-		return err
+		return p, err
 	}
 	if s.outbox != nil {
-		return s.outbox.EnqueueJob(ctx, "certificate:"+user+":"+pub.Course.Slug, "certificate", map[string]string{"user": user, "course": pub.Course.Slug})
+		return p, s.outbox.EnqueueJob(ctx, "certificate:"+user+":"+pub.Course.Slug, "certificate", map[string]string{"user": user, "course": pub.Course.Slug})
 	}
-	return nil
+	return p, nil
 }
 
 // void marks one of the actor's own statements voided and recomputes her projection in that
