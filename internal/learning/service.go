@@ -267,26 +267,35 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 	}
 
 	out := make([]Recorded, len(entries))
+	var batch []*Entry
+	var batchTargets []target
+	var batchIdx []int
 	for i := range entries {
 		e := &entries[i]
 		if e.Statement.ID == "" {
 			e.Statement.ID = uuid.NewString()
 		}
+		out[i] = Recorded{ID: e.Statement.ID}
 		if e.Statement.Verb.ID == VerbVoided {
-			if err := s.void(ctx, actor, e, now); err != nil {
-				return out[:i], nil, err
-			}
-			out[i] = Recorded{ID: e.Statement.ID}
 			continue
 		}
-		dup, err := s.store(ctx, actor.UserID, targets[i].slug, e, now, false)
+		batch, batchTargets, batchIdx = append(batch, e), append(batchTargets, targets[i]), append(batchIdx, i)
+	}
+	if len(batch) > 0 {
+		dups, err := s.commit(ctx, actor.UserID, batchTargets, batch, now)
 		if err != nil {
-			return out[:i], nil, err
+			return nil, nil, err
 		}
-		if err := s.apply(ctx, actor.UserID, targets[i], &e.Statement); err != nil {
-			return out[:i], nil, err
+		for j, i := range batchIdx {
+			out[i].Duplicate = dups[j]
 		}
-		out[i] = Recorded{ID: e.Statement.ID, Duplicate: dup}
+	}
+	for i := range entries {
+		if e := &entries[i]; e.Statement.Verb.ID == VerbVoided {
+			if err := s.void(ctx, actor, e, now); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	progress := make(map[string]Progress, len(published))
 	for slug, pub := range published {
@@ -301,38 +310,18 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 
 // store appends a statement to the log; an existing one with the same hash is a duplicate.
 func (s *Service) store(ctx context.Context, user, slug string, e *Entry, now time.Time, system bool) (duplicate bool, err error) {
-	st := &e.Statement
-	st.Stored = now.Format(time.RFC3339Nano)
-	if st.Timestamp == "" {
-		st.Timestamp = st.Time().Format(time.RFC3339Nano)
-	}
-	st.Version = XAPIVersion
-	st.Authority = &Agent{ObjectType: "Agent", Name: "Taito", Account: &Account{HomePage: s.publicURL, Name: "taito"}}
-	raw, err := json.Marshal(st)
+	doc, err := s.prepare(user, slug, e, now, system)
 	if err != nil {
-		return false, fmt.Errorf("encode statement: %w", err)
+		return false, err
 	}
-	doc := statementDoc{ID: st.ID, User: user, Course: slug, Verb: VerbName(st.Verb.ID), Object: st.Object.ID,
-		Timestamp: st.Time(), Stored: now, Hash: e.Hash, System: system, JSON: string(raw)}
 	_, err = s.statements.InsertOne(ctx, doc)
 	if err == nil {
 		return false, nil
 	}
 	if !mongo.IsDuplicateKeyError(err) {
-		return false, fmt.Errorf("store statement %s: %w", st.ID, err)
+		return false, fmt.Errorf("store statement %s: %w", e.Statement.ID, err)
 	}
-	var prev statementDoc
-	if err := s.statements.FindOne(ctx, bson.D{{Key: "_id", Value: st.ID}}).Decode(&prev); err != nil {
-		return false, fmt.Errorf("load statement %s: %w", st.ID, err)
-	}
-	if prev.Hash != e.Hash || prev.User != user {
-		return false, ErrConflict
-	}
-	// The same statement again: use the stored form, so the projection update is identical.
-	if *st, err = prev.statement(); err != nil {
-		return false, err
-	}
-	return true, nil
+	return true, s.duplicate(ctx, user, e)
 }
 
 func resultExt(st *Statement, key string) (any, bool) {
@@ -408,15 +397,18 @@ func (s *Service) updateFor(t target, st *Statement) *update {
 func progressID(user, slug string) string { return user + ":" + slug }
 
 func (s *Service) apply(ctx context.Context, user string, t target, st *Statement) error {
-	u := s.updateFor(t, st)
-	filter := bson.D{{Key: "_id", Value: progressID(user, t.slug)}}
-	_, err := s.progress.UpdateOne(ctx, filter, u.doc(user, t.slug), options.UpdateOne().SetUpsert(true))
+	return s.applyUpdate(ctx, user, t.slug, s.updateFor(t, st))
+}
+
+func (s *Service) applyUpdate(ctx context.Context, user, slug string, u *update) error {
+	filter := bson.D{{Key: "_id", Value: progressID(user, slug)}}
+	_, err := s.progress.UpdateOne(ctx, filter, u.doc(user, slug), options.UpdateOne().SetUpsert(true))
 	if mongo.IsDuplicateKeyError(err) {
 		// Two first statements of a learner raced to create her projection; it exists now.
-		_, err = s.progress.UpdateOne(ctx, filter, u.doc(user, t.slug), options.UpdateOne().SetUpsert(true))
+		_, err = s.progress.UpdateOne(ctx, filter, u.doc(user, slug), options.UpdateOne().SetUpsert(true))
 	}
 	if err != nil {
-		return fmt.Errorf("update progress of %s in %s: %w", user, t.slug, err)
+		return fmt.Errorf("update progress of %s in %s: %w", user, slug, err)
 	}
 	return nil
 }
