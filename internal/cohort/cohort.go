@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -85,7 +86,20 @@ type Service struct {
 	now         func() time.Time
 	reports     Reports
 	mail        Mail
+
+	// memberCache remembers CohortOf answers for a short time: they are asked on every learner
+	// request and change rarely. A replica forgets its own changes at once; another replica's
+	// changes show within memberCacheTTL.
+	memberMu    sync.Mutex
+	memberCache map[string]cachedMembership
 }
+
+type cachedMembership struct {
+	cohort string
+	at     time.Time
+}
+
+const memberCacheTTL = 30 * time.Second
 
 // NewService returns the cohort service over db.
 func NewService(db *mongo.Database, courses *course.Service, users *auth.Service, now func() time.Time) *Service {
@@ -329,6 +343,7 @@ func (s *Service) enrol(ctx context.Context, c Cohort, user string) error {
 		return fmt.Errorf("enrol: %w", err)
 	}
 	mid := c.Course + ":" + user
+	defer s.forgetMembership(c.Course, user)
 	_, err = s.memberships.InsertOne(ctx, bson.D{{Key: "_id", Value: mid}, {Key: "cohort", Value: c.ID}, {Key: "at", Value: now}})
 	if mongo.IsDuplicateKeyError(err) {
 		_, err = s.memberships.UpdateOne(ctx, bson.D{{Key: "_id", Value: mid}}, bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}})
@@ -445,6 +460,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor auth.Principal, id, us
 	if err != nil {
 		return err
 	}
+	defer s.forgetMembership(c.Course, user)
 	if _, err := s.memberships.DeleteOne(ctx, bson.D{{Key: "_id", Value: c.Course + ":" + user}, {Key: "cohort", Value: id}}); err != nil {
 		return fmt.Errorf("remove membership: %w", err)
 	}
@@ -487,17 +503,35 @@ func (s *Service) Members(ctx context.Context, id string) ([]string, error) {
 
 // CohortOf returns the learner's active cohort in a course (the latest she joined), or "".
 func (s *Service) CohortOf(ctx context.Context, user, slug string) (string, error) {
+	key := slug + ":" + user
+	now := s.now()
+	s.memberMu.Lock()
+	c, ok := s.memberCache[key]
+	s.memberMu.Unlock()
+	if ok && now.Sub(c.at) < memberCacheTTL && !now.Before(c.at) {
+		return c.cohort, nil
+	}
 	var m struct {
 		Cohort string `bson:"cohort"`
 	}
-	err := s.memberships.FindOne(ctx, bson.D{{Key: "_id", Value: slug + ":" + user}}).Decode(&m)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return "", nil
-	}
-	if err != nil {
+	err := s.memberships.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&m)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return "", fmt.Errorf("find cohort: %w", err)
 	}
+	s.memberMu.Lock()
+	if s.memberCache == nil || len(s.memberCache) > 50000 {
+		s.memberCache = map[string]cachedMembership{}
+	}
+	s.memberCache[key] = cachedMembership{cohort: m.Cohort, at: now}
+	s.memberMu.Unlock()
 	return m.Cohort, nil
+}
+
+// forgetMembership drops a cached CohortOf answer after this replica changed it.
+func (s *Service) forgetMembership(slug, user string) {
+	s.memberMu.Lock()
+	delete(s.memberCache, slug+":"+user)
+	s.memberMu.Unlock()
 }
 
 // IsMember reports whether the user is an active member of the cohort.
