@@ -574,6 +574,11 @@ func (s *Service) Schedule(ctx context.Context, user, slug string) (learning.Sch
 	if err != nil {
 		return nil, err
 	}
+	return c.learningSchedule(), nil
+}
+
+// learningSchedule is the cohort's schedule as the learning package evaluates it.
+func (c Cohort) learningSchedule() learning.Schedule {
 	out := learning.Schedule{}
 	for _, d := range c.Schedule {
 		md := learning.ModuleDates{}
@@ -585,5 +590,5 @@ func (s *Service) Schedule(ctx context.Context, user, slug string) (learning.Sch
 		}
 		out[d.Module] = md
 	}
-	return out, nil
+	return out
 }

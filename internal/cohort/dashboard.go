@@ -118,17 +118,9 @@ func (s *Service) Dashboard(ctx context.Context, actor auth.Principal, id string
 			return Dashboard{}, err
 		}
 	}
-	sched := learning.Schedule{}
+	sched := c.learningSchedule()
 	dues := map[string]*time.Time{}
 	for _, d := range c.Schedule {
-		md := learning.ModuleDates{}
-		if d.Opens != nil {
-			md.Opens = *d.Opens
-		}
-		if d.Due != nil {
-			md.Due = *d.Due
-		}
-		sched[d.Module] = md
 		dues[d.Module] = d.Due
 	}
 	now := s.now()

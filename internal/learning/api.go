@@ -117,6 +117,11 @@ func (s *Service) Progress(ctx context.Context, actor auth.Principal, slug strin
 }
 
 func (s *Service) progressIn(ctx context.Context, user string, pub course.Published) (Progress, error) {
+	return s.progressAt(ctx, user, pub, s.now())
+}
+
+// progressAt reads a learner's facts and her schedule and evaluates them at now.
+func (s *Service) progressAt(ctx context.Context, user string, pub course.Published, now time.Time) (Progress, error) {
 	f, err := s.Facts(ctx, user, pub.Course.Slug)
 	if err != nil {
 		return Progress{}, err
@@ -125,7 +130,7 @@ func (s *Service) progressIn(ctx context.Context, user string, pub course.Publis
 	if err != nil {
 		return Progress{}, err
 	}
-	return Evaluate(pub.Course, pub.Version, f, sched, s.now()), nil
+	return Evaluate(pub.Course, pub.Version, f, sched, now), nil
 }
 
 // Enrolled reports which of the given courses the user has started (has a projection in).

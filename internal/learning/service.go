@@ -437,15 +437,10 @@ func (s *Service) scheduleOf(ctx context.Context, user, slug string) (Schedule, 
 // about the course, with an id derived from learner and course so it is written once however
 // often this runs, and an outbox job for the certificate.
 func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub course.Published, now time.Time) (Progress, error) {
-	f, err := s.Facts(ctx, user, pub.Course.Slug)
+	p, err := s.progressAt(ctx, user, pub, now)
 	if err != nil {
 		return Progress{}, err
 	}
-	sched, err := s.scheduleOf(ctx, user, pub.Course.Slug)
-	if err != nil {
-		return Progress{}, err
-	}
-	p := Evaluate(pub.Course, pub.Version, f, sched, now)
 	if p.State != StateCompleted {
 		return p, nil
 	}
