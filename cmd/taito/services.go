@@ -98,6 +98,7 @@ func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.
 	// Cohorts answer the others' membership questions.
 	svc.courses.SetMembership(svc.cohorts.IsEnrolled)
 	svc.learning.SetSchedule(svc.cohorts.Schedule)
+	svc.learning.SetSoleWriter(b.embMongo != nil) // the data directory lock keeps other processes out
 	svc.activities.SetMembers(svc.cohorts)
 	svc.cohorts.SetReports(cohort.Reports{Learning: svc.learning, SkillChanges: svc.activities.SkillChanges})
 	svc.cohorts.SetMail(cohort.Mail{Outbox: ob, PublicURL: cfg.PublicURL})

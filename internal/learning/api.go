@@ -73,11 +73,11 @@ func (s *Service) LessonEvent(ctx context.Context, actor auth.Principal, slug, l
 	if !ok {
 		return Recorded{}, Progress{}, course.ErrLessonNotFound
 	}
-	p, err := s.progressIn(ctx, actor.UserID, pub)
+	lock, err := s.lockOf(ctx, actor.UserID, pub, lesson)
 	if err != nil {
 		return Recorded{}, Progress{}, err
 	}
-	if lock := p.LockOf(lesson); lock != nil {
+	if lock != nil {
 		e := *ErrLocked
 		e.Message = "this lesson is locked: " + lock.Message["en"]
 		return Recorded{}, Progress{}, &e
@@ -126,6 +126,38 @@ func (s *Service) progressAt(ctx context.Context, user string, pub course.Publis
 	if err != nil {
 		return Progress{}, err
 	}
+	return s.evaluate(ctx, user, pub, f, now)
+}
+
+// lockOf says why a lesson is locked for the learner, or nil when it is open: from her cached
+// projection when it shows the lesson open, otherwise from the stored one (which is then
+// cached), so that a refusal never rests on a copy that may be behind.
+func (s *Service) lockOf(ctx context.Context, user string, pub course.Published, lesson string) (*Lock, error) {
+	id := progressID(user, pub.Course.Slug)
+	if f, ok := s.cache.get(id, time.Now()); ok {
+		p, err := s.evaluate(ctx, user, pub, f, s.now())
+		if err != nil || p.LockOf(lesson) == nil {
+			return nil, err
+		}
+	}
+	unlock := s.cache.lock(id)
+	f, err := s.Facts(ctx, user, pub.Course.Slug)
+	if err == nil {
+		s.cache.put(id, f, time.Now())
+	}
+	unlock()
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.evaluate(ctx, user, pub, f, s.now())
+	if err != nil {
+		return nil, err
+	}
+	return p.LockOf(lesson), nil
+}
+
+// evaluate evaluates a learner's facts against the course's rules and her schedule at now.
+func (s *Service) evaluate(ctx context.Context, user string, pub course.Published, f *Facts, now time.Time) (Progress, error) {
 	sched, err := s.scheduleOf(ctx, user, pub.Course.Slug)
 	if err != nil {
 		return Progress{}, err

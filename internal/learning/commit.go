@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -48,54 +52,287 @@ func (s *Service) duplicate(ctx context.Context, user string, e *Entry) error {
 	return nil
 }
 
-// commit writes a request's statements with one InsertMany and applies them to the learner's
-// projections with one update per course, merged from the statements' own updates. Both are
-// idempotent, so a failure part-way is healed by the client's retry with the same ids.
-func (s *Service) commit(ctx context.Context, user string, targets []target, es []*Entry, now time.Time) ([]bool, error) {
-	dups := make([]bool, len(es))
-	docs := make([]any, len(es))
-	for i, e := range es {
-		d, err := s.prepare(user, targets[i].slug, e, now, false)
+// Group commit. Concurrent requests' statements are written together: a request queues its
+// statements and waits; up to groupLeaders flushes run at once, each taking what has queued
+// (waiting groupWindow first, so that a flush gathers the requests that arrive meanwhile),
+// writing all its statements with one InsertMany and then one projection update per learner and
+// course however many statements touch it. Each request is answered when its own writes are
+// done, and a failure answers exactly the requests it touches.
+const (
+	groupWindow        = 2 * time.Millisecond
+	groupMaxStatements = 512
+	groupLeaders       = 4
+	groupParallel      = 8 // projection updates in flight per flush
+	commitTimeout      = 15 * time.Second
+)
+
+type groupCommit struct {
+	mu      sync.Mutex
+	queue   []*job
+	leaders int
+}
+
+// job is one request's statements in the group-commit queue.
+type job struct {
+	user    string
+	targets []target
+	entries []*Entry
+	now     time.Time
+	taken   bool // guarded by groupCommit.mu
+
+	done  chan struct{}
+	dups  []bool
+	after map[string]*Facts // the projections after the job, by course slug
+	err   error
+}
+
+// commit writes a request's statements and applies them to the learner's projections (see
+// groupCommit) and returns which were duplicates and the projections afterwards, by course.
+// Both writes are idempotent, so a failure part-way is healed by the client's retry with the
+// same ids.
+func (s *Service) commit(ctx context.Context, user string, targets []target, es []*Entry, now time.Time) ([]bool, map[string]*Facts, error) {
+	j := &job{user: user, targets: targets, entries: es, now: now, done: make(chan struct{})}
+	g := &s.group
+	g.mu.Lock()
+	g.queue = append(g.queue, j)
+	lead := g.leaders < groupLeaders
+	if lead {
+		g.leaders++
+	}
+	g.mu.Unlock()
+	if lead {
+		go s.lead()
+	}
+	select {
+	case <-j.done:
+	case <-ctx.Done():
+		g.mu.Lock()
+		if !j.taken {
+			g.queue = slices.DeleteFunc(g.queue, func(q *job) bool { return q == j })
+			g.mu.Unlock()
+			return nil, nil, fmt.Errorf("store statements: %w", ctx.Err())
+		}
+		g.mu.Unlock()
+		<-j.done // its writes are under way; answer with what they did
+	}
+	return j.dups, j.after, j.err
+}
+
+// lead flushes queued jobs until the queue is empty.
+func (s *Service) lead() {
+	g := &s.group
+	for {
+		time.Sleep(groupWindow)
+		g.mu.Lock()
+		n, statements := 0, 0
+		for n < len(g.queue) && (n == 0 || statements+len(g.queue[n].entries) <= groupMaxStatements) {
+			g.queue[n].taken = true
+			statements += len(g.queue[n].entries)
+			n++
+		}
+		if n == 0 {
+			g.leaders--
+			g.mu.Unlock()
+			return
+		}
+		batch := slices.Clone(g.queue[:n])
+		g.queue = slices.Delete(g.queue, 0, n)
+		g.mu.Unlock()
+		s.flush(batch)
+	}
+}
+
+// flush writes a batch of jobs: one InsertMany for all their statements, then one projection
+// update per learner and course, and answers each job.
+func (s *Service) flush(batch []*job) {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	defer func() {
+		for _, j := range batch {
+			close(j.done)
+		}
+	}()
+	type ref struct {
+		j *job
+		i int
+	}
+	var docs []any
+	var refs []ref
+	for _, j := range batch {
+		j.dups = make([]bool, len(j.entries))
+		j.after = map[string]*Facts{}
+		jd := make([]any, 0, len(j.entries))
+		for i, e := range j.entries {
+			d, err := s.prepare(j.user, j.targets[i].slug, e, j.now, false)
+			if err != nil {
+				j.err = err
+				break
+			}
+			jd = append(jd, d)
+		}
+		if j.err != nil {
+			continue
+		}
+		docs = append(docs, jd...)
+		for i := range j.entries {
+			refs = append(refs, ref{j, i})
+		}
+	}
+	if len(docs) == 0 {
+		return
+	}
+	failed := make([]bool, len(refs)) // statements not in the log as sent: left out of projections
+	if _, err := s.statements.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+			for _, r := range refs {
+				r.j.err = fmt.Errorf("store statements: %w", err)
+			}
+			return
+		}
+		for _, we := range bwe.WriteErrors {
+			if we.Index < 0 || we.Index >= len(refs) {
+				for _, r := range refs {
+					r.j.err = fmt.Errorf("store statements: %w", err)
+				}
+				return
+			}
+			r := refs[we.Index]
+			err := fmt.Errorf("store statement %s: %w", r.j.entries[r.i].Statement.ID, we)
+			if we.Code == 11000 {
+				err = s.duplicate(ctx, r.j.user, r.j.entries[r.i])
+			}
+			if err != nil {
+				failed[we.Index] = true
+				if r.j.err == nil || errors.Is(err, ErrConflict) {
+					r.j.err = err
+				}
+				continue
+			}
+			r.j.dups[r.i] = true
+		}
+	}
+
+	// One update per learner and course, merged from its statements' own updates.
+	type keyed struct {
+		user, slug string
+		u          *update
+		jobs       []*job
+	}
+	byKey := map[string]*keyed{}
+	var keys []*keyed
+	for n, r := range refs {
+		if failed[n] {
+			continue
+		}
+		slug := r.j.targets[r.i].slug
+		u := s.updateFor(r.j.targets[r.i], &r.j.entries[r.i].Statement)
+		id := progressID(r.j.user, slug)
+		k, ok := byKey[id]
+		if !ok {
+			k = &keyed{user: r.j.user, slug: slug, u: u}
+			byKey[id] = k
+			keys = append(keys, k)
+		} else {
+			k.u.merge(u)
+		}
+		if !slices.Contains(k.jobs, r.j) {
+			k.jobs = append(k.jobs, r.j)
+		}
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, groupParallel)
+	var mu sync.Mutex
+	for _, k := range keys {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f, err := s.applyKey(ctx, k.user, k.slug, k.u)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, j := range k.jobs {
+				if err != nil && j.err == nil {
+					j.err = err
+				}
+				j.after[k.slug] = f
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// applyKey applies u to one learner's projection in a course and returns the projection after
+// it, from the cached copy when there is one (see factsCache): the write names the revision the
+// copy was made from; an update that changes nothing is not written when the copy is known to
+// be current; and when the stored document has moved on, the update is made unconditionally (its
+// operators allow any order) and the document read again.
+func (s *Service) applyKey(ctx context.Context, user, slug string, u *update) (*Facts, error) {
+	id := progressID(user, slug)
+	defer s.cache.lock(id)()
+	now := time.Now()
+	cur, cached := s.cache.get(id, now)
+	if !cached {
+		f, err := s.Facts(ctx, user, slug)
 		if err != nil {
 			return nil, err
 		}
-		docs[i] = d
+		cur = f
 	}
-	_, err := s.statements.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	next := cur.clone(user, slug)
+	changed, err := u.applyTo(next)
 	if err != nil {
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			return nil, fmt.Errorf("store statements: %w", err)
+		return nil, err
+	}
+	if !changed && (!cached || s.soleWriter) {
+		s.cache.put(id, cur, now)
+		return cur, nil
+	}
+	rev := newRev()
+	next.Rev = rev
+	doc := u.doc(user, slug, rev)
+	applied := false
+	switch {
+	case cur != nil && cur.Rev != "":
+		res, err := s.progress.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: cur.Rev}}, doc)
+		if err != nil {
+			s.cache.drop(id)
+			return nil, fmt.Errorf("update progress of %s in %s: %w", user, slug, err)
 		}
-		for _, we := range bwe.WriteErrors {
-			if we.Code != 11000 || we.Index < 0 || we.Index >= len(es) {
-				return nil, fmt.Errorf("store statements: %w", err)
-			}
-			if err := s.duplicate(ctx, user, es[we.Index]); err != nil {
-				return nil, err
-			}
-			dups[we.Index] = true
+		if res.MatchedCount == 1 {
+			s.cache.put(id, next, now)
+			return next, nil
+		}
+	case cur == nil:
+		res, err := s.progress.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, options.UpdateOne().SetUpsert(true))
+		switch {
+		case err == nil && res.UpsertedCount == 1:
+			s.cache.put(id, next, now)
+			return next, nil
+		case err == nil:
+			applied = true // onto a document another writer had just created
+		case !mongo.IsDuplicateKeyError(err):
+			s.cache.drop(id)
+			return nil, fmt.Errorf("update progress of %s in %s: %w", user, slug, err)
 		}
 	}
-	merged := map[string]*update{}
-	var order []string
-	for i, e := range es {
-		u := s.updateFor(targets[i], &e.Statement)
-		slug := targets[i].slug
-		if m, ok := merged[slug]; ok {
-			m.merge(u)
-		} else {
-			merged[slug] = u
-			order = append(order, slug)
-		}
-	}
-	for _, slug := range order {
-		if err := s.applyUpdate(ctx, user, slug, merged[slug]); err != nil {
+	// Another writer got there first, or the document predates revisions.
+	s.cache.drop(id)
+	if !applied {
+		if err := s.applyUpdate(ctx, user, slug, doc); err != nil {
 			return nil, err
 		}
 	}
-	return dups, nil
+	f, err := s.Facts(ctx, user, slug)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(id, f, now)
+	return f, nil
 }
+
+// newRev returns a fresh projection revision.
+func newRev() string { return strconv.FormatUint(rand.Uint64(), 36) }
 
 // merge folds another statement's update into u, keeping for each field what applying both
 // one after the other would leave: the smaller of two $min values, the larger of two $max

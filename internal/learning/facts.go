@@ -1,6 +1,9 @@
 package learning
 
 import (
+	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +26,10 @@ type Facts struct {
 	Quizzes map[string]*QuizFacts   `bson:"quizzes,omitempty"`
 	Tasks   map[string]*TaskFacts   `bson:"tasks,omitempty"`
 	Forms   map[string]*FormFacts   `bson:"forms,omitempty"` // self-assessments and safari logs
+	// Rev changes with every write Taito makes to the document: a write made on the strength of
+	// a cached copy names the revision it saw, so that a copy another writer has overtaken is
+	// noticed rather than trusted.
+	Rev string `bson:"rev,omitempty"`
 }
 
 // LessonFacts are what happened on one lesson.
@@ -117,7 +124,8 @@ type update struct {
 	min, max, set bson.D
 }
 
-func (u *update) doc(user, course string) bson.D {
+// doc is the update document of u; rev is the projection's new revision.
+func (u *update) doc(user, course, rev string) bson.D {
 	d := bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "user", Value: user}, {Key: "course", Value: course}}}}
 	if len(u.min) > 0 {
 		d = append(d, bson.E{Key: "$min", Value: u.min})
@@ -125,10 +133,210 @@ func (u *update) doc(user, course string) bson.D {
 	if len(u.max) > 0 {
 		d = append(d, bson.E{Key: "$max", Value: u.max})
 	}
-	if len(u.set) > 0 {
-		d = append(d, bson.E{Key: "$set", Value: u.set})
-	}
+	d = append(d, bson.E{Key: "$set", Value: append(slices.Clip(u.set), bson.E{Key: "rev", Value: rev})})
 	return d
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
+
+// clone returns a deep copy of f (a new empty projection when f is nil).
+func (f *Facts) clone(user, course string) *Facts {
+	if f == nil {
+		return &Facts{ID: progressID(user, course), User: user, Course: course}
+	}
+	c := *f
+	c.Lessons = cloneMap(f.Lessons, func(l *LessonFacts) *LessonFacts {
+		x := *l
+		x.Time = maps.Clone(l.Time)
+		return &x
+	})
+	c.Quizzes = cloneMap(f.Quizzes, func(q *QuizFacts) *QuizFacts { return &QuizFacts{Attempts: maps.Clone(q.Attempts)} })
+	c.Tasks = cloneMap(f.Tasks, func(t *TaskFacts) *TaskFacts {
+		return &TaskFacts{Posts: maps.Clone(t.Posts), Comments: maps.Clone(t.Comments)}
+	})
+	c.Forms = cloneMap(f.Forms, func(x *FormFacts) *FormFacts { y := *x; return &y })
+	return &c
+}
+
+func cloneMap[V any](m map[string]V, cp func(V) V) map[string]V {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[k] = cp(v)
+	}
+	return out
+}
+
+// applyTo makes on f the change u makes on the stored document, with the server's rules ($min
+// and $max keep the smaller or larger value, a missing field takes any value, times are kept
+// to the millisecond as the database keeps them), and reports whether anything changed. It
+// knows every field path updateFor writes; an unknown path is an error, so that the in-process
+// copy can never quietly drift from the stored one.
+func (u *update) applyTo(f *Facts) (changed bool, err error) {
+	for _, op := range []struct {
+		fields bson.D
+		kind   int
+	}{{u.min, opMin}, {u.max, opMax}, {u.set, opSet}} {
+		for _, e := range op.fields {
+			c, err := f.applyField(e.Key, e.Value, op.kind)
+			if err != nil {
+				return changed, err
+			}
+			changed = changed || c
+		}
+	}
+	return changed, nil
+}
+
+const (
+	opMin = iota
+	opMax
+	opSet
+)
+
+func (f *Facts) applyField(path string, v any, op int) (bool, error) {
+	parts := strings.Split(path, ".")
+	bad := fmt.Errorf("projection field %q is not known to the in-process copy", path)
+	switch {
+	case len(parts) == 1:
+		switch parts[0] {
+		case "first_at":
+			return setTime(&f.FirstAt, v, op)
+		case "last_at":
+			return setTime(&f.LastAt, v, op)
+		case "resume":
+			return setString(&f.Resume, v, op)
+		}
+	case parts[0] == "lessons" && len(parts) >= 3:
+		if f.Lessons == nil {
+			f.Lessons = map[string]*LessonFacts{}
+		}
+		l := f.Lessons[parts[1]]
+		if l == nil {
+			l = &LessonFacts{}
+			f.Lessons[parts[1]] = l
+		}
+		switch {
+		case len(parts) == 3 && parts[2] == "first_at":
+			return setTime(&l.FirstAt, v, op)
+		case len(parts) == 3 && parts[2] == "last_at":
+			return setTime(&l.LastAt, v, op)
+		case len(parts) == 3 && parts[2] == "viewed_at":
+			return setTime(&l.ViewedAt, v, op)
+		case len(parts) == 3 && parts[2] == "done_at":
+			return setTime(&l.DoneAt, v, op)
+		case len(parts) == 3 && parts[2] == "resume":
+			return setString(&l.Resume, v, op)
+		case len(parts) == 4 && parts[2] == "time":
+			n, ok := v.(int)
+			if !ok || op != opMax {
+				return false, bad
+			}
+			if l.Time == nil {
+				l.Time = map[string]int{}
+			}
+			if old, ok := l.Time[parts[3]]; ok && old >= n {
+				return false, nil
+			}
+			l.Time[parts[3]] = n
+			return true, nil
+		}
+	case parts[0] == "quizzes" && len(parts) == 4 && parts[2] == "attempts":
+		a, ok := v.(AttemptFacts)
+		if !ok || op != opSet {
+			return false, bad
+		}
+		if f.Quizzes == nil {
+			f.Quizzes = map[string]*QuizFacts{}
+		}
+		q := f.Quizzes[parts[1]]
+		if q == nil {
+			q = &QuizFacts{}
+			f.Quizzes[parts[1]] = q
+		}
+		if q.Attempts == nil {
+			q.Attempts = map[string]AttemptFacts{}
+		}
+		a.At = dbTime(a.At)
+		if old, ok := q.Attempts[parts[3]]; ok && old.Scaled == a.Scaled && old.Success == a.Success && old.At.Equal(a.At) {
+			return false, nil
+		}
+		q.Attempts[parts[3]] = a
+		return true, nil
+	case parts[0] == "tasks" && len(parts) == 4 && (parts[2] == "posts" || parts[2] == "comments"):
+		t, ok := v.(time.Time)
+		if !ok || op != opSet {
+			return false, bad
+		}
+		if f.Tasks == nil {
+			f.Tasks = map[string]*TaskFacts{}
+		}
+		tf := f.Tasks[parts[1]]
+		if tf == nil {
+			tf = &TaskFacts{}
+			f.Tasks[parts[1]] = tf
+		}
+		m := &tf.Posts
+		if parts[2] == "comments" {
+			m = &tf.Comments
+		}
+		if *m == nil {
+			*m = map[string]time.Time{}
+		}
+		t = dbTime(t)
+		if old, ok := (*m)[parts[3]]; ok && old.Equal(t) {
+			return false, nil
+		}
+		(*m)[parts[3]] = t
+		return true, nil
+	case parts[0] == "forms" && len(parts) == 3 && parts[2] == "submitted_at":
+		if f.Forms == nil {
+			f.Forms = map[string]*FormFacts{}
+		}
+		x := f.Forms[parts[1]]
+		if x == nil {
+			x = &FormFacts{}
+			f.Forms[parts[1]] = x
+		}
+		return setTime(&x.SubmittedAt, v, op)
+	}
+	return false, bad
+}
+
+// dbTime is t as the database keeps it: UTC, to the millisecond.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
+func setTime(dst *time.Time, v any, op int) (bool, error) {
+	t, ok := v.(time.Time)
+	if !ok {
+		return false, fmt.Errorf("projection value %v is not a time", v)
+	}
+	t = dbTime(t)
+	switch {
+	case dst.IsZero(),
+		op == opMin && t.Before(*dst),
+		op == opMax && t.After(*dst),
+		op == opSet && !t.Equal(*dst):
+		*dst = t
+		return true, nil
+	}
+	return false, nil
+}
+
+func setString(dst *string, v any, op int) (bool, error) {
+	s, ok := v.(string)
+	if !ok {
+		return false, fmt.Errorf("projection value %v is not a string", v)
+	}
+	switch {
+	case *dst == "" && s != "",
+		op == opMin && s < *dst,
+		op == opMax && s > *dst,
+		op == opSet && s != *dst:
+		*dst = s
+		return true, nil
+	}
+	return false, nil
+}

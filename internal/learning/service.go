@@ -43,13 +43,29 @@ type Service struct {
 	now                  func() time.Time
 	log                  *slog.Logger
 	schedule             func(ctx context.Context, user, slug string) (Schedule, error)
+	group                groupCommit
+	cache                *factsCache
+	soleWriter           bool
 }
+
+// Projection cache bounds: entries are small (a learner's facts in one course), and an entry
+// older than factsTTL is read again, which bounds how long another replica's changes can go
+// unseen by the lock check.
+const (
+	factsCacheSize = 20000
+	factsTTL       = 2 * time.Minute
+)
 
 // NewService returns the learning service over db.
 func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, publicURL string, now func() time.Time, log *slog.Logger) *Service {
 	return &Service{statements: db.Collection("statements"), progress: db.Collection("progress"), courses: courses, outbox: ob,
-		publicURL: strings.TrimRight(publicURL, "/"), now: now, log: log}
+		publicURL: strings.TrimRight(publicURL, "/"), now: now, log: log, cache: newFactsCache(factsCacheSize, factsTTL)}
 }
+
+// SetSoleWriter tells the service that no other process writes its database (the embedded
+// default, whose data directory is locked): then its cached projections are known to be
+// current, and an update that changes nothing on the cached copy is not written.
+func (s *Service) SetSoleWriter(sole bool) { s.soleWriter = sole }
 
 // SetSchedule installs the source of module opening and due dates (cohorts).
 func (s *Service) SetSchedule(f func(ctx context.Context, user, slug string) (Schedule, error)) {
@@ -281,25 +297,36 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 		}
 		batch, batchTargets, batchIdx = append(batch, e), append(batchTargets, targets[i]), append(batchIdx, i)
 	}
+	after := map[string]*Facts{}
 	if len(batch) > 0 {
-		dups, err := s.commit(ctx, actor.UserID, batchTargets, batch, now)
+		dups, a, err := s.commit(ctx, actor.UserID, batchTargets, batch, now)
 		if err != nil {
 			return nil, nil, err
 		}
 		for j, i := range batchIdx {
 			out[i].Duplicate = dups[j]
 		}
+		after = a
 	}
 	for i := range entries {
 		if e := &entries[i]; e.Statement.Verb.ID == VerbVoided {
-			if err := s.void(ctx, actor, e, now); err != nil {
+			slug, err := s.void(ctx, actor, e, now)
+			if err != nil {
 				return nil, nil, err
 			}
+			delete(after, slug) // rebuilt: read it again
 		}
 	}
 	progress := make(map[string]Progress, len(published))
 	for slug, pub := range published {
-		p, err := s.checkCourseCompletion(ctx, actor.UserID, pub, now)
+		f, ok := after[slug]
+		if !ok {
+			var err error
+			if f, err = s.Facts(ctx, actor.UserID, slug); err != nil {
+				return out, nil, err
+			}
+		}
+		p, err := s.checkCourseCompletion(ctx, actor.UserID, pub, f, now)
 		if err != nil {
 			return out, nil, err
 		}
@@ -397,15 +424,16 @@ func (s *Service) updateFor(t target, st *Statement) *update {
 func progressID(user, slug string) string { return user + ":" + slug }
 
 func (s *Service) apply(ctx context.Context, user string, t target, st *Statement) error {
-	return s.applyUpdate(ctx, user, t.slug, s.updateFor(t, st))
+	return s.applyUpdate(ctx, user, t.slug, s.updateFor(t, st).doc(user, t.slug, newRev()))
 }
 
-func (s *Service) applyUpdate(ctx context.Context, user, slug string, u *update) error {
+// applyUpdate makes an update unconditionally, creating the projection if need be.
+func (s *Service) applyUpdate(ctx context.Context, user, slug string, doc bson.D) error {
 	filter := bson.D{{Key: "_id", Value: progressID(user, slug)}}
-	_, err := s.progress.UpdateOne(ctx, filter, u.doc(user, slug), options.UpdateOne().SetUpsert(true))
+	_, err := s.progress.UpdateOne(ctx, filter, doc, options.UpdateOne().SetUpsert(true))
 	if mongo.IsDuplicateKeyError(err) {
 		// Two first statements of a learner raced to create her projection; it exists now.
-		_, err = s.progress.UpdateOne(ctx, filter, u.doc(user, slug), options.UpdateOne().SetUpsert(true))
+		_, err = s.progress.UpdateOne(ctx, filter, doc, options.UpdateOne().SetUpsert(true))
 	}
 	if err != nil {
 		return fmt.Errorf("update progress of %s in %s: %w", user, slug, err)
@@ -436,12 +464,16 @@ func (s *Service) scheduleOf(ctx context.Context, user, slug string) (Schedule, 
 // checkCourseCompletion records the course's completion once it happens: a completed statement
 // about the course, with an id derived from learner and course so it is written once however
 // often this runs, and an outbox job for the certificate.
-func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub course.Published, now time.Time) (Progress, error) {
-	p, err := s.progressAt(ctx, user, pub, now)
+func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub course.Published, f *Facts, now time.Time) (Progress, error) {
+	p, err := s.evaluate(ctx, user, pub, f, now)
 	if err != nil {
 		return Progress{}, err
 	}
+	pid := progressID(user, pub.Course.Slug)
 	if p.State != StateCompleted {
+		return p, nil
+	}
+	if _, done := s.cache.completed.Load(pid); done {
 		return p, nil
 	}
 	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte(s.IRI(pub.Course.Slug, "", "")+"#completed/"+user)).String()
@@ -455,37 +487,43 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 		return p, err
 	}
 	if s.outbox != nil {
-		return p, s.outbox.EnqueueJob(ctx, "certificate:"+user+":"+pub.Course.Slug, "certificate", map[string]string{"user": user, "course": pub.Course.Slug})
+		if err := s.outbox.EnqueueJob(ctx, "certificate:"+user+":"+pub.Course.Slug, "certificate", map[string]string{"user": user, "course": pub.Course.Slug}); err != nil {
+			return p, err
+		}
 	}
+	s.cache.completed.Store(pid, true)
 	return p, nil
 }
 
 // void marks one of the actor's own statements voided and recomputes her projection in that
 // course from the log.
-func (s *Service) void(ctx context.Context, actor auth.Principal, e *Entry, now time.Time) error {
+func (s *Service) void(ctx context.Context, actor auth.Principal, e *Entry, now time.Time) (string, error) {
 	var target statementDoc
 	err := s.statements.FindOne(ctx, bson.D{{Key: "_id", Value: e.Statement.Object.ID}}).Decode(&target)
 	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && target.User != actor.UserID) {
-		return apperr.New(apperr.KindNotFound, "no statement of yours with that id")
+		return "", apperr.New(apperr.KindNotFound, "no statement of yours with that id")
 	}
 	if err != nil {
-		return fmt.Errorf("load statement to void: %w", err)
+		return "", fmt.Errorf("load statement to void: %w", err)
 	}
 	if target.Verb == "voided" || target.System {
-		return apperr.New(apperr.KindConflict, "this statement cannot be voided")
+		return "", apperr.New(apperr.KindConflict, "this statement cannot be voided")
 	}
 	if _, err := s.store(ctx, actor.UserID, target.Course, e, now, false); err != nil {
-		return err
+		return "", err
 	}
 	if _, err := s.statements.UpdateOne(ctx, bson.D{{Key: "_id", Value: target.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "voided", Value: true}}}}); err != nil {
-		return fmt.Errorf("void statement: %w", err)
+		return "", fmt.Errorf("void statement: %w", err)
 	}
-	return s.Rebuild(ctx, actor.UserID, target.Course)
+	return target.Course, s.Rebuild(ctx, actor.UserID, target.Course)
 }
 
 // Rebuild recomputes one learner's projection in a course from the log, through the same
 // updates as live recording, in log order.
 func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
+	id := progressID(user, slug)
+	defer s.cache.lock(id)()
+	s.cache.drop(id)
 	cur, err := s.statements.Find(ctx, bson.D{{Key: "user", Value: user}, {Key: "course", Value: slug}, {Key: "voided", Value: bson.D{{Key: "$ne", Value: true}}}, {Key: "system", Value: bson.D{{Key: "$ne", Value: true}}}},
 		options.Find().SetSort(bson.D{{Key: "stored", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
@@ -495,7 +533,7 @@ func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 	if err := cur.All(ctx, &docs); err != nil {
 		return fmt.Errorf("read the log of %s in %s: %w", user, slug, err)
 	}
-	if _, err := s.progress.DeleteOne(ctx, bson.D{{Key: "_id", Value: progressID(user, slug)}}); err != nil {
+	if _, err := s.progress.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
 		return fmt.Errorf("clear progress: %w", err)
 	}
 	for i := range docs {
