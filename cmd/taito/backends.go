@@ -71,12 +71,16 @@ func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger, with
 		log.Info("mongodb: external server", "mode", "external", "database", cfg.Mongo.Database)
 	}
 
-	b.client, err = mongo.Connect(options.Client().
+	opts := options.Client().
 		ApplyURI(mongoURI).
 		SetAppName("taito").
 		SetServerSelectionTimeout(serverSelectionTimeout).
 		SetConnectTimeout(serverSelectionTimeout).
-		SetWriteConcern(writeconcern.Majority()))
+		SetWriteConcern(writeconcern.Majority())
+	if b.embMongo != nil {
+		opts.SetMaxPoolSize(embedded.PoolSize)
+	}
+	b.client, err = mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("mongodb: %w", err)
 	}

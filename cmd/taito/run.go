@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime"
 	"strings"
 	"time"
 
@@ -152,6 +153,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	go every(bg, time.Hour, log, "cleanup", svc.cleanup)
+	// Collections created since start (FerretDB creates one on its first write) get their index
+	// within ten minutes.
+	go every(bg, 10*time.Minute, log, "_id indexes", func(ctx context.Context) error { return b.indexIDs(ctx, cfg.Mongo.Database) })
 	go every(bg, time.Hour, log, "automatic reminders", func(ctx context.Context) error { _, err := svc.cohorts.AutoReminders(ctx); return err })
 	if cfg.SMTPURL != "" {
 		smtpSender, err := outbox.ParseSMTP(cfg.SMTPURL.Reveal(), cfg.SMTPFrom)
@@ -196,7 +200,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("HTTP server stopped: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout, "go_heap_mb", mem.HeapInuse>>20, "go_sys_mb", mem.Sys>>20)
 	start := time.Now()
 	if err := api.Shutdown(cfg.ShutdownTimeout); err != nil {
 		log.Warn("in-flight requests did not finish in time", "err", err)

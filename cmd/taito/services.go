@@ -47,7 +47,23 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, withS3 bool)
 		b.Close(cfg.ShutdownTimeout)
 		return nil, nil, err
 	}
+	if err := b.indexIDs(ctx, cfg.Mongo.Database); err != nil {
+		log.Warn("embedded FerretDB: lookups by _id will read whole tables", "err", err)
+	}
 	return b, svc, nil
+}
+
+// indexIDs gives the embedded database's collections the index FerretDB's lookups by _id use
+// (see embedded.IndexIDs); collections the services created since the last run get theirs.
+func (b *backends) indexIDs(ctx context.Context, database string) error {
+	if b.embMongo == nil {
+		return nil
+	}
+	n, err := b.embMongo.IndexIDs(ctx, database)
+	if n > 0 {
+		b.log.Info("embedded FerretDB: indexed _id lookups", "collections", n)
+	}
+	return err
 }
 
 // withServices runs a command-line task with the services: configuration from the environment,
@@ -98,7 +114,12 @@ func newServices(ctx context.Context, cfg config.Config, b *backends, log *slog.
 	// Cohorts answer the others' membership questions.
 	svc.courses.SetMembership(svc.cohorts.IsEnrolled)
 	svc.learning.SetSchedule(svc.cohorts.Schedule)
-	svc.learning.SetSoleWriter(b.embMongo != nil) // the data directory lock keeps other processes out
+	// On the embedded default the data directory's lock keeps other processes out, so this
+	// process sees every change and its caches may keep answers longer.
+	sole := b.embMongo != nil
+	svc.auth.SetSoleWriter(sole)
+	svc.learning.SetSoleWriter(sole)
+	svc.cohorts.SetSoleWriter(sole)
 	svc.activities.SetMembers(svc.cohorts)
 	svc.cohorts.SetReports(cohort.Reports{Learning: svc.learning, SkillChanges: svc.activities.SkillChanges})
 	svc.cohorts.SetMail(cohort.Mail{Outbox: ob, PublicURL: cfg.PublicURL})

@@ -29,6 +29,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/embedded"
+	"github.com/taito-lms/taito/internal/learning"
 )
 
 type benchOptions struct {
@@ -47,6 +49,7 @@ type Result struct {
 	P50ms      float64 `json:"p50_ms"`
 	P95ms      float64 `json:"p95_ms"`
 	P99ms      float64 `json:"p99_ms"`
+	RSSPeakMB  float64 `json:"rss_peak_mb,omitempty"` // the server's, sampled while the scenario ran
 }
 
 // Report is what --out writes.
@@ -55,7 +58,9 @@ type Report struct {
 	Ratios       map[string]float64 `json:"ratios"`
 	Errors       int                `json:"errors"`
 	LostOrDouble int                `json:"lost_or_doubled"`
-	RSSMB        float64            `json:"rss_mb"`
+	RSSPeakMB    float64            `json:"rss_peak_mb"` // during the concurrent scenarios
+	RSSMB        float64            `json:"rss_mb"`      // at the end
+	GoHeapMB     float64            `json:"go_heap_mb"`  // at the end
 	Machine      map[string]any     `json:"machine"`
 }
 
@@ -70,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.lessons, "lessons", 40, "lessons in the course")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each scenario runs")
 	fs.StringVar(&o.out, "out", "", "write the results as JSON to this file")
-	fs.BoolVar(&o.growth10k, "growth-10k", false, "also measure the dashboard at 10,000 learners (slow to seed)")
+	fs.BoolVar(&o.growth10k, "growth-10k", true, "also measure the dashboard at 10,000 learners (--growth-10k=false skips seeding them)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,55 +104,77 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "taito on %s (pid %d)\n", srv.addr, srv.cmd.Process.Pid)
 
 	b := &bench{base: "http://" + srv.addr, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.clients * 2, MaxConnsPerHost: o.clients * 2}, Timeout: 30 * time.Second}}
+	seedStart := time.Now()
 	if err := b.seed(ctx, tmp, o.learners); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "seeded %d learners in a cohort of a %d-lesson course\n", len(b.learners), o.lessons)
+	fmt.Fprintf(stdout, "seeded %d learners in a cohort of a %d-lesson course in %s\n", len(b.learners), o.lessons, time.Since(seedStart).Round(time.Millisecond))
 
 	rep := Report{Scenarios: map[string]Result{}, Ratios: map[string]float64{}, Machine: map[string]any{
 		"cores": runtime.NumCPU(), "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH}}
 	runScenario := func(name string, perRequest int, fn func(r *rand.Rand) (int, error)) {
+		stopSampling := srv.sampleRSS()
 		res := load(ctx, o.clients, o.duration, fn)
+		res.RSSPeakMB = stopSampling()
+		rep.RSSPeakMB = max(rep.RSSPeakMB, res.RSSPeakMB)
 		if perRequest > 0 {
 			res.Statements = res.PerSecond * float64(perRequest)
 		}
 		rep.Scenarios[name] = res
 		rep.Errors += res.Errors
-		fmt.Fprintf(stdout, "  %-22s %8.0f req/s  p50 %6.1f ms  p99 %7.1f ms  errors %d\n", name, res.PerSecond, res.P50ms, res.P99ms, res.Errors)
+		fmt.Fprintf(stdout, "  %-22s %8.0f req/s  p50 %6.1f ms  p99 %7.1f ms  errors %d  rss %4.0f MB\n", name, res.PerSecond, res.P50ms, res.P99ms, res.Errors, res.RSSPeakMB)
 	}
-	// Steady state: each learner has been seen once, so her account status is in the server's
-	// short-lived cache (a first request each 30 s costs one _id read).
+	// Steady state: each learner has opened the course once, as she does before studying, so
+	// her account status and her progress are in the server's caches (a first request costs
+	// _id reads).
 	warm := time.Now()
 	var wg sync.WaitGroup
-	next := atomic.Int64{}
+	var next, warmErrs atomic.Int64
 	for c := 0; c < o.clients; c++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1)) - 1; i < len(b.learners); i = int(next.Add(1)) - 1 {
-				_, _ = b.get("/api/v1/me", b.learners[i].token)
+				if code, err := b.get("/api/v1/me/progress/bench", b.learners[i].token); err != nil || code != 200 {
+					warmErrs.Add(1)
+				}
 			}
 		}()
 	}
 	wg.Wait()
+	if n := warmErrs.Load(); n > 0 {
+		return fmt.Errorf("%d learners could not open the course", n)
+	}
 	fmt.Fprintf(stdout, "warmed %d learners' sessions in %s\n", len(b.learners), time.Since(warm).Round(time.Millisecond))
 	runScenario("http_ceiling", 0, func(r *rand.Rand) (int, error) { return b.get("/healthz", "") })
 	runScenario("lesson_read", 0, func(r *rand.Rand) (int, error) {
 		l := b.learners[r.IntN(len(b.learners))]
 		return b.get(fmt.Sprintf("/api/v1/courses/bench/lessons/l%02d", r.IntN(o.lessons)+1), l.token)
 	})
-	mc, err := mongo.Connect(options.Client().ApplyURI(srv.mongo))
+	// The ceiling's client opens no more connections than the server's own.
+	mc, err := mongo.Connect(options.Client().ApplyURI(srv.mongo).SetMaxPoolSize(embedded.PoolSize))
 	if err != nil {
 		return err
 	}
 	defer mc.Disconnect(context.Background())
 	scratch := mc.Database("taitobench_ceiling")
-	defer scratch.Drop(context.Background())
+	// The same indexes as the server's collections, so that the writes are the same work.
+	if err := learning.NewService(scratch, nil, nil, publicURL, time.Now, nil).EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	if _, err := embedded.IndexIDs(ctx, filepath.Join(tmp, "data", "db"), scratch.Name()); err != nil {
+		return err
+	}
 	runScenario("same_work_ceiling", 1, func(r *rand.Rand) (int, error) { return 200, sameWork(ctx, scratch, r) })
 	runScenario("insert_one", 1, func(r *rand.Rand) (int, error) {
 		_, err := scratch.Collection("plain").InsertOne(ctx, bson.D{{Key: "_id", Value: uuid.NewString()}, {Key: "n", Value: r.Int()}})
 		return 200, err
 	})
+	// The scratch database's SQLite connections live in the server's process: drop it so that
+	// they do not count against the server's memory in the scenarios that follow.
+	if err := scratch.Drop(ctx); err != nil {
+		return err
+	}
 	acked := &ackSet{}
 	runScenario("progress_ingest", 1, func(r *rand.Rand) (int, error) {
 		l := b.learners[r.IntN(len(b.learners))]
@@ -213,6 +240,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "  %-22s p50 %7.1f ms  p99 %7.1f ms  errors %d\n", n, r.P50ms, r.P99ms, r.Errors)
 	}
 	if o.growth10k {
+		start := time.Now()
 		if err := b.addLearners(ctx, tmp, 10000-len(b.learners)); err != nil {
 			return err
 		}
@@ -220,6 +248,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		fmt.Fprintf(stdout, "seeded a cohort of %d learners in %s\n", len(b.learners), time.Since(start).Round(time.Millisecond))
 		rep.Scenarios["dashboard_10000"] = dash(big)
 		rep.Ratios["dashboard_growth_10k_vs_2k"] = rep.Scenarios["dashboard_10000"].P50ms / rep.Scenarios["dashboard_2000"].P50ms
 	}
@@ -228,6 +257,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	rep.Ratios["ingest_vs_same_work"] = rep.Scenarios["progress_ingest"].Statements / rep.Scenarios["same_work_ceiling"].Statements
 	rep.Ratios["batch_vs_single"] = rep.Scenarios["batch_ingest"].Statements / rep.Scenarios["progress_ingest"].Statements
 	rep.RSSMB = srv.rssMB()
+	srv.stop()
+	rep.GoHeapMB = srv.goHeapMB
 
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nratio\tvalue")
@@ -239,7 +270,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, k := range keys {
 		fmt.Fprintf(tw, "%s\t%.2f\n", k, rep.Ratios[k])
 	}
-	fmt.Fprintf(tw, "rss_mb\t%.0f\nerrors\t%d\nlost_or_doubled\t%d\n", rep.RSSMB, rep.Errors, rep.LostOrDouble)
+	fmt.Fprintf(tw, "rss_peak_mb\t%.0f\nrss_mb\t%.0f\ngo_heap_mb\t%.0f\nerrors\t%d\nlost_or_doubled\t%d\n", rep.RSSPeakMB, rep.RSSMB, rep.GoHeapMB, rep.Errors, rep.LostOrDouble)
 	tw.Flush()
 	if o.out != "" {
 		buf, _ := json.MarshalIndent(rep, "", "  ")
@@ -284,6 +315,9 @@ type server struct {
 	addr  string
 	mongo string
 	done  chan struct{}
+	// goHeapMB is the Go heap in use that the server reported when told to stop; read it only
+	// after stop.
+	goHeapMB float64
 }
 
 func freePort() (string, error) {
@@ -323,6 +357,9 @@ func startServer(ctx context.Context, bin, tmp string) (*server, error) {
 				if rec["msg"] == "listening" {
 					once.Do(func() { close(found) })
 				}
+				if h, ok := rec["go_heap_mb"].(float64); ok && rec["msg"] == "shutting down" {
+					s.goHeapMB = h
+				}
 			}
 		}
 		close(s.done)
@@ -342,6 +379,9 @@ func startServer(ctx context.Context, bin, tmp string) (*server, error) {
 }
 
 func (s *server) stop() {
+	if s.cmd.ProcessState != nil {
+		return
+	}
 	_ = s.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-s.done:
@@ -349,6 +389,28 @@ func (s *server) stop() {
 		_ = s.cmd.Process.Kill()
 	}
 	_ = s.cmd.Wait()
+}
+
+// sampleRSS samples the server's RSS every 100 ms until the returned function is called, which
+// returns the largest sample.
+func (s *server) sampleRSS() func() float64 {
+	stop := make(chan struct{})
+	peak := make(chan float64, 1)
+	go func() {
+		top := s.rssMB()
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				top = max(top, s.rssMB())
+			case <-stop:
+				peak <- max(top, s.rssMB())
+				return
+			}
+		}
+	}()
+	return func() float64 { close(stop); return <-peak }
 }
 
 func (s *server) rssMB() float64 {
@@ -438,6 +500,9 @@ func (b *bench) seed(ctx context.Context, tmp string, n int) error {
 	return b.addLearners(ctx, tmp, n)
 }
 
+// enrolChunk is how many people one enrolment request adds, as a trainer pasting a list would.
+const enrolChunk = 500
+
 func (b *bench) addLearners(ctx context.Context, _ string, n int) error {
 	if b.cohort == "" {
 		code, body, err := b.do(http.MethodPost, "/api/v1/cohorts", b.admin, `{"course":"bench","name":"Kuormitus"}`)
@@ -449,9 +514,9 @@ func (b *bench) addLearners(ctx context.Context, _ string, n int) error {
 		b.cohort = c.ID
 	}
 	start := len(b.learners)
-	for done := 0; done < n; done += 100 {
+	for done := 0; done < n; done += enrolChunk {
 		var emails []string
-		for i := done; i < min(n, done+100); i++ {
+		for i := done; i < min(n, done+enrolChunk); i++ {
 			emails = append(emails, fmt.Sprintf("oppija%05d@bench.taito", start+i))
 		}
 		buf, _ := json.Marshal(map[string]any{"emails": emails})
@@ -484,9 +549,9 @@ func (b *bench) cohortOf(_ context.Context, ls []learner) (string, error) {
 	}
 	var c struct{ ID string }
 	_ = json.Unmarshal(body, &c)
-	for i := 0; i < len(ls); i += 100 {
+	for i := 0; i < len(ls); i += enrolChunk {
 		var emails []string
-		for j := i; j < min(len(ls), i+100); j++ {
+		for j := i; j < min(len(ls), i+enrolChunk); j++ {
 			emails = append(emails, fmt.Sprintf("oppija%05d@bench.taito", j))
 		}
 		buf, _ := json.Marshal(map[string]any{"emails": emails})
@@ -512,7 +577,8 @@ func sameWork(ctx context.Context, db *mongo.Database, r *rand.Rand) error {
 		_, err := db.Collection("progress").UpdateOne(ctx, bson.D{{Key: "_id", Value: user + ":bench"}},
 			bson.D{{Key: "$min", Value: bson.D{{Key: "first_at", Value: now}, {Key: lesson + ".first_at", Value: now}}},
 				{Key: "$max", Value: bson.D{{Key: "last_at", Value: now}, {Key: lesson + ".time." + strconv.FormatInt(now.Unix()/30, 10), Value: 1}}},
-				{Key: "$setOnInsert", Value: bson.D{{Key: "user", Value: user}}}}, options.UpdateOne().SetUpsert(true))
+				{Key: "$set", Value: bson.D{{Key: "rev", Value: strconv.FormatUint(r.Uint64(), 36)}}},
+				{Key: "$setOnInsert", Value: bson.D{{Key: "user", Value: user}, {Key: "course", Value: "bench"}}}}, options.UpdateOne().SetUpsert(true))
 		return err
 	}
 	err := upsert()

@@ -60,6 +60,12 @@ func (c *statusCache) put(id string, st userStatus) {
 	c.entries[id] = cacheEntry{userStatus: st, expires: c.now().Add(c.ttl)}
 }
 
+func (c *statusCache) setTTL(ttl time.Duration) {
+	c.mu.Lock()
+	c.ttl = ttl
+	c.mu.Unlock()
+}
+
 func (c *statusCache) forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/outbox"
@@ -32,7 +33,8 @@ const (
 	accountFailures   = 10  // failed sign-ins per account per window before a back-off
 	ipFailures        = 100 // per client address: offices share addresses behind NAT
 	maxBackoff        = 15 * time.Minute
-	statusCacheTTL    = 30 * time.Second
+	statusCacheTTL    = 30 * time.Second // among replicas: another's change shows within this
+	soleStatusTTL     = 10 * time.Minute // a sole writer forgets its own changes at once
 	maxNameLength     = 200
 	maxOrgUnitLength  = 200
 	maxEmailLength    = 254
@@ -71,6 +73,17 @@ func NewService(db *mongo.Database, tokens *Tokens, hasher *Hasher, ob *outbox.O
 	// takes as long as a wrong password.
 	s.dummyHash, _ = hasher.Hash(context.Background(), randomToken())
 	return s
+}
+
+// SetSoleWriter tells the service that no other process changes its database (the embedded
+// default): accounts' roles and disabled flags are then cached for longer, as every change
+// passes through this process and is forgotten at once.
+func (s *Service) SetSoleWriter(sole bool) {
+	if sole {
+		s.cache.setTTL(soleStatusTTL)
+	} else {
+		s.cache.setTTL(statusCacheTTL)
+	}
 }
 
 // EnsureIndexes creates the indexes the service needs.
@@ -329,11 +342,13 @@ func (s *Service) UsersByIDs(ctx context.Context, ids []string) (map[string]User
 	return s.usersWhere(ctx, "_id", ids, func(u User) string { return u.ID })
 }
 
-// usersWhere loads the accounts whose field is one of values, a thousand at a time.
+// usersWhere loads the accounts whose field is one of values, in as few queries as the
+// 16 MB command limit allows (FerretDB over SQLite reads the whole table for each query).
 func (s *Service) usersWhere(ctx context.Context, field string, values []string, key func(User) string) (map[string]User, error) {
 	out := make(map[string]User, len(values))
-	for start := 0; start < len(values); start += 1000 {
-		cur, err := s.store.users.Find(ctx, bson.D{{Key: field, Value: bson.D{{Key: "$in", Value: values[start:min(start+1000, len(values))]}}}})
+	const chunk = 20000
+	for start := 0; start < len(values); start += chunk {
+		cur, err := s.store.users.Find(ctx, bson.D{{Key: field, Value: bson.D{{Key: "$in", Value: values[start:min(start+chunk, len(values))]}}}})
 		if err != nil {
 			return nil, fmt.Errorf("load users: %w", err)
 		}
@@ -523,6 +538,82 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (
 		}
 	}
 	return d.user(), inv, nil
+}
+
+// Created is one row of InviteUsers: the new account, or why there is none.
+type Created struct {
+	User User
+	Err  error // validation errors, ErrForbidden, ErrEmailTaken
+}
+
+// InviteUsers creates many pending accounts and queues their invitations, as CreateUser does
+// for one without a password, in one write per collection: an enrolment of a whole
+// organisation's staff fits in a request's deadline. A row's own problem is in its result; the
+// error is for a failure of the database, after which the call may be repeated (an address
+// that got its account then is ErrEmailTaken).
+func (s *Service) InviteUsers(ctx context.Context, actor Principal, in []NewUser) ([]Created, error) {
+	out := make([]Created, len(in))
+	now := s.now().UTC()
+	var docs []any
+	var rows []int
+	for i := range in {
+		u := in[i]
+		u.Password = ""
+		if err := s.validateNewUser(&u); err != nil {
+			out[i].Err = err
+			continue
+		}
+		if err := CanCreateUser(actor, u.Roles); err != nil {
+			out[i].Err = err
+			continue
+		}
+		d := userDoc{ID: newID(), Email: u.Email, Name: u.Name, Roles: u.Roles, OrgUnit: u.OrgUnit, Locale: u.Locale, CreatedAt: now, UpdatedAt: now}
+		docs, rows = append(docs, d), append(rows, i)
+		out[i].User = d.user()
+	}
+	if len(docs) == 0 {
+		return out, nil
+	}
+	created := make([]bool, len(docs))
+	for j := range created {
+		created[j] = true
+	}
+	if _, err := s.store.users.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+			return nil, fmt.Errorf("insert users: %w", err)
+		}
+		for _, we := range bwe.WriteErrors {
+			if we.Code != 11000 || we.Index < 0 || we.Index >= len(docs) {
+				return nil, fmt.Errorf("insert users: %w", err)
+			}
+			created[we.Index] = false
+			out[rows[we.Index]] = Created{Err: ErrEmailTaken}
+		}
+	}
+	var tokens []any
+	var mails []outbox.Keyed
+	for j, d := range docs {
+		if !created[j] {
+			continue
+		}
+		ud := d.(userDoc)
+		tok := randomToken()
+		exp := now.Add(InvitationTTL)
+		tokens = append(tokens, oneTimeDoc{ID: hashToken(tok), Kind: oneTimeInvitation, UserID: ud.ID, ExpiresAt: exp, CreatedAt: now})
+		msg := invitationEmail(ud.Locale, ud.Name, s.publicURL+"/invitation?token="+tok, exp)
+		msg.To = ud.Email
+		mails = append(mails, outbox.Keyed{Key: "invitation:" + hashToken(tok)[:32], Email: msg})
+	}
+	if len(tokens) > 0 {
+		if _, err := s.store.oneTime.InsertMany(ctx, tokens); err != nil {
+			return nil, fmt.Errorf("store invitations: %w", err)
+		}
+	}
+	if err := s.outbox.EnqueueEmails(ctx, mails); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (s *Service) invite(ctx context.Context, d userDoc, now time.Time) (Invitation, error) {

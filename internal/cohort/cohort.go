@@ -87,11 +87,13 @@ type Service struct {
 	reports     Reports
 	mail        Mail
 
-	// memberCache remembers CohortOf answers for a short time: they are asked on every learner
-	// request and change rarely. A replica forgets its own changes at once; another replica's
-	// changes show within memberCacheTTL.
-	memberMu    sync.Mutex
-	memberCache map[string]cachedMembership
+	// memberCache remembers CohortOf answers and scheduleCache cohorts' schedules: they are
+	// asked on every learner request and change rarely. A replica forgets its own changes at
+	// once; another replica's changes show within cacheTTL.
+	memberMu      sync.Mutex
+	memberCache   map[string]cachedMembership
+	scheduleCache map[string]cachedSchedule
+	cacheTTL      time.Duration
 }
 
 type cachedMembership struct {
@@ -99,12 +101,33 @@ type cachedMembership struct {
 	at     time.Time
 }
 
-const memberCacheTTL = 30 * time.Second
+type cachedSchedule struct {
+	schedule learning.Schedule
+	at       time.Time
+}
+
+// Cache lifetimes: among several replicas, another's change shows within cacheTTLShared; a
+// sole writer (the embedded default) sees every change itself and forgets it at once, so its
+// entries only age out to bound memory.
+const (
+	cacheTTLShared = 30 * time.Second
+	cacheTTLSole   = 10 * time.Minute
+)
+
+// SetSoleWriter tells the service that no other process changes its database.
+func (s *Service) SetSoleWriter(sole bool) {
+	s.memberMu.Lock()
+	defer s.memberMu.Unlock()
+	s.cacheTTL = cacheTTLShared
+	if sole {
+		s.cacheTTL = cacheTTLSole
+	}
+}
 
 // NewService returns the cohort service over db.
 func NewService(db *mongo.Database, courses *course.Service, users *auth.Service, now func() time.Time) *Service {
 	return &Service{cohorts: db.Collection("cohorts"), enrolments: db.Collection("enrolments"), memberships: db.Collection("memberships"),
-		courses: courses, users: users, now: now}
+		courses: courses, users: users, now: now, cacheTTL: cacheTTLShared}
 }
 
 // EnsureIndexes creates the indexes cohorts need.
@@ -117,6 +140,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 		{s.cohorts, mongo.IndexModel{Keys: bson.D{{Key: "trainers", Value: 1}}}},
 		{s.enrolments, mongo.IndexModel{Keys: bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}}},
 		{s.enrolments, mongo.IndexModel{Keys: bson.D{{Key: "cohort", Value: 1}}}},
+		{s.memberships, mongo.IndexModel{Keys: bson.D{{Key: "cohort", Value: 1}}}},
 	} {
 		if _, err := ix.coll.Indexes().CreateOne(ctx, ix.model); err != nil {
 			return fmt.Errorf("%s indexes: %w", ix.coll.Name(), err)
@@ -311,7 +335,11 @@ func (s *Service) Update(ctx context.Context, actor auth.Principal, id string, p
 	if len(set) == 0 {
 		return c, apperr.New(apperr.KindInvalid, "nothing to change")
 	}
-	if _, err := s.cohorts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+	_, err = s.cohorts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
+	s.memberMu.Lock()
+	delete(s.scheduleCache, id)
+	s.memberMu.Unlock()
+	if err != nil {
 		return c, fmt.Errorf("update cohort: %w", err)
 	}
 	return s.load(ctx, id)
@@ -321,37 +349,110 @@ func enrolmentID(cohort, user string) string { return cohort + ":" + user }
 
 // enrol makes a user a member; an existing active membership is ErrAlreadyMember.
 func (s *Service) enrol(ctx context.Context, c Cohort, user string) error {
+	already, err := s.enrolMany(ctx, c, []string{user})
+	if err == nil && already[0] {
+		return ErrAlreadyMember
+	}
+	return err
+}
+
+// enrolMany makes the users active members of the cohort and reports which of them were
+// already; one write per collection for the common case of new members, a former member
+// comes back through a conditional update.
+func (s *Service) enrolMany(ctx context.Context, c Cohort, users []string) ([]bool, error) {
 	if c.Status == StatusClosed {
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	now := s.now().UTC()
-	// Inserts are cheap and a new member is the common case; a former member comes back through
-	// the conditional update.
-	_, err := s.enrolments.InsertOne(ctx, enrolment{ID: enrolmentID(c.ID, user), Cohort: c.ID, User: user, Course: c.Course, Status: "active", EnrolledAt: now})
-	if mongo.IsDuplicateKeyError(err) {
-		res, uerr := s.enrolments.UpdateOne(ctx, bson.D{{Key: "_id", Value: enrolmentID(c.ID, user)}, {Key: "status", Value: bson.D{{Key: "$ne", Value: "active"}}}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "active"}, {Key: "enrolled_at", Value: now}}}})
-		if uerr != nil {
-			return fmt.Errorf("enrol: %w", uerr)
-		}
-		if res.MatchedCount == 0 {
-			return ErrAlreadyMember
-		}
-		err = nil
+	already := make([]bool, len(users))
+	docs := make([]any, len(users))
+	for i, u := range users {
+		docs[i] = enrolment{ID: enrolmentID(c.ID, u), Cohort: c.ID, User: u, Course: c.Course, Status: "active", EnrolledAt: now}
 	}
+	dups, err := insertAll(ctx, s.enrolments, docs)
 	if err != nil {
-		return fmt.Errorf("enrol: %w", err)
+		return nil, fmt.Errorf("enrol: %w", err)
 	}
-	mid := c.Course + ":" + user
-	defer s.forgetMembership(c.Course, user)
-	_, err = s.memberships.InsertOne(ctx, bson.D{{Key: "_id", Value: mid}, {Key: "cohort", Value: c.ID}, {Key: "at", Value: now}})
-	if mongo.IsDuplicateKeyError(err) {
-		_, err = s.memberships.UpdateOne(ctx, bson.D{{Key: "_id", Value: mid}}, bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}})
+	if len(dups) > 0 {
+		// Former members come back; the others are members already.
+		ids := make([]string, len(dups))
+		for k, i := range dups {
+			ids[k] = enrolmentID(c.ID, users[i])
+		}
+		notActive := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "status", Value: bson.D{{Key: "$ne", Value: "active"}}}}
+		cur, err := s.enrolments.Find(ctx, notActive, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+		if err != nil {
+			return nil, fmt.Errorf("enrol: %w", err)
+		}
+		var former []struct {
+			ID string `bson:"_id"`
+		}
+		if err := cur.All(ctx, &former); err != nil {
+			return nil, fmt.Errorf("enrol: %w", err)
+		}
+		back := map[string]bool{}
+		for _, f := range former {
+			back[f.ID] = true
+		}
+		if len(back) > 0 {
+			if _, err := s.enrolments.UpdateMany(ctx, notActive, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "active"}, {Key: "enrolled_at", Value: now}}}}); err != nil {
+				return nil, fmt.Errorf("enrol: %w", err)
+			}
+		}
+		for k, i := range dups {
+			already[i] = !back[ids[k]]
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("record membership: %w", err)
+	var mdocs []any
+	var mids []string
+	seen := map[string]bool{}
+	for i, u := range users {
+		if already[i] || seen[u] {
+			continue
+		}
+		seen[u] = true
+		mids = append(mids, c.Course+":"+u)
+		mdocs = append(mdocs, bson.D{{Key: "_id", Value: c.Course + ":" + u}, {Key: "cohort", Value: c.ID}, {Key: "at", Value: now}})
+		defer s.forgetMembership(c.Course, u)
 	}
-	return nil
+	if dups, err = insertAll(ctx, s.memberships, mdocs); err != nil {
+		return nil, fmt.Errorf("record membership: %w", err)
+	}
+	if len(dups) > 0 { // members of another cohort of the course move to this one
+		moved := make([]string, len(dups))
+		for k, i := range dups {
+			moved[k] = mids[i]
+		}
+		if _, err := s.memberships.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: moved}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}}); err != nil {
+			return nil, fmt.Errorf("record membership: %w", err)
+		}
+	}
+	return already, nil
+}
+
+// insertAll inserts docs in one unordered write and returns the indexes of those whose _id
+// existed already.
+func insertAll(ctx context.Context, coll *mongo.Collection, docs []any) ([]int, error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err == nil {
+		return nil, nil
+	}
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+		return nil, err
+	}
+	var dups []int
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 || we.Index < 0 || we.Index >= len(docs) {
+			return nil, err
+		}
+		dups = append(dups, we.Index)
+	}
+	return dups, nil
 }
 
 // MemberResult is what happened to one address of an enrolment request.
@@ -388,45 +489,71 @@ func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id strin
 	if err != nil {
 		return nil, err
 	}
-	out := make([]MemberResult, 0, len(emails))
-	for i, raw := range emails {
-		email := norm[i]
-		if email == "" {
-			out = append(out, MemberResult{Email: raw, Status: "invalid", Reason: "not an e-mail address"})
-			continue
-		}
-		r := MemberResult{Email: email}
-		u, ok := known[email]
-		if !ok {
+	// Accounts for the addresses that have none, in one write.
+	var newUsers []auth.NewUser
+	asked := map[string]bool{}
+	for _, email := range valid {
+		if _, ok := known[email]; !ok && !asked[email] {
+			asked[email] = true
 			name := names[email]
 			if name == "" {
 				name = strings.Split(email, "@")[0]
 			}
-			nu, _, err := s.users.CreateUser(ctx, actor, auth.NewUser{Email: email, Name: name, Roles: []auth.Role{auth.RoleLearner}, OrgUnit: orgUnits[email]})
-			if errors.Is(err, auth.ErrEmailTaken) { // invited by someone else a moment ago
-				nu, err = s.users.UserByEmail(ctx, email)
-			}
-			if err != nil {
-				var ae *apperr.Error
-				if !errors.As(err, &ae) || ae.Kind == apperr.KindInternal || ae.Kind == apperr.KindUnavailable {
-					return out, err
-				}
-				r.Status, r.Reason = "invalid", describe(err)
-				out = append(out, r)
+			newUsers = append(newUsers, auth.NewUser{Email: email, Name: name, Roles: []auth.Role{auth.RoleLearner}, OrgUnit: orgUnits[email]})
+		}
+	}
+	created, err := s.users.InviteUsers(ctx, actor, newUsers)
+	if err != nil {
+		return nil, err
+	}
+	invited, refused := map[string]bool{}, map[string]error{}
+	for j, cr := range created {
+		email := newUsers[j].Email
+		err := cr.Err
+		if err == nil {
+			known[email], invited[email] = cr.User, true
+			continue
+		}
+		if errors.Is(err, auth.ErrEmailTaken) { // invited by someone else a moment ago
+			var u auth.User
+			if u, err = s.users.UserByEmail(ctx, email); err == nil {
+				known[email] = u
 				continue
 			}
-			u, r.Status = nu, "invited"
-			known[email] = nu
-		} else {
-			r.Status = "enrolled"
 		}
-		r.UserID = u.ID
-		if err := s.enrol(ctx, c, u.ID); errors.Is(err, ErrAlreadyMember) {
-			r.Status = "already_member"
-		} else if err != nil {
-			return out, err
+		var ae *apperr.Error
+		if !errors.As(err, &ae) || ae.Kind == apperr.KindInternal || ae.Kind == apperr.KindUnavailable {
+			return nil, err
 		}
-		out = append(out, r)
+		refused[email] = err
+	}
+	out := make([]MemberResult, 0, len(emails))
+	var ids []string
+	var rows []int
+	for i, raw := range emails {
+		email := norm[i]
+		switch {
+		case email == "":
+			out = append(out, MemberResult{Email: raw, Status: "invalid", Reason: "not an e-mail address"})
+		case refused[email] != nil:
+			out = append(out, MemberResult{Email: email, Status: "invalid", Reason: describe(refused[email])})
+		default:
+			r := MemberResult{Email: email, UserID: known[email].ID, Status: "enrolled"}
+			if invited[email] {
+				r.Status, invited[email] = "invited", false
+			}
+			ids, rows = append(ids, r.UserID), append(rows, len(out))
+			out = append(out, r)
+		}
+	}
+	already, err := s.enrolMany(ctx, c, ids)
+	if err != nil {
+		return nil, err
+	}
+	for k, row := range rows {
+		if already[k] {
+			out[row].Status = "already_member"
+		}
 	}
 	return out, nil
 }
@@ -507,8 +634,9 @@ func (s *Service) CohortOf(ctx context.Context, user, slug string) (string, erro
 	now := s.now()
 	s.memberMu.Lock()
 	c, ok := s.memberCache[key]
+	ttl := s.cacheTTL
 	s.memberMu.Unlock()
-	if ok && now.Sub(c.at) < memberCacheTTL && !now.Before(c.at) {
+	if ok && now.Sub(c.at) < ttl && !now.Before(c.at) {
 		return c.cohort, nil
 	}
 	var m struct {
@@ -570,11 +698,26 @@ func (s *Service) Schedule(ctx context.Context, user, slug string) (learning.Sch
 	if err != nil || id == "" {
 		return nil, err
 	}
+	now := s.now()
+	s.memberMu.Lock()
+	cs, ok := s.scheduleCache[id]
+	ttl := s.cacheTTL
+	s.memberMu.Unlock()
+	if ok && now.Sub(cs.at) < ttl && !now.Before(cs.at) {
+		return cs.schedule, nil
+	}
 	c, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return c.learningSchedule(), nil
+	sched := c.learningSchedule()
+	s.memberMu.Lock()
+	if s.scheduleCache == nil || len(s.scheduleCache) > 10000 {
+		s.scheduleCache = map[string]cachedSchedule{}
+	}
+	s.scheduleCache[id] = cachedSchedule{schedule: sched, at: now}
+	s.memberMu.Unlock()
+	return sched, nil
 }
 
 // learningSchedule is the cohort's schedule as the learning package evaluates it.

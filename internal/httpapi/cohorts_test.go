@@ -1,10 +1,14 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func TestCohorts(t *testing.T) {
@@ -49,11 +53,86 @@ func TestCohorts(t *testing.T) {
 		{name: "join twice", method: "POST", path: "/api/v1/cohorts/join", token: learner2, body: `{"code":"` + c.JoinCode + `"}`, status: 409},
 		{name: "remove a member", method: "DELETE", path: "/api/v1/cohorts/" + c.ID + "/members/" + e.users["learner2"].ID, token: trainer, status: 204},
 		{name: "remove again", method: "DELETE", path: "/api/v1/cohorts/" + c.ID + "/members/" + e.users["learner2"].ID, token: trainer, status: 404},
+		{name: "a removed member comes back", method: "POST", path: "/api/v1/cohorts/" + c.ID + "/members", token: trainer, status: 200,
+			body: `{"emails":["learner2@example.fi"]}`, want: []string{`"status":"enrolled"`}},
+		{name: "and may post again", method: "POST", path: wall, token: learner2, body: `{"body":"Takaisin."}`, status: 201},
 		{name: "bad status", method: "PATCH", path: "/api/v1/cohorts/" + c.ID, token: trainer, body: `{"status":"paused"}`, status: 422},
 		{name: "close", method: "PATCH", path: "/api/v1/cohorts/" + c.ID, token: trainer, body: `{"status":"closed"}`, status: 200, want: []string{`"status":"closed"`}},
 		{name: "no enrolment into a closed cohort", method: "POST", path: "/api/v1/cohorts/" + c.ID + "/members", token: trainer, body: `{"emails":["learner2@example.fi"]}`, status: 409},
 		{name: "no joining a closed cohort", method: "POST", path: "/api/v1/cohorts/join", token: learner2, body: `{"code":"` + c.JoinCode + `"}`, status: 404},
 	})
+}
+
+// TestEnrolAnOrganisation adds a thousand new people in one request, within its deadline:
+// each gets an account, one invitation and a membership, and a second cohort of the course
+// takes them over.
+func TestEnrolAnOrganisation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.publishFixture(t)
+	trainer := e.token(t, "trainer")
+	cohortOf := func(name string) string {
+		resp, out := do(t, e.app, scenario{method: "POST", path: "/api/v1/cohorts", token: trainer, body: `{"course":"kokeilu","name":"` + name + `"}`})
+		if resp.StatusCode != 201 {
+			t.Fatalf("create: %d %s", resp.StatusCode, out)
+		}
+		var c struct{ ID string }
+		_ = json.Unmarshal(out, &c)
+		return c.ID
+	}
+	first, second := cohortOf("Koko kunta"), cohortOf("Syksy")
+	emails := make([]string, 1000)
+	for i := range emails {
+		emails[i] = fmt.Sprintf("tyontekija%04d@hyvinvointialue.fi", i)
+	}
+	body, _ := json.Marshal(map[string]any{"emails": emails})
+	type result struct {
+		Status string `json:"status"`
+		UserID string `json:"user_id"`
+	}
+	add := func(id string) []result {
+		resp, out := do(t, e.app, scenario{method: "POST", path: "/api/v1/cohorts/" + id + "/members", token: trainer, body: string(body)})
+		if resp.StatusCode != 200 {
+			t.Fatalf("enrol: %d %.300s", resp.StatusCode, out)
+		}
+		var res struct{ Results []result }
+		_ = json.Unmarshal(out, &res)
+		if len(res.Results) != len(emails) {
+			t.Fatalf("%d results for %d addresses", len(res.Results), len(emails))
+		}
+		return res.Results
+	}
+	for _, r := range add(first) {
+		if r.Status != "invited" || r.UserID == "" {
+			t.Fatalf("first enrolment: %+v", r)
+		}
+	}
+	ctx := context.Background()
+	for coll, want := range map[string]int64{"users": 1000, "enrolments": 1000, "memberships": 1000} {
+		filter := bson.D{}
+		if coll == "users" {
+			filter = bson.D{{Key: "email", Value: bson.D{{Key: "$regex", Value: "@hyvinvointialue.fi$"}}}}
+		}
+		if n, err := e.db.Collection(coll).CountDocuments(ctx, filter); err != nil || n != want {
+			t.Errorf("%s: %d documents (%v), want %d", coll, n, err, want)
+		}
+	}
+	if n, err := e.db.Collection("outbox").CountDocuments(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^invitation:"}}}}); err != nil || n != 1000 {
+		t.Errorf("%d invitations queued (%v), want 1000", n, err)
+	}
+	for _, r := range add(second) {
+		if r.Status != "enrolled" {
+			t.Fatalf("second cohort: %+v", r)
+		}
+	}
+	if n, _ := e.db.Collection("memberships").CountDocuments(ctx, bson.D{{Key: "cohort", Value: second}}); n != 1000 {
+		t.Errorf("%d memberships moved to the second cohort, want 1000", n)
+	}
+	for _, r := range add(second)[:3] {
+		if r.Status != "already_member" {
+			t.Errorf("again: %+v", r)
+		}
+	}
 }
 
 // tokenOfNewTrainer creates another trainer and signs her in.

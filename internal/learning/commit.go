@@ -294,7 +294,14 @@ func (s *Service) applyKey(ctx context.Context, user, slug string, u *update) (*
 	applied := false
 	switch {
 	case cur != nil && cur.Rev != "":
-		res, err := s.progress.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "rev", Value: cur.Rev}}, doc)
+		// Among several writers the write names the revision of the copy it was made from. A
+		// sole writer's copy is current (its writes to the document are serialised by the lock
+		// above), and FerretDB finds a document by _id alone only when _id is the whole filter.
+		filter := bson.D{{Key: "_id", Value: id}}
+		if !s.soleWriter {
+			filter = append(filter, bson.E{Key: "rev", Value: cur.Rev})
+		}
+		res, err := s.progress.UpdateOne(ctx, filter, doc)
 		if err != nil {
 			s.cache.drop(id)
 			return nil, fmt.Errorf("update progress of %s in %s: %w", user, slug, err)

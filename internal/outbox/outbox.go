@@ -69,6 +69,10 @@ func (o *Outbox) EnsureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("outbox indexes: %w", err)
 	}
+	_, err = o.coll.Database().Collection("outbox_claims").Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}})
+	if err != nil {
+		return fmt.Errorf("outbox claim indexes: %w", err)
+	}
 	return nil
 }
 
@@ -87,6 +91,44 @@ func (o *Outbox) EnqueueEmail(ctx context.Context, key string, e Email) error {
 		return fmt.Errorf("queue e-mail: %w", err)
 	}
 	return nil
+}
+
+// Keyed is an e-mail with its idempotency key, for EnqueueEmails.
+type Keyed struct {
+	Key   string
+	Email Email
+}
+
+// EnqueueEmails stores many e-mail jobs in one write, each idempotently by its key as
+// EnqueueEmail does.
+func (o *Outbox) EnqueueEmails(ctx context.Context, es []Keyed) error {
+	if len(es) == 0 {
+		return nil
+	}
+	now := o.now().UTC()
+	docs := make([]any, len(es))
+	for i, e := range es {
+		docs[i] = Job{ID: e.Key, Kind: "email", Email: &e.Email, State: StatePending, NextRunAt: now, CreatedAt: now, UpdatedAt: now}
+	}
+	_, err := o.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil && !onlyDuplicates(err) {
+		return fmt.Errorf("queue e-mails: %w", err)
+	}
+	return nil
+}
+
+// onlyDuplicates reports whether every failure of an unordered InsertMany was a duplicate key.
+func onlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return false
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 {
+			return false
+		}
+	}
+	return true
 }
 
 // EnqueueJob stores a job of another kind with its payload, idempotently by key.
