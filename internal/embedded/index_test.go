@@ -54,7 +54,7 @@ func TestIndexIDsMakesLookupsByIDUseAnIndex(t *testing.T) {
 		if err := sdb.QueryRow(`SELECT table_name FROM _ferretdb_collections WHERE name = 'a'`).Scan(&table); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := sdb.Query(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM "` + table + `" WHERE _ferretdb_sjson->'$._id' = ?`, `"aB"`)
+		rows, err := sdb.Query(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM "`+table+`" WHERE _ferretdb_sjson->'$._id' = ?`, `"aB"`)
 		if err != nil {
 			t.Fatal(err)
 		}
