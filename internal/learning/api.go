@@ -320,12 +320,28 @@ func (s *Service) MyStatements(ctx context.Context, actor auth.Principal, f Stat
 // (FerretDB over SQLite reads whole tables for any filter but _id) then reads the collection
 // once, where one _id $in per chunk of learners would read it once per chunk and compare each
 // document with the whole list.
+//
+// A sole writer's cached copies are current, so it answers from them and reads the database
+// only when some learner has none, caching what it read for the next time.
 func (s *Service) FactsOf(ctx context.Context, slug string, users []string) (map[string]*Facts, error) {
 	want := make(map[string]bool, len(users))
+	out := make(map[string]*Facts, len(users))
+	now := time.Now()
+	gen := s.cache.generation()
 	for _, u := range users {
+		if s.soleWriter {
+			if f, ok := s.cache.get(progressID(u, slug), now); ok {
+				if f != nil {
+					out[u] = f
+				}
+				continue
+			}
+		}
 		want[u] = true
 	}
-	out := make(map[string]*Facts, len(users))
+	if len(want) == 0 {
+		return out, nil
+	}
 	cur, err := s.progress.Find(ctx, bson.D{{Key: "course", Value: slug}})
 	if err != nil {
 		return nil, fmt.Errorf("load progress: %w", err)
@@ -349,6 +365,14 @@ func (s *Service) FactsOf(ctx context.Context, slug string, users []string) (map
 	}
 	if err := cur.Err(); err != nil {
 		return nil, fmt.Errorf("load progress: %w", err)
+	}
+	if s.soleWriter {
+		for u := range want {
+			id := progressID(u, slug)
+			unlock := s.cache.lock(id)
+			s.cache.putIfAbsent(id, out[u], now, gen)
+			unlock()
+		}
 	}
 	return out, nil
 }

@@ -15,8 +15,12 @@ import (
 type factsCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedFacts
-	max     int
+	max     int // bytes, roughly (see size)
+	bytes   int
 	ttl     time.Duration
+	// gen counts forgettings (drops and evictions): a copy read without the projection's lock
+	// may be cached only if nothing was forgotten since the read began (see putIfAbsent).
+	gen uint64
 	locks   [256]sync.Mutex
 	seed    maphash.Seed
 	// completed remembers the courses whose completion this process has recorded, by
@@ -27,10 +31,29 @@ type factsCache struct {
 type cachedFacts struct {
 	facts *Facts // nil: the learner has no projection in the course
 	at    time.Time
+	size  int
 }
 
-func newFactsCache(max int, ttl time.Duration) *factsCache {
-	return &factsCache{entries: map[string]cachedFacts{}, max: max, ttl: ttl, seed: maphash.MakeSeed()}
+// size estimates the memory a cached projection takes: most of it is map entries.
+func size(f *Facts) int {
+	n := 256
+	if f == nil {
+		return n
+	}
+	for _, l := range f.Lessons {
+		n += 160 + 48*len(l.Time)
+	}
+	for _, q := range f.Quizzes {
+		n += 64 + 96*len(q.Attempts)
+	}
+	for _, t := range f.Tasks {
+		n += 64 + 80*(len(t.Posts)+len(t.Comments))
+	}
+	return n + 96*len(f.Forms)
+}
+
+func newFactsCache(maxBytes int, ttl time.Duration) *factsCache {
+	return &factsCache{entries: map[string]cachedFacts{}, max: maxBytes, ttl: ttl, seed: maphash.MakeSeed()}
 }
 
 // lock serialises this process's writes to one projection: FerretDB's update reads and then
@@ -53,27 +76,57 @@ func (c *factsCache) get(id string, now time.Time) (f *Facts, ok bool) {
 	return e.facts, true
 }
 
-// put caches f, which the caller must not change afterwards.
+// put caches f, which the caller must not change afterwards; the caller holds the
+// projection's lock.
 func (c *factsCache) put(id string, f *Facts, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.entries[id]; !ok && len(c.entries) >= c.max {
-		// Full: forget an arbitrary tenth (map order is random), oldest-first would need a list
-		// for little gain at this size.
-		n := c.max/10 + 1
-		for k := range c.entries {
-			delete(c.entries, k)
-			if n--; n == 0 {
-				break
-			}
-		}
+	c.store(id, f, now)
+}
+
+// generation is the current count of forgettings, for putIfAbsent.
+func (c *factsCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// putIfAbsent caches f, read without the projection's lock, when there is no entry for it and
+// nothing has been forgotten since gen: every write since the read then left its entry here,
+// so an absent entry means no write happened and f is current. The caller holds the lock.
+func (c *factsCache) putIfAbsent(id string, f *Facts, now time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[id]; ok || c.gen != gen {
+		return
 	}
-	c.entries[id] = cachedFacts{facts: f, at: now}
+	c.store(id, f, now)
+}
+
+func (c *factsCache) store(id string, f *Facts, now time.Time) {
+	if old, ok := c.entries[id]; ok {
+		c.bytes -= old.size
+	}
+	e := cachedFacts{facts: f, at: now, size: size(f)}
+	for k, old := range c.entries { // full: forget arbitrary entries (map order is random)
+		if c.bytes+e.size <= c.max {
+			break
+		}
+		delete(c.entries, k)
+		c.bytes -= old.size
+		c.gen++
+	}
+	c.entries[id] = e
+	c.bytes += e.size
 }
 
 func (c *factsCache) drop(id string) {
 	c.mu.Lock()
-	delete(c.entries, id)
+	if old, ok := c.entries[id]; ok {
+		delete(c.entries, id)
+		c.bytes -= old.size
+	}
+	c.gen++
 	c.mu.Unlock()
 	c.completed.Delete(id)
 }

@@ -257,3 +257,45 @@ func TestAConflictAnswersOnlyItsRequest(t *testing.T) {
 		t.Errorf("%d succeeded and %d conflicted, want 15 and 1", ok.Load(), conflicts.Load())
 	}
 }
+
+// TestFactsOfASoleWriterStayCurrent reads a cohort's projections through a sole writer's
+// copies while it records and rebuilds: every answer equals the stored documents.
+func TestFactsOfASoleWriterStayCurrent(t *testing.T) {
+	t.Parallel()
+	db, courses, _ := setup(t)
+	ctx := context.Background()
+	before := learning.NewService(db, courses, outbox.New(db, time.Now), issuer, time.Now, quiet)
+	sole := learning.NewService(db, courses, outbox.New(db, time.Now), issuer, time.Now, quiet)
+	sole.SetSoleWriter(true)
+	r := rand.New(rand.NewPCG(11, 11))
+	users := []string{"f-" + uuid.NewString(), "f-" + uuid.NewString(), "f-" + uuid.NewString()}
+	// Written before this process started: nothing of it is cached.
+	if _, err := before.Record(ctx, learner(users[0]), randomStatements(r, users[0], 10)); err != nil {
+		t.Fatal(err)
+	}
+	check := func(step string) {
+		t.Helper()
+		got, err := sole.FactsOf(ctx, "kokeilu", users)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			stored, _ := sole.Facts(ctx, u, "kokeilu")
+			if diff := cmp.Diff(stored, got[u]); diff != "" {
+				t.Errorf("%s: %s differs from the stored projection (-stored +answered):\n%s", step, u, diff)
+			}
+		}
+	}
+	check("cold")
+	check("cached")
+	for _, u := range users[:2] {
+		if _, err := sole.Record(ctx, learner(u), randomStatements(r, u, 10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after recording")
+	if err := sole.Rebuild(ctx, users[0], "kokeilu"); err != nil {
+		t.Fatal(err)
+	}
+	check("after a rebuild")
+}

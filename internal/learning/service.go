@@ -48,24 +48,33 @@ type Service struct {
 	soleWriter           bool
 }
 
-// Projection cache bounds: entries are small (a learner's facts in one course), and an entry
-// older than factsTTL is read again, which bounds how long another replica's changes can go
-// unseen by the lock check.
+// Projection cache bounds: about 32 MB of learners' facts; an entry older than the TTL is read
+// again, which bounds how long another replica's changes can go unseen by the lock check (a
+// sole writer's entries are always current and only age out to make room).
 const (
-	factsCacheSize = 20000
-	factsTTL       = 2 * time.Minute
+	factsCacheBytes = 32 << 20
+	factsTTL        = 2 * time.Minute
+	factsTTLSole    = 30 * time.Minute
 )
 
 // NewService returns the learning service over db.
 func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, publicURL string, now func() time.Time, log *slog.Logger) *Service {
 	return &Service{statements: db.Collection("statements"), progress: db.Collection("progress"), courses: courses, outbox: ob,
-		publicURL: strings.TrimRight(publicURL, "/"), now: now, log: log, cache: newFactsCache(factsCacheSize, factsTTL)}
+		publicURL: strings.TrimRight(publicURL, "/"), now: now, log: log, cache: newFactsCache(factsCacheBytes, factsTTL)}
 }
 
 // SetSoleWriter tells the service that no other process writes its database (the embedded
 // default, whose data directory is locked): then its cached projections are known to be
 // current, and an update that changes nothing on the cached copy is not written.
-func (s *Service) SetSoleWriter(sole bool) { s.soleWriter = sole }
+func (s *Service) SetSoleWriter(sole bool) {
+	s.soleWriter = sole
+	s.cache.mu.Lock()
+	s.cache.ttl = factsTTL
+	if sole {
+		s.cache.ttl = factsTTLSole
+	}
+	s.cache.mu.Unlock()
+}
 
 // SetSchedule installs the source of module opening and due dates (cohorts).
 func (s *Service) SetSchedule(f func(ctx context.Context, user, slug string) (Schedule, error)) {
@@ -524,6 +533,7 @@ func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 	id := progressID(user, slug)
 	defer s.cache.lock(id)()
 	s.cache.drop(id)
+	defer s.cache.drop(id) // also what a reader cached while the rebuild was under way
 	cur, err := s.statements.Find(ctx, bson.D{{Key: "user", Value: user}, {Key: "course", Value: slug}, {Key: "voided", Value: bson.D{{Key: "$ne", Value: true}}}, {Key: "system", Value: bson.D{{Key: "$ne", Value: true}}}},
 		options.Find().SetSort(bson.D{{Key: "stored", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
