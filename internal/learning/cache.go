@@ -20,9 +20,9 @@ type factsCache struct {
 	ttl     time.Duration
 	// gen counts forgettings (drops and evictions): a copy read without the projection's lock
 	// may be cached only if nothing was forgotten since the read began (see putIfAbsent).
-	gen uint64
-	locks   [256]sync.Mutex
-	seed    maphash.Seed
+	gen   uint64
+	locks [256]sync.Mutex
+	seed  maphash.Seed
 	// completed remembers the courses whose completion this process has recorded, by
 	// projection id, so that a completed learner's later statements do not record it again.
 	completed sync.Map
