@@ -38,6 +38,7 @@ type benchOptions struct {
 	duration                   time.Duration
 	out                        string
 	growth10k                  bool
+	mongodbURI                 string
 }
 
 // Result is one scenario's numbers.
@@ -76,6 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.lessons, "lessons", 40, "lessons in the course")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long each scenario runs")
 	fs.StringVar(&o.out, "out", "", "write the results as JSON to this file")
+	fs.StringVar(&o.mongodbURI, "mongodb-uri", "", "run taito and the same-work ceiling on this MongoDB instead of the embedded default (a fresh database, dropped afterwards)")
 	fs.BoolVar(&o.growth10k, "growth-10k", true, "also measure the dashboard at 10,000 learners (--growth-10k=false skips seeding them)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -97,7 +99,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := writeCourse(filepath.Join(tmp, "root", "courses", "bench"), o.lessons); err != nil {
 		return err
 	}
-	srv, err := startServer(ctx, bin, tmp)
+	dbName := "taito"
+	if o.mongodbURI != "" {
+		dbName = "taitobench_" + strconv.FormatInt(time.Now().Unix(), 36)
+	}
+	srv, err := startServer(ctx, bin, tmp, o.mongodbURI, dbName)
 	if err != nil {
 		return err
 	}
@@ -113,6 +119,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	rep := Report{Scenarios: map[string]Result{}, Ratios: map[string]float64{}, Machine: map[string]any{
 		"cores": runtime.NumCPU(), "go": runtime.Version(), "os": runtime.GOOS + "/" + runtime.GOARCH}}
+	rep.Machine["database"] = "embedded FerretDB 1.24 (SQLite), in the server's process"
+	if o.mongodbURI != "" {
+		rep.Machine["database"] = "external, --mongodb-uri"
+	}
 	runScenario := func(name string, perRequest int, fn func(r *rand.Rand) (int, error)) {
 		stopSampling := srv.sampleRSS()
 		res := load(ctx, o.clients, o.duration, fn)
@@ -153,18 +163,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return b.get(fmt.Sprintf("/api/v1/courses/bench/lessons/l%02d", r.IntN(o.lessons)+1), l.token)
 	})
 	// The ceiling's client opens no more connections than the server's own.
-	mc, err := mongo.Connect(options.Client().ApplyURI(srv.mongo).SetMaxPoolSize(embedded.PoolSize))
+	copts := options.Client().ApplyURI(srv.mongo)
+	if o.mongodbURI == "" {
+		copts.SetMaxPoolSize(embedded.PoolSize)
+	}
+	mc, err := mongo.Connect(copts)
 	if err != nil {
 		return err
 	}
 	defer mc.Disconnect(context.Background())
-	scratch := mc.Database("taitobench_ceiling")
+	if o.mongodbURI != "" {
+		defer mc.Database(dbName).Drop(context.Background())
+	}
+	scratch := mc.Database(dbName + "_ceiling")
 	// The same indexes as the server's collections, so that the writes are the same work.
 	if err := learning.NewService(scratch, nil, nil, publicURL, time.Now, nil).EnsureIndexes(ctx); err != nil {
 		return err
 	}
-	if _, err := embedded.IndexIDs(ctx, filepath.Join(tmp, "data", "db"), scratch.Name()); err != nil {
-		return err
+	if o.mongodbURI == "" {
+		if _, err := embedded.IndexIDs(ctx, filepath.Join(tmp, "data", "db"), scratch.Name()); err != nil {
+			return err
+		}
 	}
 	runScenario("same_work_ceiling", 1, func(r *rand.Rand) (int, error) { return 200, sameWork(ctx, scratch, r) })
 	runScenario("insert_one", 1, func(r *rand.Rand) (int, error) {
@@ -208,7 +227,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return code, err
 	})
-	lost, err := verify(ctx, mc.Database("taito"), acked.list())
+	lost, err := verify(ctx, mc.Database(dbName), acked.list())
 	if err != nil {
 		return err
 	}
@@ -335,7 +354,7 @@ func freePort() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func startServer(ctx context.Context, bin, tmp string) (*server, error) {
+func startServer(ctx context.Context, bin, tmp, mongodbURI, dbName string) (*server, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
@@ -343,12 +362,43 @@ func startServer(ctx context.Context, bin, tmp string) (*server, error) {
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "TAITO_DATA_DIR="+filepath.Join(tmp, "data"), "TAITO_HTTP_ADDR="+addr, "TAITO_PUBLIC_URL="+publicURL,
 		"TAITO_COURSES_DIR="+filepath.Join(tmp, "root", "courses"), "TAITO_LOG_FORMAT=json", "TAITO_BODY_LIMIT=8388608")
+	if mongodbURI != "" {
+		// Replicas on an external MongoDB share a signing key from a file.
+		key, err := exec.CommandContext(ctx, bin, "keys", "generate").Output()
+		if err != nil {
+			return nil, fmt.Errorf("generate a signing key: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Join(tmp, "data"), 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(tmp, "data", "jwt-keys.pem"), key, 0o600); err != nil {
+			return nil, err
+		}
+		cmd.Env = append(cmd.Env, "TAITO_MONGODB_URI="+mongodbURI, "TAITO_MONGODB_DATABASE="+dbName,
+			"TAITO_JWT_KEY_FILE="+filepath.Join(tmp, "data", "jwt-keys.pem"))
+		// Only the embedded default gets a first admin by itself.
+		pw := uuid.NewString()
+		add := exec.CommandContext(ctx, bin, "user", "add", "--email", "admin@localhost", "--name", "Kuormitustesti", "--role", "admin", "--password-stdin")
+		add.Env, add.Stdin = cmd.Env, strings.NewReader(pw+"\n")
+		if out, err := add.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("create an admin: %v\n%s", err, out)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, "data", "initial-admin.txt"), []byte("password: "+pw+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		// ... and imports the shipped courses by itself.
+		imp := exec.CommandContext(ctx, bin, "import", "--publish", filepath.Join(tmp, "root", "courses", "bench"))
+		imp.Env = cmd.Env
+		if out, err := imp.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("import the course: %v\n%s", err, out)
+		}
+	}
 	stderr, _ := cmd.StderrPipe()
 	cmd.Stdout = io.Discard
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, addr: addr, done: make(chan struct{})}
+	s := &server{cmd: cmd, addr: addr, mongo: mongodbURI, done: make(chan struct{})}
 	found := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stderr)
