@@ -18,9 +18,9 @@ import (
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/mongox"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -611,18 +611,13 @@ func (s *Service) InviteUsers(ctx context.Context, actor Principal, in []NewUser
 	for j := range created {
 		created[j] = true
 	}
-	if _, err := s.store.users.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			return nil, fmt.Errorf("insert users: %w", err)
-		}
-		for _, we := range bwe.WriteErrors {
-			if we.Code != 11000 || we.Index < 0 || we.Index >= len(docs) {
-				return nil, fmt.Errorf("insert users: %w", err)
-			}
-			created[we.Index] = false
-			out[rows[we.Index]] = Created{Err: ErrEmailTaken}
-		}
+	dups, err := mongox.InsertAll(ctx, s.store.users, docs)
+	if err != nil {
+		return nil, fmt.Errorf("insert users: %w", err)
+	}
+	for _, j := range dups {
+		created[j] = false
+		out[rows[j]] = Created{Err: ErrEmailTaken}
 	}
 	var tokens []any
 	var mails []outbox.Keyed

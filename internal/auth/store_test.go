@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/outbox"
@@ -16,6 +18,12 @@ import (
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
+
+// newService is an auth service over db with a fresh key and a cheap password hash.
+func newService(db *mongo.Database) *auth.Service {
+	keys, _ := auth.ParseKeySet(auth.GenerateKeyPEM())
+	return auth.NewService(db, auth.NewTokens(keys, "http://x", time.Minute, time.Now), auth.NewHasher(auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1}, 1, 1), outbox.New(db, time.Now), "http://x", time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
 
 // TestEnsureIndexesTwice: every start ensures indexes on a database that has them already.
 func TestEnsureIndexesTwice(t *testing.T) {
@@ -37,8 +45,7 @@ func TestEnsureIndexesTwice(t *testing.T) {
 func TestFirstAdminOnlyOnEmptyDatabase(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
-	keys, _ := auth.ParseKeySet(auth.GenerateKeyPEM())
-	svc := auth.NewService(db, auth.NewTokens(keys, "http://x", time.Minute, time.Now), auth.NewHasher(auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1}, 1, 1), outbox.New(db, time.Now), "http://x", time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := newService(db)
 	ctx := context.Background()
 	if err := svc.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
@@ -60,8 +67,7 @@ func TestFirstAdminOnlyOnEmptyDatabase(t *testing.T) {
 func TestInviteManyAndLoadThemBack(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
-	keys, _ := auth.ParseKeySet(auth.GenerateKeyPEM())
-	svc := auth.NewService(db, auth.NewTokens(keys, "http://x", time.Minute, time.Now), auth.NewHasher(auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1}, 1, 1), outbox.New(db, time.Now), "http://x", time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := newService(db)
 	ctx := context.Background()
 	if err := svc.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)

@@ -26,6 +26,7 @@ import (
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/learning"
+	"github.com/taito-lms/taito/internal/mongox"
 )
 
 // Cohort states.
@@ -87,23 +88,56 @@ type Service struct {
 	reports     Reports
 	mail        Mail
 
-	// memberCache remembers CohortOf answers and scheduleCache cohorts' schedules: they are
-	// asked on every learner request and change rarely. A replica forgets its own changes at
-	// once; another replica's changes show within cacheTTL.
-	memberMu      sync.Mutex
-	memberCache   map[string]cachedMembership
-	scheduleCache map[string]cachedSchedule
-	cacheTTL      time.Duration
+	// members remembers CohortOf answers and schedules cohorts' schedules: they are asked on
+	// every learner request and change rarely. A replica forgets its own changes at once;
+	// another replica's changes show within the caches' lifetime.
+	members   answers[string]
+	schedules answers[learning.Schedule]
 }
 
-type cachedMembership struct {
-	cohort string
-	at     time.Time
+// answers is a small cache of answers by key, each kept for ttl.
+type answers[V any] struct {
+	mu      sync.Mutex
+	ttl     time.Duration
+	max     int
+	entries map[string]answer[V]
 }
 
-type cachedSchedule struct {
-	schedule learning.Schedule
-	at       time.Time
+type answer[V any] struct {
+	v  V
+	at time.Time
+}
+
+func (a *answers[V]) get(key string, now time.Time) (V, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e, ok := a.entries[key]
+	if !ok || now.Sub(e.at) >= a.ttl || now.Before(e.at) {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+func (a *answers[V]) put(key string, v V, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.entries == nil || len(a.entries) > a.max {
+		a.entries = map[string]answer[V]{}
+	}
+	a.entries[key] = answer[V]{v: v, at: now}
+}
+
+func (a *answers[V]) forget(key string) {
+	a.mu.Lock()
+	delete(a.entries, key)
+	a.mu.Unlock()
+}
+
+func (a *answers[V]) setTTL(ttl time.Duration) {
+	a.mu.Lock()
+	a.ttl = ttl
+	a.mu.Unlock()
 }
 
 // Cache lifetimes: among several replicas, another's change shows within cacheTTLShared; a
@@ -116,18 +150,20 @@ const (
 
 // SetSoleWriter tells the service that no other process changes its database.
 func (s *Service) SetSoleWriter(sole bool) {
-	s.memberMu.Lock()
-	defer s.memberMu.Unlock()
-	s.cacheTTL = cacheTTLShared
+	ttl := cacheTTLShared
 	if sole {
-		s.cacheTTL = cacheTTLSole
+		ttl = cacheTTLSole
 	}
+	s.members.setTTL(ttl)
+	s.schedules.setTTL(ttl)
 }
 
 // NewService returns the cohort service over db.
 func NewService(db *mongo.Database, courses *course.Service, users *auth.Service, now func() time.Time) *Service {
 	return &Service{cohorts: db.Collection("cohorts"), enrolments: db.Collection("enrolments"), memberships: db.Collection("memberships"),
-		courses: courses, users: users, now: now, cacheTTL: cacheTTLShared}
+		courses: courses, users: users, now: now,
+		members:   answers[string]{ttl: cacheTTLShared, max: 50000},
+		schedules: answers[learning.Schedule]{ttl: cacheTTLShared, max: 10000}}
 }
 
 // EnsureIndexes creates the indexes cohorts need.
@@ -336,9 +372,7 @@ func (s *Service) Update(ctx context.Context, actor auth.Principal, id string, p
 		return c, apperr.New(apperr.KindInvalid, "nothing to change")
 	}
 	_, err = s.cohorts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
-	s.memberMu.Lock()
-	delete(s.scheduleCache, id)
-	s.memberMu.Unlock()
+	s.schedules.forget(id)
 	if err != nil {
 		return c, fmt.Errorf("update cohort: %w", err)
 	}
@@ -369,7 +403,7 @@ func (s *Service) enrolMany(ctx context.Context, c Cohort, users []string) ([]bo
 	for i, u := range users {
 		docs[i] = enrolment{ID: enrolmentID(c.ID, u), Cohort: c.ID, User: u, Course: c.Course, Status: "active", EnrolledAt: now}
 	}
-	dups, err := insertAll(ctx, s.enrolments, docs)
+	dups, err := mongox.InsertAll(ctx, s.enrolments, docs)
 	if err != nil {
 		return nil, fmt.Errorf("enrol: %w", err)
 	}
@@ -415,7 +449,7 @@ func (s *Service) enrolMany(ctx context.Context, c Cohort, users []string) ([]bo
 		mdocs = append(mdocs, bson.D{{Key: "_id", Value: c.Course + ":" + u}, {Key: "cohort", Value: c.ID}, {Key: "at", Value: now}})
 		defer s.forgetMembership(c.Course, u)
 	}
-	if dups, err = insertAll(ctx, s.memberships, mdocs); err != nil {
+	if dups, err = mongox.InsertAll(ctx, s.memberships, mdocs); err != nil {
 		return nil, fmt.Errorf("record membership: %w", err)
 	}
 	if len(dups) > 0 { // members of another cohort of the course move to this one
@@ -429,30 +463,6 @@ func (s *Service) enrolMany(ctx context.Context, c Cohort, users []string) ([]bo
 		}
 	}
 	return already, nil
-}
-
-// insertAll inserts docs in one unordered write and returns the indexes of those whose _id
-// existed already.
-func insertAll(ctx context.Context, coll *mongo.Collection, docs []any) ([]int, error) {
-	if len(docs) == 0 {
-		return nil, nil
-	}
-	_, err := coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err == nil {
-		return nil, nil
-	}
-	var bwe mongo.BulkWriteException
-	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-		return nil, err
-	}
-	var dups []int
-	for _, we := range bwe.WriteErrors {
-		if we.Code != 11000 || we.Index < 0 || we.Index >= len(docs) {
-			return nil, err
-		}
-		dups = append(dups, we.Index)
-	}
-	return dups, nil
 }
 
 // MemberResult is what happened to one address of an enrolment request.
@@ -632,12 +642,8 @@ func (s *Service) Members(ctx context.Context, id string) ([]string, error) {
 func (s *Service) CohortOf(ctx context.Context, user, slug string) (string, error) {
 	key := slug + ":" + user
 	now := s.now()
-	s.memberMu.Lock()
-	c, ok := s.memberCache[key]
-	ttl := s.cacheTTL
-	s.memberMu.Unlock()
-	if ok && now.Sub(c.at) < ttl && !now.Before(c.at) {
-		return c.cohort, nil
+	if c, ok := s.members.get(key, now); ok {
+		return c, nil
 	}
 	var m struct {
 		Cohort string `bson:"cohort"`
@@ -646,20 +652,13 @@ func (s *Service) CohortOf(ctx context.Context, user, slug string) (string, erro
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return "", fmt.Errorf("find cohort: %w", err)
 	}
-	s.memberMu.Lock()
-	if s.memberCache == nil || len(s.memberCache) > 50000 {
-		s.memberCache = map[string]cachedMembership{}
-	}
-	s.memberCache[key] = cachedMembership{cohort: m.Cohort, at: now}
-	s.memberMu.Unlock()
+	s.members.put(key, m.Cohort, now)
 	return m.Cohort, nil
 }
 
 // forgetMembership drops a cached CohortOf answer after this replica changed it.
 func (s *Service) forgetMembership(slug, user string) {
-	s.memberMu.Lock()
-	delete(s.memberCache, slug+":"+user)
-	s.memberMu.Unlock()
+	s.members.forget(slug + ":" + user)
 }
 
 // IsMember reports whether the user is an active member of the cohort.
@@ -699,24 +698,15 @@ func (s *Service) Schedule(ctx context.Context, user, slug string) (learning.Sch
 		return nil, err
 	}
 	now := s.now()
-	s.memberMu.Lock()
-	cs, ok := s.scheduleCache[id]
-	ttl := s.cacheTTL
-	s.memberMu.Unlock()
-	if ok && now.Sub(cs.at) < ttl && !now.Before(cs.at) {
-		return cs.schedule, nil
+	if sched, ok := s.schedules.get(id, now); ok {
+		return sched, nil
 	}
 	c, err := s.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	sched := c.learningSchedule()
-	s.memberMu.Lock()
-	if s.scheduleCache == nil || len(s.scheduleCache) > 10000 {
-		s.scheduleCache = map[string]cachedSchedule{}
-	}
-	s.scheduleCache[id] = cachedSchedule{schedule: sched, at: now}
-	s.memberMu.Unlock()
+	s.schedules.put(id, sched, now)
 	return sched, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/mongox"
 )
 
 // Email is a message to one recipient, already rendered in the recipient's language.
@@ -110,25 +111,10 @@ func (o *Outbox) EnqueueEmails(ctx context.Context, es []Keyed) error {
 	for i, e := range es {
 		docs[i] = Job{ID: e.Key, Kind: "email", Email: &e.Email, State: StatePending, NextRunAt: now, CreatedAt: now, UpdatedAt: now}
 	}
-	_, err := o.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err != nil && !onlyDuplicates(err) {
+	if _, err := mongox.InsertAll(ctx, o.coll, docs); err != nil { // a duplicate key is a job queued before
 		return fmt.Errorf("queue e-mails: %w", err)
 	}
 	return nil
-}
-
-// onlyDuplicates reports whether every failure of an unordered InsertMany was a duplicate key.
-func onlyDuplicates(err error) bool {
-	var bwe mongo.BulkWriteException
-	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
-		return false
-	}
-	for _, we := range bwe.WriteErrors {
-		if we.Code != 11000 {
-			return false
-		}
-	}
-	return true
 }
 
 // EnqueueJob stores a job of another kind with its payload, idempotently by key.
