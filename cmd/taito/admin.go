@@ -12,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/config"
@@ -19,8 +20,8 @@ import (
 
 // firstAdmin gives a newcomer a way in: on an embedded database with no accounts it creates
 // admin@localhost with a random password, prints it once and keeps it in a 0600 file.
-func firstAdmin(ctx context.Context, svc *services, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
-	pw, created, err := svc.auth.EnsureFirstAdmin(ctx)
+func firstAdmin(ctx context.Context, a *app.App, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
+	pw, created, err := a.Auth.EnsureFirstAdmin(ctx)
 	if err != nil || !created {
 		return err
 	}
@@ -65,7 +66,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
-	return withServices(ctx, getenv, stderr, false, func(svc *services, _ *slog.Logger) error {
+	return withApp(ctx, getenv, stderr, false, func(a *app.App, _ *slog.Logger) error {
 
 		switch sub {
 		case "add":
@@ -80,7 +81,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 					return fmt.Errorf("%w: --password-stdin given but standard input is empty", errUsage)
 				}
 			}
-			u, inv, err := svc.auth.CreateUser(ctx, auth.System, auth.NewUser{Email: email, Name: name, Roles: rolesFromFlags(roles), OrgUnit: orgUnit, Locale: locale, Password: password})
+			u, inv, err := a.AddUser(ctx, auth.NewUser{Email: email, Name: name, Roles: rolesFromFlags(roles), OrgUnit: orgUnit, Locale: locale, Password: password})
 			if err != nil {
 				return describe(err)
 			}
@@ -94,7 +95,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 			fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLES\tORG UNIT\tSTATE")
 			after := ""
 			for {
-				users, next, err := svc.auth.ListUsers(ctx, auth.System, auth.UserFilter{Role: auth.Role(role), After: after, Limit: 200})
+				users, next, err := a.Users(ctx, auth.UserFilter{Role: auth.Role(role), After: after, Limit: 200})
 				if err != nil {
 					return describe(err)
 				}

@@ -12,7 +12,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/config"
 	"github.com/taito-lms/taito/internal/course"
 )
@@ -87,9 +87,9 @@ func progress(w io.Writer) func(done, total int, name string) {
 	return func(done, total int, name string) { fmt.Fprintf(w, "  asset %d/%d %s\n", done, total, name) }
 }
 
-// importCourses loads, checks and stores courses (only checks them when svc is nil), printing
+// importCourses loads, checks and stores courses (only checks them when a is nil), printing
 // every problem. It returns an error when any course has errors; good courses are still stored.
-func importCourses(ctx context.Context, svc *services, dirs []courseDir, opt course.ImportOptions, out io.Writer) error {
+func importCourses(ctx context.Context, a *app.App, dirs []courseDir, opt course.ImportOptions, out io.Writer) error {
 	failed := 0
 	for _, cd := range dirs {
 		co, problems := course.Load(cd.fsys, cd.dir)
@@ -108,10 +108,10 @@ func importCourses(ctx context.Context, svc *services, dirs []courseDir, opt cou
 		}
 		var res course.ImportResult
 		var err error
-		if svc == nil {
-			res, err = course.Check(co, cd.fsys, opt.Progress)
+		if a == nil {
+			res, err = app.CheckCourse(co, cd.fsys, opt.Progress)
 		} else {
-			res, err = svc.courses.Import(ctx, auth.System, co, cd.fsys, opt)
+			res, err = a.ImportCourse(ctx, co, cd.fsys, opt)
 		}
 		if err != nil {
 			fmt.Fprintf(out, "%s: %v\n", cd.dir, describe(err))
@@ -151,16 +151,15 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		// Nothing is stored, so no server is needed.
 		return importCourses(ctx, nil, dirs, opt, stdout)
 	}
-	return withServices(ctx, getenv, stderr, true, func(svc *services, _ *slog.Logger) error {
-		return importCourses(ctx, svc, dirs, opt, stdout)
+	return withApp(ctx, getenv, stderr, true, func(a *app.App, _ *slog.Logger) error {
+		return importCourses(ctx, a, dirs, opt, stdout)
 	})
 }
 
 // firstCourses imports and publishes the shipped courses when an embedded database has none,
 // so a newcomer sees a real course on the first start.
-func firstCourses(ctx context.Context, svc *services, cfg config.Config, log *slog.Logger) error {
-	entries, _, err := svc.courses.Catalog(ctx, auth.System, "all", "", 1)
-	if err != nil || len(entries) > 0 {
+func firstCourses(ctx context.Context, a *app.App, cfg config.Config, log *slog.Logger) error {
+	if has, err := a.HasCourses(ctx); err != nil || has {
 		return err
 	}
 	if _, err := os.Stat(cfg.CoursesDir); errors.Is(err, os.ErrNotExist) {
@@ -173,7 +172,7 @@ func firstCourses(ctx context.Context, svc *services, cfg config.Config, log *sl
 		return nil
 	}
 	var report strings.Builder
-	if err := importCourses(ctx, svc, dirs, course.ImportOptions{Publish: true}, &report); err != nil {
+	if err := importCourses(ctx, a, dirs, course.ImportOptions{Publish: true}, &report); err != nil {
 		log.Warn("shipped courses not all imported", "err", err, "report", report.String())
 		return nil
 	}
@@ -193,8 +192,8 @@ func progressCmd(ctx context.Context, args []string, getenv func(string) string,
 	if *slug != "" && !course.ValidSlug(*slug) {
 		return fmt.Errorf("%w: --course %q is not a course slug", errUsage, *slug)
 	}
-	return withServices(ctx, getenv, stderr, false, func(svc *services, _ *slog.Logger) error {
-		n, err := svc.learning.RebuildAll(ctx, *slug)
+	return withApp(ctx, getenv, stderr, false, func(a *app.App, _ *slog.Logger) error {
+		n, err := a.Learning.RebuildAll(ctx, *slug)
 		if err != nil {
 			return err
 		}
@@ -204,12 +203,12 @@ func progressCmd(ctx context.Context, args []string, getenv func(string) string,
 }
 
 // mediaGC deletes abandoned uploads and reports media no course version uses.
-func mediaGC(ctx context.Context, svc *services, dryRun bool, log *slog.Logger, out io.Writer) error {
-	refs, err := svc.courses.ReferencedMedia(ctx)
+func mediaGC(ctx context.Context, a *app.App, dryRun bool, log *slog.Logger, out io.Writer) error {
+	refs, err := a.Courses.ReferencedMedia(ctx)
 	if err != nil {
 		return err
 	}
-	stale, unused, err := svc.media.GC(ctx, func(id string) bool { return refs[id] }, dryRun)
+	stale, unused, err := a.Media.GC(ctx, func(id string) bool { return refs[id] }, dryRun)
 	if err != nil {
 		return err
 	}
@@ -241,7 +240,7 @@ func mediaCmd(ctx context.Context, args []string, getenv func(string) string, st
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	return withServices(ctx, getenv, stderr, true, func(svc *services, log *slog.Logger) error {
-		return mediaGC(ctx, svc, *dryRun, log, stdout)
+	return withApp(ctx, getenv, stderr, true, func(a *app.App, log *slog.Logger) error {
+		return mediaGC(ctx, a, *dryRun, log, stdout)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/config"
 	"github.com/taito-lms/taito/internal/httpapi"
 	"github.com/taito-lms/taito/internal/outbox"
@@ -137,54 +138,44 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(cfg, stderr)
 
-	b, svc, err := open(ctx, cfg, log, true)
+	a, err := app.Open(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
-	defer b.Close(cfg.ShutdownTimeout)
-	if cfg.Mongo.Embedded() {
-		if err := firstAdmin(ctx, svc, cfg, stdout, log); err != nil {
+	defer a.Close()
+	if a.Embedded() {
+		if err := firstAdmin(ctx, a, cfg, stdout, log); err != nil {
 			return err
 		}
-		if err := firstCourses(ctx, svc, cfg, log); err != nil {
+		if err := firstCourses(ctx, a, cfg, log); err != nil {
 			return err
 		}
 	}
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
-	go every(bg, time.Hour, log, "cleanup", svc.cleanup)
+	go every(bg, time.Hour, log, "cleanup", a.Cleanup)
 	// Collections created since start (FerretDB creates one on its first write) get their index
 	// within ten minutes.
-	go every(bg, 10*time.Minute, log, "_id indexes", func(ctx context.Context) error { return b.indexIDs(ctx, cfg.Mongo.Database) })
-	go every(bg, time.Hour, log, "automatic reminders", func(ctx context.Context) error { _, err := svc.cohorts.AutoReminders(ctx); return err })
+	go every(bg, 10*time.Minute, log, "_id indexes", a.IndexIDs)
+	go every(bg, time.Hour, log, "automatic reminders", func(ctx context.Context) error { _, err := a.Cohorts.AutoReminders(ctx); return err })
 	if cfg.SMTPURL != "" {
 		smtpSender, err := outbox.ParseSMTP(cfg.SMTPURL.Reveal(), cfg.SMTPFrom)
 		if err != nil {
 			return fmt.Errorf("TAITO_SMTP_URL: %w", err)
 		}
-		go outbox.NewWorker(svc.outbox, smtpSender, log).Run(bg, 10*time.Second)
+		go outbox.NewWorker(a.Outbox, smtpSender, log).Run(bg, 10*time.Second)
 		log.Info("e-mail: sending through SMTP", "from", cfg.SMTPFrom)
 	} else {
 		log.Info("e-mail: no TAITO_SMTP_URL; messages wait in the outbox (GET /api/v1/outbox)")
 	}
-	go every(bg, cfg.MediaGCInterval, log, "media gc", func(ctx context.Context) error { return mediaGC(ctx, svc, false, log, nil) })
+	go every(bg, cfg.MediaGCInterval, log, "media gc", func(ctx context.Context) error { return mediaGC(ctx, a, false, log, nil) })
 
-	api := httpapi.New(httpapi.Options{
-		Auth:           svc.auth,
-		Outbox:         svc.outbox,
-		Courses:        svc.courses,
-		Learning:       svc.learning,
-		Media:          svc.media,
-		Activities:     svc.activities,
-		Cohorts:        svc.cohorts,
+	api := httpapi.New(a, httpapi.Options{
 		Log:            log,
 		BodyLimit:      cfg.BodyLimit,
 		RequestTimeout: cfg.RequestTimeout,
 		TrustedProxies: cfg.TrustedProxies,
-		Ready: []httpapi.Check{
-			{Name: "mongodb", Ping: b.pingMongo},
-			{Name: "s3", Ping: b.storage.Ping},
-		},
+		Ready:          a.Checks(),
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -177,7 +177,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	scratch := mc.Database(dbName + "_ceiling")
 	// The same indexes as the server's collections, so that the writes are the same work.
-	if err := learning.NewService(scratch, nil, nil, publicURL, time.Now, nil).EnsureIndexes(ctx); err != nil {
+	if err := learning.NewService(scratch, nil, nil, nil, publicURL, false, time.Now, nil).EnsureIndexes(ctx); err != nil {
 		return err
 	}
 	if o.mongodbURI == "" {

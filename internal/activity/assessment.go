@@ -251,7 +251,7 @@ func (s *Service) loadAssessment(ctx context.Context, actor auth.Principal, did 
 			return d, nil, ErrAssessmentNotFound
 		}
 	}
-	pub, err := s.courses.Current(ctx, auth.System, d.Course)
+	pub, err := s.courses.Published(ctx, d.Course)
 	if err != nil {
 		return d, nil, err
 	}

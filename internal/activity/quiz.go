@@ -61,14 +61,12 @@ type Members interface {
 	CourseOf(ctx context.Context, cohort string) (string, error)
 }
 
-// NewService returns the activity service over db.
-func NewService(db *mongo.Database, courses *course.Service, lrn *learning.Service, now func() time.Time) *Service {
-	return &Service{db: db, attempts: db.Collection("attempts"), courses: courses, learning: lrn, now: now,
+// NewService returns the activity service over db. members may be nil where no cohorts exist
+// (every wall is then an open course's).
+func NewService(db *mongo.Database, courses *course.Service, lrn *learning.Service, members Members, now func() time.Time) *Service {
+	return &Service{db: db, attempts: db.Collection("attempts"), courses: courses, learning: lrn, members: members, now: now,
 		rand: func() *rand.Rand { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }}
 }
-
-// SetMembers installs the cohort membership answers.
-func (s *Service) SetMembers(m Members) { s.members = m }
 
 // EnsureIndexes creates the indexes the activities need.
 func (s *Service) EnsureIndexes(ctx context.Context) error {

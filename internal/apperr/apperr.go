@@ -27,6 +27,7 @@ const (
 	KindTooLarge                    // the request body or an upload is too large
 	KindRateLimited                 // too many attempts; retry later
 	KindUnavailable                 // a dependency (MongoDB, S3) is down; retry later
+	KindTimeout                     // the request's own deadline passed before its work was done
 )
 
 var kindNames = map[Kind]string{
@@ -41,6 +42,7 @@ var kindNames = map[Kind]string{
 	KindTooLarge:        "too_large",
 	KindRateLimited:     "rate_limited",
 	KindUnavailable:     "unavailable",
+	KindTimeout:         "timeout",
 }
 
 // String returns a short machine-readable name, used in problem types.
@@ -65,6 +67,7 @@ type Error struct {
 	Fields     []FieldError  // client-safe per-field problems
 	RetryAfter time.Duration // for KindRateLimited and KindUnavailable
 	Err        error         // the cause, for logs only
+	of         *Error        // the sentinel this error is an instance of (see With)
 }
 
 func (e *Error) Error() string {
@@ -80,15 +83,23 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, sentinel) match an *Error sentinel by kind and message, so domain
-// packages can declare sentinels (var ErrCourseNotFound = apperr.New(KindNotFound, "...")) and
-// wrap them with context.
+// Is makes errors.Is(err, sentinel) true for an instance of the sentinel made by With. Errors
+// compare by identity, never by kind and text: two sentinels with the same words are still
+// different errors.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	if !ok {
-		return false
+	return ok && e.of != nil && e.of == t
+}
+
+// With returns an instance of the sentinel e that carries cause for the logs; errors.Is(err,
+// e) holds for it.
+func (e *Error) With(cause error) *Error {
+	c := *e
+	c.Err = cause
+	if c.of == nil {
+		c.of = e
 	}
-	return e.Kind == t.Kind && e.Message == t.Message && e.Message != ""
+	return &c
 }
 
 // New returns an error of the given kind with a client-safe message.
@@ -109,6 +120,11 @@ func Validation(fields ...FieldError) *Error {
 // Unavailable returns a KindUnavailable error for a dependency that is down.
 func Unavailable(what string, retryAfter time.Duration, err error) *Error {
 	return &Error{Kind: KindUnavailable, Message: what + " is unavailable, try again shortly", RetryAfter: retryAfter, Err: err}
+}
+
+// Timeout returns a KindTimeout error: the request's deadline passed while waiting for what.
+func Timeout(what string, err error) *Error {
+	return &Error{Kind: KindTimeout, Message: "the request took too long (" + what + "); try again", Err: err}
 }
 
 // KindOf reports the kind of err: the kind of the first *Error in its chain, else KindInternal.

@@ -20,7 +20,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/cache"
+	"github.com/taito-lms/taito/internal/links"
 	"github.com/taito-lms/taito/internal/mongox"
+	"github.com/taito-lms/taito/internal/notify"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -42,9 +45,6 @@ const (
 	oneTimeReset      = "password_reset"
 )
 
-// System is the principal of command-line administration.
-var System = Principal{UserID: "system", Roles: []Role{RoleAdmin}}
-
 // Session is what a successful sign-in or refresh returns.
 type Session struct {
 	AccessToken  string
@@ -58,32 +58,28 @@ type Service struct {
 	tokens    *Tokens
 	hasher    *Hasher
 	outbox    *outbox.Outbox
-	publicURL string
+	links     links.Links
 	now       func() time.Time
 	log       *slog.Logger
-	cache     *statusCache
+	cache     *cache.Cache[userStatus]
 	dummyHash string
 }
 
-// NewService returns the service over db. publicURL builds invitation and reset links.
-func NewService(db *mongo.Database, tokens *Tokens, hasher *Hasher, ob *outbox.Outbox, publicURL string, now func() time.Time, log *slog.Logger) *Service {
-	s := &Service{store: newStore(db), tokens: tokens, hasher: hasher, outbox: ob, publicURL: strings.TrimRight(publicURL, "/"),
-		now: now, log: log, cache: newStatusCache(statusCacheTTL, 10000, now)}
+// NewService returns the service over db. links builds invitation and reset links.
+// soleWriter says that no other process changes the database (the embedded default): accounts'
+// roles and disabled flags are then cached for longer, as every change passes through this
+// process and is forgotten at once.
+func NewService(db *mongo.Database, tokens *Tokens, hasher *Hasher, ob *outbox.Outbox, l links.Links, soleWriter bool, now func() time.Time, log *slog.Logger) *Service {
+	ttl := statusCacheTTL
+	if soleWriter {
+		ttl = soleStatusTTL
+	}
+	s := &Service{store: newStore(db), tokens: tokens, hasher: hasher, outbox: ob, links: l,
+		now: now, log: log, cache: cache.New[userStatus](ttl, 10000, now)}
 	// A real hash to verify against when the account does not exist, so that an unknown e-mail
 	// takes as long as a wrong password.
 	s.dummyHash, _ = hasher.Hash(context.Background(), randomToken())
 	return s
-}
-
-// SetSoleWriter tells the service that no other process changes its database (the embedded
-// default): accounts' roles and disabled flags are then cached for longer, as every change
-// passes through this process and is forgotten at once.
-func (s *Service) SetSoleWriter(sole bool) {
-	if sole {
-		s.cache.setTTL(soleStatusTTL)
-	} else {
-		s.cache.setTTL(statusCacheTTL)
-	}
 }
 
 // EnsureIndexes creates the indexes the service needs.
@@ -300,7 +296,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 	if err != nil {
 		return Principal{}, err
 	}
-	st, ok := s.cache.get(p.UserID)
+	st, ok := s.cache.Get(p.UserID)
 	if !ok {
 		u, err := s.store.userByID(ctx, p.UserID)
 		if errors.Is(err, ErrUserNotFound) {
@@ -310,7 +306,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 			return Principal{}, err
 		}
 		st = userStatus{roles: u.Roles, disabled: u.Disabled}
-		s.cache.put(p.UserID, st)
+		s.cache.Put(p.UserID, st)
 	}
 	if st.disabled {
 		return Principal{}, ErrInvalidToken
@@ -551,6 +547,11 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (
 	if err := CanCreateUser(actor, in.Roles); err != nil {
 		return User{}, Invitation{}, err
 	}
+	return s.createUser(ctx, in)
+}
+
+// createUser creates a validated account whose creation was allowed.
+func (s *Service) createUser(ctx context.Context, in NewUser) (User, Invitation, error) {
 	now := s.now().UTC()
 	d := userDoc{ID: newID(), Email: in.Email, Name: in.Name, Roles: in.Roles, OrgUnit: in.OrgUnit, Locale: in.Locale, CreatedAt: now, UpdatedAt: now}
 	if in.Password != "" {
@@ -629,7 +630,7 @@ func (s *Service) InviteUsers(ctx context.Context, actor Principal, in []NewUser
 		tok := randomToken()
 		exp := now.Add(InvitationTTL)
 		tokens = append(tokens, oneTimeDoc{ID: hashToken(tok), Kind: oneTimeInvitation, UserID: ud.ID, ExpiresAt: exp, CreatedAt: now})
-		msg := invitationEmail(ud.Locale, ud.Name, s.publicURL+"/invitation?token="+tok, exp)
+		msg := notify.Invitation{Locale: ud.Locale, Name: ud.Name, Link: s.links.Invitation(tok), Expires: exp, Trainer: Principal{Roles: ud.Roles}.IsTrainer()}.Email()
 		msg.To = ud.Email
 		mails = append(mails, outbox.Keyed{Key: "invitation:" + hashToken(tok)[:32], Email: msg})
 	}
@@ -650,8 +651,8 @@ func (s *Service) invite(ctx context.Context, d userDoc, now time.Time) (Invitat
 	if err := s.store.insertOneTime(ctx, oneTimeDoc{ID: hashToken(tok), Kind: oneTimeInvitation, UserID: d.ID, ExpiresAt: exp, CreatedAt: now}); err != nil {
 		return Invitation{}, err
 	}
-	inv := Invitation{URL: s.publicURL + "/invitation?token=" + tok, ExpiresAt: exp}
-	msg := invitationEmail(d.Locale, d.Name, inv.URL, exp)
+	inv := Invitation{URL: s.links.Invitation(tok), ExpiresAt: exp}
+	msg := notify.Invitation{Locale: d.Locale, Name: d.Name, Link: inv.URL, Expires: exp, Trainer: Principal{Roles: d.Roles}.IsTrainer()}.Email()
 	msg.To = d.Email
 	if err := s.outbox.EnqueueEmail(ctx, "invitation:"+hashToken(tok)[:32], msg); err != nil {
 		return Invitation{}, err
@@ -723,7 +724,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	if err := s.store.insertOneTime(ctx, oneTimeDoc{ID: hashToken(tok), Kind: oneTimeReset, UserID: d.ID, ExpiresAt: exp, CreatedAt: now}); err != nil {
 		return err
 	}
-	msg := resetEmail(d.Locale, d.Name, s.publicURL+"/password-reset?token="+tok, exp)
+	msg := notify.PasswordReset{Locale: d.Locale, Name: d.Name, Link: s.links.PasswordReset(tok), Expires: exp}.Email()
 	msg.To = d.Email
 	return s.outbox.EnqueueEmail(ctx, "reset:"+hashToken(tok)[:32], msg)
 }
@@ -854,7 +855,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, in
 	if err != nil {
 		return User{}, err
 	}
-	s.cache.forget(id)
+	s.cache.Forget(id)
 	if d.Disabled {
 		if err := s.store.revokeUserTokens(ctx, id, now); err != nil {
 			return User{}, err
@@ -874,7 +875,11 @@ func (s *Service) EnsureFirstAdmin(ctx context.Context) (password string, create
 		return "", false, err
 	}
 	password = randomToken()[:24]
-	_, _, err = s.CreateUser(ctx, System, NewUser{Email: FirstAdminEmail, Name: "Admin", Roles: []Role{RoleAdmin}, Password: password})
+	in := NewUser{Email: FirstAdminEmail, Name: "Admin", Roles: []Role{RoleAdmin}, Password: password}
+	if err := s.validateNewUser(&in); err != nil {
+		return "", false, err
+	}
+	_, _, err = s.createUser(ctx, in)
 	if errors.Is(err, ErrEmailTaken) {
 		return "", false, nil
 	}

@@ -3,11 +3,12 @@ package auth
 import (
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
+
+	"github.com/taito-lms/taito/internal/cache"
 )
 
 // Audience is the aud claim of Taito access tokens.
@@ -34,13 +35,7 @@ type Tokens struct {
 
 	// verified remembers tokens that passed, until they expire or for 30 seconds at most, so
 	// that a learner's stream of requests costs one signature check.
-	mu       sync.Mutex
-	verified map[string]verifiedToken
-}
-
-type verifiedToken struct {
-	p     Principal
-	until time.Time
+	verified *cache.Cache[Principal]
 }
 
 const (
@@ -54,7 +49,7 @@ func NewTokens(keys *KeySet, issuer string, ttl time.Duration, now func() time.T
 		ttl = MaxAccessTokenTTL
 	}
 	return &Tokens{
-		keys: keys, issuer: issuer, ttl: ttl, now: now, verified: map[string]verifiedToken{},
+		keys: keys, issuer: issuer, ttl: ttl, now: now, verified: cache.New[Principal](verifiedTTL, verifiedMax, now),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{"EdDSA"}),
 			jwt.WithIssuer(issuer),
@@ -102,12 +97,8 @@ func (t *Tokens) Verify(raw string) (Principal, error) {
 	if raw == "" || len(raw) > maxTokenLength {
 		return Principal{}, ErrInvalidToken
 	}
-	now := t.now()
-	t.mu.Lock()
-	v, ok := t.verified[raw]
-	t.mu.Unlock()
-	if ok && now.Before(v.until) {
-		return Principal{UserID: v.p.UserID, Roles: slices.Clone(v.p.Roles)}, nil
+	if p, ok := t.verified.Get(raw); ok {
+		return Principal{UserID: p.UserID, Roles: slices.Clone(p.Roles)}, nil
 	}
 	var claims accessClaims
 	_, err := t.parser.ParseWithClaims(raw, &claims, func(tok *jwt.Token) (any, error) {
@@ -127,15 +118,6 @@ func (t *Tokens) Verify(raw string) (Principal, error) {
 		}
 	}
 	p := Principal{UserID: claims.Subject, Roles: slices.Clone(claims.Roles)}
-	until := now.Add(verifiedTTL)
-	if exp := claims.ExpiresAt.Time; exp.Before(until) {
-		until = exp
-	}
-	t.mu.Lock()
-	if len(t.verified) >= verifiedMax {
-		clear(t.verified)
-	}
-	t.verified[raw] = verifiedToken{p: p, until: until}
-	t.mu.Unlock()
+	t.verified.PutUntil(raw, p, claims.ExpiresAt.Time)
 	return Principal{UserID: p.UserID, Roles: slices.Clone(p.Roles)}, nil
 }

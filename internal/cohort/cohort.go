@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -25,8 +24,9 @@ import (
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
-	"github.com/taito-lms/taito/internal/learning"
+	"github.com/taito-lms/taito/internal/links"
 	"github.com/taito-lms/taito/internal/mongox"
+	"github.com/taito-lms/taito/internal/outbox"
 )
 
 // Cohort states.
@@ -42,6 +42,7 @@ var (
 	ErrClosed        = apperr.New(apperr.KindConflict, "the cohort is closed")
 	ErrBadCode       = apperr.New(apperr.KindNotFound, "no open cohort has this code")
 	ErrAlreadyMember = apperr.New(apperr.KindConflict, "already a member of this cohort")
+	ErrNotMember     = apperr.New(apperr.KindNotFound, "not a member of this cohort")
 )
 
 // ModuleDates are a module's opening and due dates in a cohort.
@@ -78,92 +79,80 @@ type enrolment struct {
 
 // Service is the cohort capability.
 type Service struct {
-	cohorts, enrolments *mongo.Collection
-	// memberships maps course:user to the learner's active cohort, so the questions asked on
-	// every learner request are _id reads.
-	memberships *mongo.Collection
-	courses     *course.Service
-	users       *auth.Service
-	now         func() time.Time
-	reports     Reports
-	mail        Mail
-
-	// members remembers CohortOf answers and schedules cohorts' schedules: they are asked on
-	// every learner request and change rarely. A replica forgets its own changes at once;
-	// another replica's changes show within the caches' lifetime.
-	members   answers[string]
-	schedules answers[learning.Schedule]
+	*Directory
+	courses  Courses
+	users    Users
+	progress Progress
+	skills   Skills
+	mail     Mail
+	now      func() time.Time
 }
 
-// answers is a small cache of answers by key, each kept for ttl.
-type answers[V any] struct {
-	mu      sync.Mutex
-	ttl     time.Duration
-	max     int
-	entries map[string]answer[V]
+// Courses is what cohorts need of the course capability.
+type Courses interface {
+	// Current is the published course as the actor may read it (creating a cohort).
+	Current(ctx context.Context, actor auth.Principal, slug string) (course.Published, error)
+	// Published is the current version for reporting on a cohort the actor may see.
+	Published(ctx context.Context, slug string) (course.Published, error)
 }
 
-type answer[V any] struct {
-	v  V
-	at time.Time
+// Users is what cohorts need of accounts: names on dashboards, invitations of new members,
+// unsubscribe links.
+type Users interface {
+	UsersByIDs(ctx context.Context, ids []string) (map[string]auth.User, error)
+	UsersByEmails(ctx context.Context, emails []string) (map[string]auth.User, error)
+	UserByEmail(ctx context.Context, email string) (auth.User, error)
+	InviteUsers(ctx context.Context, actor auth.Principal, users []auth.NewUser) ([]auth.Created, error)
+	UnsubscribeToken(user string) string
 }
 
-func (a *answers[V]) get(key string, now time.Time) (V, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	e, ok := a.entries[key]
-	if !ok || now.Sub(e.at) >= a.ttl || now.Before(e.at) {
-		var zero V
-		return zero, false
-	}
-	return e.v, true
+// Progress gives dashboards each learner's progress in a course, evaluated against the
+// cohort's schedule; the learning record answers it.
+type Progress interface {
+	Summaries(ctx context.Context, slug string, users []string, schedule []ModuleDates) (map[string]Summary, error)
 }
 
-func (a *answers[V]) put(key string, v V, now time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.entries == nil || len(a.entries) > a.max {
-		a.entries = map[string]answer[V]{}
-	}
-	a.entries[key] = answer[V]{v: v, at: now}
+// Summary is one learner's progress in a course as dashboards and reports show it.
+type Summary struct {
+	State        string // not_started | in_progress | completed
+	Percent      int
+	LastActivity *time.Time
+	Modules      []ModuleSummary // in the course's order
+	QuizBest     map[string]float64
+	Posts        int
+	Comments     int
 }
 
-func (a *answers[V]) forget(key string) {
-	a.mu.Lock()
-	delete(a.entries, key)
-	a.mu.Unlock()
+// ModuleSummary is one module's state for one learner.
+type ModuleSummary struct {
+	ID     string
+	State  string
+	Due    *time.Time
+	Locked bool
 }
 
-func (a *answers[V]) setTTL(ttl time.Duration) {
-	a.mu.Lock()
-	a.ttl = ttl
-	a.mu.Unlock()
-}
-
-// Cache lifetimes: among several replicas, another's change shows within cacheTTLShared; a
-// sole writer (the embedded default) sees every change itself and forgets it at once, so its
-// entries only age out to bound memory.
+// Progress states, as the learning record reports them.
 const (
-	cacheTTLShared = 30 * time.Second
-	cacheTTLSole   = 10 * time.Minute
+	StateNotStarted = "not_started"
+	StateInProgress = "in_progress"
+	StateCompleted  = "completed"
 )
 
-// SetSoleWriter tells the service that no other process changes its database.
-func (s *Service) SetSoleWriter(sole bool) {
-	ttl := cacheTTLShared
-	if sole {
-		ttl = cacheTTLSole
-	}
-	s.members.setTTL(ttl)
-	s.schedules.setTTL(ttl)
+// Skills gives dashboards each learner's change in self-assessed digital skills; the
+// assessments answer it.
+type Skills interface {
+	SkillChanges(ctx context.Context, slug string, users []string) (map[string]float64, error)
 }
 
-// NewService returns the cohort service over db.
-func NewService(db *mongo.Database, courses *course.Service, users *auth.Service, now func() time.Time) *Service {
-	return &Service{cohorts: db.Collection("cohorts"), enrolments: db.Collection("enrolments"), memberships: db.Collection("memberships"),
-		courses: courses, users: users, now: now,
-		members:   answers[string]{ttl: cacheTTLShared, max: 50000},
-		schedules: answers[learning.Schedule]{ttl: cacheTTLShared, max: 10000}}
+// Mail is how cohorts send reminders: the outbox and the links people follow.
+type Mail struct {
+	Outbox *outbox.Outbox
+	Links  links.Links
+}
+
+// NewService returns the cohort service over the directory's database. skills may be nil.
+func NewService(dir *Directory, courses Courses, users Users, progress Progress, skills Skills, mail Mail, now func() time.Time) *Service {
+	return &Service{Directory: dir, courses: courses, users: users, progress: progress, skills: skills, mail: mail, now: now}
 }
 
 // EnsureIndexes creates the indexes cohorts need.
@@ -268,18 +257,6 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in NewCohort
 	return c, nil
 }
 
-func (s *Service) load(ctx context.Context, id string) (Cohort, error) {
-	var c Cohort
-	err := s.cohorts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return c, ErrNotFound
-	}
-	if err != nil {
-		return c, fmt.Errorf("load cohort: %w", err)
-	}
-	return c, nil
-}
-
 // Get returns a cohort to its trainers and admins; to others it does not exist.
 func (s *Service) Get(ctx context.Context, actor auth.Principal, id string) (Cohort, error) {
 	c, err := s.load(ctx, id)
@@ -343,7 +320,7 @@ func (s *Service) Update(ctx context.Context, actor auth.Principal, id string, p
 		set = append(set, bson.E{Key: "status", Value: *p.Status})
 	}
 	if p.Schedule != nil {
-		pub, err := s.courses.Current(ctx, auth.System, c.Course)
+		pub, err := s.courses.Published(ctx, c.Course)
 		if err != nil {
 			return c, err
 		}
@@ -372,7 +349,7 @@ func (s *Service) Update(ctx context.Context, actor auth.Principal, id string, p
 		return c, apperr.New(apperr.KindInvalid, "nothing to change")
 	}
 	_, err = s.cohorts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
-	s.schedules.forget(id)
+	s.schedules.Forget(id)
 	if err != nil {
 		return c, fmt.Errorf("update cohort: %w", err)
 	}
@@ -591,7 +568,7 @@ func (s *Service) RemoveMember(ctx context.Context, actor auth.Principal, id, us
 		return fmt.Errorf("remove member: %w", err)
 	}
 	if res.MatchedCount == 0 {
-		return apperr.New(apperr.KindNotFound, "not a member of this cohort")
+		return ErrNotMember
 	}
 	c, err := s.load(ctx, id)
 	if err != nil {
@@ -636,92 +613,4 @@ func (s *Service) Members(ctx context.Context, id string) ([]string, error) {
 		out[i] = r.User
 	}
 	return out, nil
-}
-
-// CohortOf returns the learner's active cohort in a course (the latest she joined), or "".
-func (s *Service) CohortOf(ctx context.Context, user, slug string) (string, error) {
-	key := slug + ":" + user
-	now := s.now()
-	if c, ok := s.members.get(key, now); ok {
-		return c, nil
-	}
-	var m struct {
-		Cohort string `bson:"cohort"`
-	}
-	err := s.memberships.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&m)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return "", fmt.Errorf("find cohort: %w", err)
-	}
-	s.members.put(key, m.Cohort, now)
-	return m.Cohort, nil
-}
-
-// forgetMembership drops a cached CohortOf answer after this replica changed it.
-func (s *Service) forgetMembership(slug, user string) {
-	s.members.forget(slug + ":" + user)
-}
-
-// IsMember reports whether the user is an active member of the cohort.
-func (s *Service) IsMember(ctx context.Context, user, cohort string) (bool, error) {
-	err := s.enrolments.FindOne(ctx, bson.D{{Key: "_id", Value: enrolmentID(cohort, user)}, {Key: "status", Value: "active"}}).Err()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return false, nil
-	}
-	return err == nil, err
-}
-
-// IsTrainerOf reports whether the user is a trainer of the cohort.
-func (s *Service) IsTrainerOf(ctx context.Context, user, cohort string) (bool, error) {
-	c, err := s.load(ctx, cohort)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	return err == nil && slices.Contains(c.Trainers, user), err
-}
-
-// CourseOf returns a cohort's course.
-func (s *Service) CourseOf(ctx context.Context, cohort string) (string, error) {
-	c, err := s.load(ctx, cohort)
-	return c.Course, err
-}
-
-// IsEnrolled answers the course package: may this user read a cohort-only course?
-func (s *Service) IsEnrolled(ctx context.Context, user, slug string) (bool, error) {
-	id, err := s.CohortOf(ctx, user, slug)
-	return id != "", err
-}
-
-// Schedule answers the learning package: the module dates of the learner's cohort.
-func (s *Service) Schedule(ctx context.Context, user, slug string) (learning.Schedule, error) {
-	id, err := s.CohortOf(ctx, user, slug)
-	if err != nil || id == "" {
-		return nil, err
-	}
-	now := s.now()
-	if sched, ok := s.schedules.get(id, now); ok {
-		return sched, nil
-	}
-	c, err := s.load(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	sched := c.learningSchedule()
-	s.schedules.put(id, sched, now)
-	return sched, nil
-}
-
-// learningSchedule is the cohort's schedule as the learning package evaluates it.
-func (c Cohort) learningSchedule() learning.Schedule {
-	out := learning.Schedule{}
-	for _, d := range c.Schedule {
-		md := learning.ModuleDates{}
-		if d.Opens != nil {
-			md.Opens = *d.Opens
-		}
-		if d.Due != nil {
-			md.Due = *d.Due
-		}
-		out[d.Module] = md
-	}
-	return out
 }

@@ -9,17 +9,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
-	"github.com/taito-lms/taito/internal/learning"
 )
-
-// Reports are what dashboards need from the other capabilities.
-type Reports struct {
-	Learning     *learning.Service
-	SkillChanges func(ctx context.Context, slug string, users []string) (map[string]float64, error)
-}
-
-// SetReports installs the sources of dashboard data.
-func (s *Service) SetReports(r Reports) { s.reports = r }
 
 // LearnerRow is one learner's line on the dashboard.
 type LearnerRow struct {
@@ -80,8 +70,15 @@ func (s *Service) Dashboard(ctx context.Context, actor auth.Principal, id string
 	if err != nil {
 		return Dashboard{}, err
 	}
+	return s.dashboard(ctx, c, q)
+}
+
+// dashboard computes the dashboard of a cohort whose access was checked (or of every running
+// cohort, for automatic reminders).
+func (s *Service) dashboard(ctx context.Context, c Cohort, q DashboardQuery) (Dashboard, error) {
+	id := c.ID
 	var f apperr.Fields
-	if q.State != "" && !slices.Contains([]string{learning.StateNotStarted, learning.StateInProgress, learning.StateCompleted, "at_risk"}, q.State) {
+	if q.State != "" && !slices.Contains([]string{StateNotStarted, StateInProgress, StateCompleted, "at_risk"}, q.State) {
 		f.Add("state", "must be not_started, in_progress, completed or at_risk")
 	}
 	if q.Sort != "" && !slices.Contains(sortFields, strings.TrimPrefix(q.Sort, "-")) {
@@ -96,7 +93,7 @@ func (s *Service) Dashboard(ctx context.Context, actor auth.Principal, id string
 	if err := f.Err(); err != nil {
 		return Dashboard{}, err
 	}
-	pub, err := s.courses.Current(ctx, auth.System, c.Course)
+	pub, err := s.courses.Published(ctx, c.Course)
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -108,17 +105,16 @@ func (s *Service) Dashboard(ctx context.Context, actor auth.Principal, id string
 	if err != nil {
 		return Dashboard{}, err
 	}
-	facts, err := s.reports.Learning.FactsOf(ctx, c.Course, members)
+	progress, err := s.progress.Summaries(ctx, c.Course, members, c.Schedule)
 	if err != nil {
 		return Dashboard{}, err
 	}
 	changes := map[string]float64{}
-	if s.reports.SkillChanges != nil {
-		if changes, err = s.reports.SkillChanges(ctx, c.Course, members); err != nil {
+	if s.skills != nil {
+		if changes, err = s.skills.SkillChanges(ctx, c.Course, members); err != nil {
 			return Dashboard{}, err
 		}
 	}
-	sched := c.learningSchedule()
 	dues := map[string]*time.Time{}
 	for _, d := range c.Schedule {
 		dues[d.Module] = d.Due
@@ -126,54 +122,50 @@ func (s *Service) Dashboard(ctx context.Context, actor auth.Principal, id string
 	now := s.now()
 	d := Dashboard{Cohort: c}
 	counts := make([]ModuleCounts, len(pub.Course.Modules))
+	index := map[string]int{}
 	for i, m := range pub.Course.Modules {
 		counts[i] = ModuleCounts{ID: m.ID, Due: dues[m.ID]}
+		index[m.ID] = i
 	}
 	percentSum := 0
 	for _, uid := range members {
 		u := users[uid]
-		p := learning.Evaluate(pub.Course, pub.Version, facts[uid], sched, now)
+		p := progress[uid]
 		row := LearnerRow{UserID: uid, Name: u.Name, Email: u.Email, OrgUnit: u.OrgUnit, Invited: u.Pending, Percent: p.Percent, State: p.State,
-			LastActivity: p.LastAt, QuizBest: map[string]float64{}, Modules: map[string]string{}}
-		for i, m := range p.Modules {
+			LastActivity: p.LastActivity, QuizBest: p.QuizBest, Posts: p.Posts, Comments: p.Comments, Modules: map[string]string{}}
+		if row.QuizBest == nil {
+			row.QuizBest = map[string]float64{}
+		}
+		for _, m := range p.Modules {
 			row.Modules[m.ID] = m.State
+			i, ok := index[m.ID]
+			if !ok {
+				continue
+			}
 			switch m.State {
-			case learning.StateNotStarted:
+			case StateNotStarted:
 				counts[i].NotStarted++
-			case learning.StateInProgress:
+			case StateInProgress:
 				counts[i].InProgress++
-			case learning.StateCompleted:
+			case StateCompleted:
 				counts[i].Completed++
 			}
-			if m.Due != nil && now.After(*m.Due) && m.State != learning.StateCompleted {
+			if m.Due != nil && now.After(*m.Due) && m.State != StateCompleted {
 				counts[i].Overdue++
 				row.Overdue = append(row.Overdue, m.ID)
 			}
-			if row.CurrentModule == "" && m.State != learning.StateCompleted && m.Lock == nil {
+			if row.CurrentModule == "" && m.State != StateCompleted && !m.Locked {
 				row.CurrentModule = m.ID
-			}
-		}
-		if f := facts[uid]; f != nil {
-			for qid, qf := range f.Quizzes {
-				for _, a := range qf.Attempts {
-					if a.Scaled > row.QuizBest[qid] || row.QuizBest[qid] == 0 {
-						row.QuizBest[qid] = max(row.QuizBest[qid], a.Scaled)
-					}
-				}
-			}
-			for _, t := range f.Tasks {
-				row.Posts += len(t.Posts)
-				row.Comments += len(t.Comments)
 			}
 		}
 		if ch, ok := changes[uid]; ok {
 			row.SkillChange = &ch
 		}
-		if p.State != learning.StateCompleted {
+		if p.State != StateCompleted {
 			switch {
-			case p.LastAt == nil && c.StartsOn != nil && now.After(c.StartsOn.AddDate(0, 0, q.InactiveDays)):
+			case p.LastActivity == nil && c.StartsOn != nil && now.After(c.StartsOn.AddDate(0, 0, q.InactiveDays)):
 				row.RiskReasons = append(row.RiskReasons, "not_started")
-			case p.LastAt != nil && now.Sub(*p.LastAt) > time.Duration(q.InactiveDays)*24*time.Hour:
+			case p.LastActivity != nil && now.Sub(*p.LastActivity) > time.Duration(q.InactiveDays)*24*time.Hour:
 				row.RiskReasons = append(row.RiskReasons, "inactive")
 			}
 			if len(row.Overdue) > 0 {
@@ -184,12 +176,12 @@ func (s *Service) Dashboard(ctx context.Context, actor auth.Principal, id string
 		d.Totals.Learners++
 		percentSum += p.Percent
 		switch p.State {
-		case learning.StateNotStarted:
-			d.Totals.NotStarted++
-		case learning.StateInProgress:
+		case StateInProgress:
 			d.Totals.InProgress++
-		case learning.StateCompleted:
+		case StateCompleted:
 			d.Totals.Completed++
+		default:
+			d.Totals.NotStarted++
 		}
 		if row.AtRisk {
 			d.Totals.AtRisk++
@@ -246,36 +238,27 @@ func sortRows(rows []LearnerRow, by string) {
 	})
 }
 
-// LearnerProgress returns one member's whole progress, for a coaching conversation.
-func (s *Service) LearnerProgress(ctx context.Context, actor auth.Principal, id, user string) (learning.Progress, auth.User, error) {
+// Member returns a cohort and one of its members' account, to the cohort's trainers and
+// admins, for a coaching conversation about her progress.
+//
+// Returns ErrNotFound (also for a cohort the actor does not run) and ErrNotMember.
+func (s *Service) Member(ctx context.Context, actor auth.Principal, id, user string) (Cohort, auth.User, error) {
 	c, err := s.Get(ctx, actor, id)
 	if err != nil {
-		return learning.Progress{}, auth.User{}, err
+		return Cohort{}, auth.User{}, err
 	}
 	member, err := s.IsMember(ctx, user, id)
 	if err != nil {
-		return learning.Progress{}, auth.User{}, err
+		return Cohort{}, auth.User{}, err
 	}
 	if !member {
-		return learning.Progress{}, auth.User{}, apperr.New(apperr.KindNotFound, "not a member of this cohort")
+		return Cohort{}, auth.User{}, ErrNotMember
 	}
 	users, err := s.users.UsersByIDs(ctx, []string{user})
 	if err != nil {
-		return learning.Progress{}, auth.User{}, err
+		return Cohort{}, auth.User{}, err
 	}
-	pub, err := s.courses.Current(ctx, auth.System, c.Course)
-	if err != nil {
-		return learning.Progress{}, auth.User{}, err
-	}
-	facts, err := s.reports.Learning.FactsOf(ctx, c.Course, []string{user})
-	if err != nil {
-		return learning.Progress{}, auth.User{}, err
-	}
-	sched, err := s.Schedule(ctx, user, c.Course)
-	if err != nil {
-		return learning.Progress{}, auth.User{}, err
-	}
-	return learning.Evaluate(pub.Course, pub.Version, facts[user], sched, s.now()), users[user], nil
+	return c, users[user], nil
 }
 
 // OrgUnitRow is one organisation unit's completion in a course, across its cohorts.
@@ -293,8 +276,7 @@ func (s *Service) CompletionReport(ctx context.Context, actor auth.Principal, sl
 	if err := auth.RequireAdmin(actor); err != nil {
 		return nil, err
 	}
-	pub, err := s.courses.Current(ctx, auth.System, slug)
-	if err != nil {
+	if _, err := s.courses.Published(ctx, slug); err != nil {
 		return nil, err
 	}
 	cur, err := s.enrolments.Find(ctx, map[string]any{"course": slug, "status": "active"})
@@ -317,7 +299,7 @@ func (s *Service) CompletionReport(ctx context.Context, actor auth.Principal, sl
 	if err != nil {
 		return nil, err
 	}
-	facts, err := s.reports.Learning.FactsOf(ctx, slug, members)
+	progress, err := s.progress.Summaries(ctx, slug, members, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -333,10 +315,10 @@ func (s *Service) CompletionReport(ctx context.Context, actor auth.Principal, sl
 			by[ou] = r
 		}
 		r.Learners++
-		switch learning.Evaluate(pub.Course, pub.Version, facts[uid], nil, s.now()).State {
-		case learning.StateCompleted:
+		switch progress[uid].State {
+		case StateCompleted:
 			r.Completed++
-		case learning.StateInProgress:
+		case StateInProgress:
 			r.InProgress++
 		default:
 			r.NotStarted++

@@ -3,9 +3,7 @@ package cohort
 import (
 	"context"
 	"fmt"
-	"html"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -14,18 +12,9 @@ import (
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
-	"github.com/taito-lms/taito/internal/learning"
+	"github.com/taito-lms/taito/internal/notify"
 	"github.com/taito-lms/taito/internal/outbox"
 )
-
-// Mail is how cohorts send reminders.
-type Mail struct {
-	Outbox    *outbox.Outbox
-	PublicURL string
-}
-
-// SetMail installs the outbox reminders are queued in.
-func (s *Service) SetMail(m Mail) { s.mail = m }
 
 // Reminder audiences.
 const (
@@ -42,32 +31,11 @@ type ReminderResult struct {
 	Unsubscribed int // left out: they turned reminders off
 }
 
-var reminderTexts = map[string]struct{ subject, hello, body, open, unsub string }{
-	"fi": {"Muistutus: %s", "Hei %s,", "tämä on muistutus kurssista %s.", "Jatka kurssia:", "Et halua muistutuksia? Peru ne tästä:"},
-	"sv": {"Påminnelse: %s", "Hej %s,", "det här är en påminnelse om kursen %s.", "Fortsätt kursen:", "Vill du inte ha påminnelser? Avbeställ här:"},
-	"en": {"Reminder: %s", "Hello %s,", "this is a reminder about the course %s.", "Continue the course:", "Don't want reminders? Unsubscribe here:"},
-}
-
-func (s *Service) reminderEmail(u auth.User, courseTitle, message, unsubURL string) outbox.Email {
-	t, ok := reminderTexts[u.Locale]
-	loc := u.Locale
-	if !ok {
-		t, loc = reminderTexts["fi"], "fi"
-	}
-	link := s.mail.PublicURL + "/"
-	lines := []string{fmt.Sprintf(t.hello, u.Name), "", fmt.Sprintf(t.body, courseTitle)}
-	if message != "" {
-		lines = append(lines, "", message)
-	}
-	lines = append(lines, "", t.open, link, "", "--", t.unsub, unsubURL)
-	var h strings.Builder
-	fmt.Fprintf(&h, "<p>%s</p>\n<p>%s</p>\n", html.EscapeString(fmt.Sprintf(t.hello, u.Name)), html.EscapeString(fmt.Sprintf(t.body, courseTitle)))
-	if message != "" {
-		fmt.Fprintf(&h, "<p>%s</p>\n", strings.ReplaceAll(html.EscapeString(message), "\n", "<br>"))
-	}
-	fmt.Fprintf(&h, "<p>%s <a href=\"%s\">%s</a></p>\n<p><small>%s <a href=\"%s\">%s</a></small></p>\n",
-		html.EscapeString(t.open), html.EscapeString(link), html.EscapeString(link), html.EscapeString(t.unsub), html.EscapeString(unsubURL), html.EscapeString(unsubURL))
-	return outbox.Email{To: u.Email, Subject: fmt.Sprintf(t.subject, courseTitle), Text: strings.Join(lines, "\n") + "\n", HTML: h.String(), Locale: loc, Unsubscribe: unsubURL}
+func (s *Service) reminderEmail(u auth.User, courseTitle, message string) outbox.Email {
+	e := notify.Reminder{Locale: u.Locale, Name: u.Name, CourseTitle: courseTitle, Message: message,
+		Link: s.mail.Links.Home(), Unsubscribe: s.mail.Links.Unsubscribe(s.users.UnsubscribeToken(u.ID))}.Email()
+	e.To = u.Email
+	return e
 }
 
 // SendReminder queues one e-mail per learner of the audience in the outbox, idempotently per
@@ -90,7 +58,7 @@ func (s *Service) SendReminder(ctx context.Context, actor auth.Principal, id, au
 	if d.Cohort.Status == StatusClosed {
 		return ReminderResult{}, ErrClosed
 	}
-	pub, err := s.courses.Current(ctx, auth.System, d.Cohort.Course)
+	pub, err := s.courses.Published(ctx, d.Cohort.Course)
 	if err != nil {
 		return ReminderResult{}, err
 	}
@@ -107,13 +75,13 @@ func (s *Service) SendReminder(ctx context.Context, actor auth.Principal, id, au
 		in := false
 		switch audience {
 		case AudienceNotStarted:
-			in = r.State == learning.StateNotStarted
+			in = r.State == StateNotStarted
 		case AudienceOverdue:
 			in = len(r.Overdue) > 0
 		case AudienceAtRisk:
 			in = r.AtRisk
 		case AudienceAll:
-			in = r.State != learning.StateCompleted
+			in = r.State != StateCompleted
 		}
 		if !in {
 			continue
@@ -123,17 +91,13 @@ func (s *Service) SendReminder(ctx context.Context, actor auth.Principal, id, au
 			res.Unsubscribed++
 			continue
 		}
-		e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), message, s.unsubURL(u.ID))
+		e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), message)
 		if err := s.mail.Outbox.EnqueueEmail(ctx, "reminder:"+id+":"+u.ID+":"+res.ID, e); err != nil {
 			return res, err
 		}
 		res.Queued++
 	}
 	return res, nil
-}
-
-func (s *Service) unsubURL(user string) string {
-	return s.mail.PublicURL + "/api/v1/reminders/unsubscribe?token=" + s.users.UnsubscribeToken(user)
 }
 
 // AutoReminders queues, once per learner and module, a reminder a cohort's chosen number of days
@@ -160,11 +124,11 @@ func (s *Service) AutoReminders(ctx context.Context) (int, error) {
 		if len(soon) == 0 {
 			continue
 		}
-		d, err := s.Dashboard(ctx, auth.System, c.ID, DashboardQuery{})
+		d, err := s.dashboard(ctx, c, DashboardQuery{})
 		if err != nil {
 			return queued, err
 		}
-		pub, err := s.courses.Current(ctx, auth.System, c.Course)
+		pub, err := s.courses.Published(ctx, c.Course)
 		if err != nil {
 			return queued, err
 		}
@@ -182,10 +146,10 @@ func (s *Service) AutoReminders(ctx context.Context) (int, error) {
 				continue
 			}
 			for _, m := range soon {
-				if r.Modules[m] == learning.StateCompleted {
+				if r.Modules[m] == StateCompleted {
 					continue
 				}
-				e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), "", s.unsubURL(u.ID))
+				e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), "")
 				if err := s.mail.Outbox.EnqueueEmail(ctx, "auto-reminder:"+c.ID+":"+m+":"+u.ID, e); err != nil {
 					return queued, err
 				}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/media"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -62,7 +63,7 @@ func TestImportGolden(t *testing.T) {
 				got.WriteString(p.String() + "\n")
 			}
 			if len(problems.Errors()) == 0 {
-				res, err := course.Check(co, fsys, nil)
+				res, err := course.Check(co, fsys, media.Allowed, nil)
 				if err != nil {
 					t.Fatalf("Check: %v", err)
 				}
@@ -180,7 +181,7 @@ func TestShippedCourses(t *testing.T) {
 			if t.Failed() {
 				return
 			}
-			if _, err := course.Check(co, fsys, nil); err != nil {
+			if _, err := course.Check(co, fsys, media.Allowed, nil); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Contains(co.CompleteLocales(), "en") {

@@ -19,7 +19,6 @@ import (
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
-	"github.com/taito-lms/taito/internal/media"
 )
 
 // Errors returned by the package. Messages are client-safe.
@@ -34,16 +33,31 @@ var (
 	ErrNotAvailable     = apperr.New(apperr.KindForbidden, "this course is for members of its cohorts")
 	ErrNotPublished     = apperr.New(apperr.KindNotFound, "course not found") // unpublished courses are invisible to readers
 	errVersionExists    = errors.New("version exists")
+	errNoAssets         = apperr.New(apperr.KindUnavailable, "media storage is not available: a course's files cannot be checked or stored")
 )
 
-// Membership tells whether a user belongs to a cohort of a course. The cohort capability
-// provides it; until it is set, cohort-only courses are open to trainers and admins only.
-type Membership func(ctx context.Context, userID, slug string) (bool, error)
+// Membership tells whether a user belongs to a cohort of a course; the cohort capability
+// answers it. Without one (nil), cohort-only courses are open to trainers and admins only.
+type Membership interface {
+	IsEnrolled(ctx context.Context, userID, slug string) (bool, error)
+}
+
+// Assets stores the files courses refer to; the media capability answers it. Without one
+// (nil), importing a course with assets and publishing media blocks fail.
+type Assets interface {
+	// Exists reports whether a media item with this id is stored.
+	Exists(ctx context.Context, id string) (bool, error)
+	// PutAsset stores an imported file under its content hash, checked by its bytes, and
+	// returns its id and whether it was uploaded now.
+	PutAsset(ctx context.Context, name string, data []byte, by string) (id string, uploaded bool, err error)
+	// Allowed reports whether a file's first bytes are of an allowed media type.
+	Allowed(head []byte) bool
+}
 
 // Service is the course capability.
 type Service struct {
 	store    *store
-	library  *media.Library
+	assets   Assets
 	renderer *Renderer
 	now      func() time.Time
 	log      *slog.Logger
@@ -61,14 +75,12 @@ type currentPointer struct {
 	at  time.Time
 }
 
-// NewService returns the course service. library may be nil where no media is handled.
-func NewService(db *mongo.Database, library *media.Library, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{store: newStore(db), library: library, renderer: NewRenderer(), now: now, log: log,
+// NewService returns the course service. assets may be nil where no media is handled, members
+// nil where no cohorts exist.
+func NewService(db *mongo.Database, assets Assets, members Membership, now func() time.Time, log *slog.Logger) *Service {
+	return &Service{store: newStore(db), assets: assets, members: members, renderer: NewRenderer(), now: now, log: log,
 		current: map[string]currentPointer{}, outlines: map[string]*versionDoc{}, lessons: map[string]*LessonView{}, pointerTT: 5 * time.Second}
 }
-
-// SetMembership installs the cohort membership check.
-func (s *Service) SetMembership(m Membership) { s.members = m }
 
 // EnsureIndexes creates the indexes the service needs.
 func (s *Service) EnsureIndexes(ctx context.Context) error { return s.store.ensureIndexes(ctx) }
@@ -276,7 +288,7 @@ func (s *Service) Publish(ctx context.Context, actor auth.Principal, slug string
 // checkMedia makes sure every media id a course refers to is in the library, so that a
 // published lesson never points at missing media.
 func (s *Service) checkMedia(ctx context.Context, co *Course) error {
-	if s.library == nil {
+	if s.assets == nil {
 		return nil
 	}
 	var f apperr.Fields
@@ -287,10 +299,12 @@ func (s *Service) checkMedia(ctx context.Context, co *Course) error {
 					if id == "" {
 						continue
 					}
-					if _, err := s.library.Get(ctx, id); errors.Is(err, media.ErrNotFound) {
-						f.Add(fmt.Sprintf("modules.%d.lessons.%d.blocks.%d.%s", mi, li, bi, field), "no media with this id: upload it first")
-					} else if err != nil {
+					ok, err := s.assets.Exists(ctx, id)
+					if err != nil {
 						return err
+					}
+					if !ok {
+						f.Add(fmt.Sprintf("modules.%d.lessons.%d.blocks.%d.%s", mi, li, bi, field), "no media with this id: upload it first")
 					}
 				}
 				if IsMedia(b.Kind) && b.Media == "" {
@@ -416,7 +430,7 @@ func (s *Service) CanRead(ctx context.Context, actor auth.Principal, slug, acces
 	if s.members == nil {
 		return ErrNotAvailable
 	}
-	ok, err := s.members(ctx, actor.UserID, slug)
+	ok, err := s.members.IsEnrolled(ctx, actor.UserID, slug)
 	if err != nil {
 		return err
 	}
@@ -431,24 +445,45 @@ func (s *Service) CanRead(ctx context.Context, actor auth.Principal, slug, acces
 //
 // Returns ErrNotPublished and ErrNotAvailable.
 func (s *Service) Current(ctx context.Context, actor auth.Principal, slug string) (Published, error) {
-	if !ValidSlug(slug) {
-		return Published{}, ErrNotPublished
-	}
-	cd, err := s.pointer(ctx, slug)
-	if errors.Is(err, ErrCourseNotFound) || (err == nil && (cd.CurrentVersion == 0 || (cd.Status == StatusArchived && !actor.IsTrainer()))) {
-		return Published{}, ErrNotPublished
-	}
+	pub, access, err := s.published(ctx, slug)
 	if err != nil {
 		return Published{}, err
 	}
-	if err := s.CanRead(ctx, actor, slug, cd.Access); err != nil {
+	if pub.Status == StatusArchived && !actor.IsTrainer() {
+		return Published{}, ErrNotPublished
+	}
+	if err := s.CanRead(ctx, actor, slug, access); err != nil {
 		return Published{}, err
+	}
+	return pub, nil
+}
+
+// Published returns the current published version of a course, archived or not, without
+// asking who reads it: for the capabilities that report on a course (cohort dashboards,
+// reminders, assessments) after they have made their own access decision.
+//
+// Returns ErrNotPublished.
+func (s *Service) Published(ctx context.Context, slug string) (Published, error) {
+	pub, _, err := s.published(ctx, slug)
+	return pub, err
+}
+
+func (s *Service) published(ctx context.Context, slug string) (Published, string, error) {
+	if !ValidSlug(slug) {
+		return Published{}, "", ErrNotPublished
+	}
+	cd, err := s.pointer(ctx, slug)
+	if errors.Is(err, ErrCourseNotFound) || (err == nil && cd.CurrentVersion == 0) {
+		return Published{}, "", ErrNotPublished
+	}
+	if err != nil {
+		return Published{}, "", err
 	}
 	v, err := s.outline(ctx, slug, cd.CurrentVersion)
 	if err != nil {
-		return Published{}, err
+		return Published{}, "", err
 	}
-	return Published{Course: &v.Outline, Version: v.Version, Hash: v.ContentHash, Status: cd.Status}, nil
+	return Published{Course: &v.Outline, Version: v.Version, Hash: v.ContentHash, Status: cd.Status}, cd.Access, nil
 }
 
 // Lesson returns a lesson of the current published version rendered for locale, cached per
@@ -584,8 +619,11 @@ func (s *Service) Import(ctx context.Context, actor auth.Principal, co *Course, 
 	if err := auth.RequireTrainer(actor); err != nil {
 		return ImportResult{}, err
 	}
-	if opt.DryRun || s.library == nil {
-		return Check(co, fsys, opt.Progress)
+	if s.assets == nil {
+		return ImportResult{}, errNoAssets
+	}
+	if opt.DryRun {
+		return Check(co, fsys, s.assets.Allowed, opt.Progress)
 	}
 	res := ImportResult{Slug: co.Slug}
 	if err := Validate(co).Err(); err != nil {
@@ -631,7 +669,7 @@ func (s *Service) Import(ctx context.Context, actor auth.Principal, co *Course, 
 
 // Check does everything Import does without storing anything: it validates the course, reads
 // and checks every asset by its content, and fills in the media ids the upload would give.
-func Check(co *Course, fsys fs.FS, progress func(done, total int, name string)) (ImportResult, error) {
+func Check(co *Course, fsys fs.FS, allowed func(head []byte) bool, progress func(done, total int, name string)) (ImportResult, error) {
 	res := ImportResult{Slug: co.Slug, Draft: "checked"}
 	if err := Validate(co).Err(); err != nil {
 		return res, err
@@ -641,7 +679,7 @@ func Check(co *Course, fsys fs.FS, progress func(done, total int, name string)) 
 	ids := map[string]string{}
 	var f apperr.Fields
 	for i, name := range names {
-		data, err := readAsset(fsys, name)
+		data, err := readAsset(fsys, name, allowed)
 		if err != nil {
 			f.Add(name, err.Error())
 			continue
@@ -679,12 +717,12 @@ func assetNames(co *Course) []string {
 	return names
 }
 
-func readAsset(fsys fs.FS, name string) ([]byte, error) {
+func readAsset(fsys fs.FS, name string, allowed func(head []byte) bool) ([]byte, error) {
 	data, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return nil, errors.New("cannot be read")
 	}
-	if media.Sniff(data[:min(len(data), media.SniffLen)]) == "" {
+	if !allowed(data) {
 		return nil, errors.New("is not an allowed media type (judged by its content)")
 	}
 	return data, nil
@@ -714,16 +752,16 @@ func (s *Service) importAssets(ctx context.Context, actor auth.Principal, co *Co
 	ids := map[string]string{}
 	var f apperr.Fields
 	for i, name := range names {
-		data, err := readAsset(fsys, name)
+		data, err := readAsset(fsys, name, s.assets.Allowed)
 		if err != nil {
 			f.Add(name, err.Error())
 			continue
 		}
-		item, uploaded, err := s.library.PutAsset(ctx, name, data, actor.UserID)
+		id, uploaded, err := s.assets.PutAsset(ctx, name, data, actor.UserID)
 		if err != nil {
 			return fmt.Errorf("upload %s: %w", name, err)
 		}
-		ids[name] = item.ID
+		ids[name] = id
 		if uploaded {
 			res.Uploaded++
 		}

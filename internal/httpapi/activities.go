@@ -11,7 +11,6 @@ import (
 
 	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/apperr"
-	"github.com/taito-lms/taito/internal/auth"
 )
 
 type choiceOut struct {
@@ -148,25 +147,6 @@ func (s *Server) submitAttempt(c *fiber.Ctx) error {
 	return c.JSON(newAttemptOut(a))
 }
 
-// cohortUsers turns ?cohort= into the member list of a cohort the trainer runs (nil: everyone).
-func (s *Server) cohortUsers(c *fiber.Ctx) ([]string, error) {
-	id := c.Query("cohort")
-	if id == "" {
-		if !principal(c).IsAdmin() && !principal(c).IsTrainer() {
-			return nil, auth.ErrForbidden
-		}
-		return nil, nil
-	}
-	if _, err := s.cohorts.Get(c.UserContext(), principal(c), id); err != nil {
-		return nil, err
-	}
-	users, err := s.cohorts.Members(c.UserContext(), id)
-	if users == nil {
-		users = []string{}
-	}
-	return users, err
-}
-
 type questionStatsOut struct {
 	ID              string  `json:"id"`
 	Answered        int     `json:"answered"`
@@ -177,11 +157,7 @@ type questionStatsOut struct {
 }
 
 func (s *Server) quizStats(c *fiber.Ctx) error {
-	users, err := s.cohortUsers(c)
-	if err != nil {
-		return err
-	}
-	stats, n, err := s.activities.QuizStats(c.UserContext(), principal(c), c.Params("id"), users)
+	stats, n, err := s.app.QuizStats(c.UserContext(), principal(c), c.Params("id"), c.Query("cohort"))
 	if err != nil {
 		return err
 	}
@@ -492,11 +468,7 @@ type findingOut struct {
 // safariSummary aggregates a safari's findings for trainers; ?format=csv gives a file a service
 // owner can open in a spreadsheet.
 func (s *Server) safariSummary(c *fiber.Ctx) error {
-	users, err := s.cohortUsers(c)
-	if err != nil {
-		return err
-	}
-	fs, n, err := s.activities.SafariSummary(c.UserContext(), principal(c), c.Query("course"), c.Query("safari"), users)
+	fs, n, err := s.app.SafariSummary(c.UserContext(), principal(c), c.Query("course"), c.Query("safari"), c.Query("cohort"))
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/links"
 )
 
 // protectedOperations lists every operation in openapi.yaml that needs a token, with its path
@@ -217,7 +218,7 @@ func TestDisabledUserIsLockedOut(t *testing.T) {
 	run(t, e.app, []scenario{{name: "access token refused", method: "GET", path: "/api/v1/me", token: learner.AccessToken, status: 401}})
 
 	// A second service over the same database stands for another replica with a warm cache.
-	other := auth.NewService(e.db, e.auth.Tokens(), auth.NewHasher(testArgon2, 1, 4), e.outbox, testIssuer, e.clock.Now, nil)
+	other := auth.NewService(e.db, e.auth.Tokens(), auth.NewHasher(testArgon2, 1, 4), e.outbox, links.New(testIssuer), false, e.clock.Now, nil)
 	l2 := e.login(t, "learner2@example.fi", testPassword)
 	if _, err := other.Authenticate(context.Background(), l2.AccessToken); err != nil {
 		t.Fatal(err)

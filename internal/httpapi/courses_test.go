@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
 )
 
@@ -25,7 +27,7 @@ func TestCourseAuthoringAndPublishing(t *testing.T) {
 	if _, _, err := e.media.PutAsset(context.Background(), "kuva.svg", fsys["assets/kokeilu/kuva.svg"].Data, e.users["trainer"].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := course.Check(co, fsys, nil); err != nil {
+	if _, err := app.CheckCourse(co, fsys, nil); err != nil {
 		t.Fatal(err)
 	}
 	co.Slug = "uusi-kurssi"
@@ -148,7 +150,7 @@ func TestCohortOnlyCourse(t *testing.T) {
 	e := newEnv(t)
 	co, fsys := fixture(t)
 	co.Access = course.AccessCohort
-	if _, err := e.courses.Import(context.Background(), auth.System, co, fsys, course.ImportOptions{Publish: true}); err != nil {
+	if _, err := e.a.ImportCourse(context.Background(), co, fsys, course.ImportOptions{Publish: true}); err != nil {
 		t.Fatal(err)
 	}
 	run(t, e.app, []scenario{
@@ -157,9 +159,14 @@ func TestCohortOnlyCourse(t *testing.T) {
 		{name: "not in the learner's catalogue", method: "GET", path: "/api/v1/courses", token: e.token(t, "learner"), status: 200, forbid: []string{"kokeilu"}},
 		{name: "trainer", method: "GET", path: "/api/v1/courses/kokeilu", token: e.token(t, "trainer"), status: 200},
 	})
-	e.courses.SetMembership(func(_ context.Context, user, slug string) (bool, error) {
-		return user == e.users["learner"].ID && slug == "kokeilu", nil
-	})
+	ctx := context.Background()
+	c, err := e.cohorts.Create(ctx, e.principal("trainer"), cohort.NewCohort{Course: "kokeilu", Name: "Ryhmä"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.cohorts.AddMembers(ctx, e.principal("trainer"), c.ID, []string{"learner@example.fi"}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
 	run(t, e.app, []scenario{
 		{name: "member", method: "GET", path: "/api/v1/courses/kokeilu/lessons/tervetuloa", token: e.token(t, "learner"), status: 200},
 		{name: "non-member", method: "GET", path: "/api/v1/courses/kokeilu/lessons/tervetuloa", token: e.token(t, "learner2"), status: 403},
@@ -172,7 +179,7 @@ func TestImportTwice(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	co, fsys := fixture(t)
-	first, err := e.courses.Import(ctx, auth.System, co, fsys, course.ImportOptions{Publish: true})
+	first, err := e.a.ImportCourse(ctx, co, fsys, course.ImportOptions{Publish: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,14 +187,14 @@ func TestImportTwice(t *testing.T) {
 		t.Fatalf("first import: %+v", first)
 	}
 	co, fsys = fixture(t)
-	second, err := e.courses.Import(ctx, auth.System, co, fsys, course.ImportOptions{Publish: true})
+	second, err := e.a.ImportCourse(ctx, co, fsys, course.ImportOptions{Publish: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if second.Uploaded != 0 || second.Published != 0 || second.Draft != "unchanged" || second.Hash != first.Hash {
 		t.Fatalf("second import: %+v (first %+v)", second, first)
 	}
-	vs, err := e.courses.Versions(ctx, auth.System, "kokeilu")
+	vs, err := e.courses.Versions(ctx, e.principal("trainer"), "kokeilu")
 	if err != nil || len(vs) != 1 {
 		t.Fatalf("versions after two imports: %v %v", vs, err)
 	}

@@ -147,7 +147,7 @@ type learnerProgressOut struct {
 }
 
 func (s *Server) learnerProgress(c *fiber.Ctx) error {
-	p, u, err := s.cohorts.LearnerProgress(c.UserContext(), principal(c), c.Params("id"), c.Params("user"))
+	p, u, err := s.app.LearnerProgress(c.UserContext(), principal(c), c.Params("id"), c.Params("user"))
 	if err != nil {
 		return err
 	}

@@ -14,9 +14,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"golang.org/x/tools/txtar"
 
 	"github.com/taito-lms/taito/internal/activity"
+	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
@@ -52,6 +52,7 @@ const testIssuer = "http://taito.test"
 
 // env is a whole API over a fresh database, with accounts of every role.
 type env struct {
+	a          *app.App
 	app        *fiber.App
 	db         *mongo.Database
 	auth       *auth.Service
@@ -77,39 +78,14 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	ob := outbox.New(db, clk.Now)
-	tokens := auth.NewTokens(keys, testIssuer, 15*time.Minute, clk.Now)
-	svc := auth.NewService(db, tokens, auth.NewHasher(testArgon2, 4, 64), ob, testIssuer, clk.Now, log)
 	ctx := context.Background()
-	if err := svc.EnsureIndexes(ctx); err != nil {
+	a, err := app.New(ctx, app.Deps{DB: db, Storage: testenv.S3(t), Keys: keys, PublicURL: testIssuer, Now: clk.Now, Log: log,
+		Limits: app.Limits{AccessTokenTTL: 15 * time.Minute, Argon2: testArgon2, HashConcurrency: 4, HashQueue: 64, Media: media.DefaultLimits}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ob.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	lib := media.NewLibrary(db, testenv.S3(t), clk.Now)
-	courses := course.NewService(db, lib, clk.Now, log)
-	if err := courses.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	lrn := learning.NewService(db, courses, ob, testIssuer, clk.Now, log)
-	if err := lrn.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	acts := activity.NewService(db, courses, lrn, clk.Now)
-	cohorts := cohort.NewService(db, courses, svc, clk.Now)
-	courses.SetMembership(cohorts.IsEnrolled)
-	lrn.SetSchedule(cohorts.Schedule)
-	acts.SetMembers(cohorts)
-	cohorts.SetReports(cohort.Reports{Learning: lrn, SkillChanges: acts.SkillChanges})
-	cohorts.SetMail(cohort.Mail{Outbox: ob, PublicURL: testIssuer})
-	for _, ensure := range []func(context.Context) error{acts.EnsureIndexes, cohorts.EnsureIndexes} {
-		if err := ensure(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e := &env{db: db, auth: svc, outbox: ob, courses: courses, learning: lrn, media: lib, activities: acts, cohorts: cohorts, clock: clk, keys: keys, users: map[string]auth.User{}}
-	e.app = httpapi.New(httpapi.Options{Log: log, Auth: svc, Outbox: ob, Courses: courses, Learning: lrn, Media: lib, Activities: acts, Cohorts: cohorts, Now: clk.Now}).App()
+	e := &env{a: a, db: db, auth: a.Auth, outbox: a.Outbox, courses: a.Courses, learning: a.Learning, media: a.Media, activities: a.Activities, cohorts: a.Cohorts, clock: clk, keys: keys, users: map[string]auth.User{}}
+	e.app = httpapi.New(a, httpapi.Options{Log: log, Now: clk.Now}).App()
 	for _, u := range []struct {
 		key   string
 		roles []auth.Role
@@ -120,7 +96,7 @@ func newEnv(t *testing.T) *env {
 		{"learner", []auth.Role{auth.RoleLearner}, "Joensuu / aikuissosiaalityö"},
 		{"learner2", []auth.Role{auth.RoleLearner}, "Lieksa / aikuissosiaalityö"},
 	} {
-		created, _, err := svc.CreateUser(ctx, auth.System, auth.NewUser{Email: u.key + "@example.fi", Name: strings.ToUpper(u.key[:1]) + u.key[1:], Roles: u.roles, OrgUnit: u.org, Password: testPassword})
+		created, _, err := a.AddUser(ctx, auth.NewUser{Email: u.key + "@example.fi", Name: strings.ToUpper(u.key[:1]) + u.key[1:], Roles: u.roles, OrgUnit: u.org, Password: testPassword})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,33 +170,11 @@ func linkToken(t *testing.T, text string) string {
 	return rest
 }
 
-// fixture loads the test course of the course package's importer tests.
-func fixture(t *testing.T) (*course.Course, fstest.MapFS) {
-	t.Helper()
-	ar, err := txtar.ParseFile("../course/testdata/import/fixture.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys := fstest.MapFS{}
-	for _, f := range ar.Files {
-		fsys[f.Name] = &fstest.MapFile{Data: f.Data, Mode: 0o644}
-	}
-	co, problems := course.Load(fsys, "courses/kokeilu")
-	if err := problems.Err(); err != nil {
-		t.Fatalf("fixture: %v", problems)
-	}
-	return co, fsys
-}
+// fixture loads the test course.
+func fixture(t *testing.T) (*course.Course, fstest.MapFS) { return testenv.Fixture(t) }
 
 // publishFixture imports and publishes the fixture course.
-func (e *env) publishFixture(t *testing.T) *course.Course {
-	t.Helper()
-	co, fsys := fixture(t)
-	if _, err := e.courses.Import(context.Background(), auth.System, co, fsys, course.ImportOptions{Publish: true}); err != nil {
-		t.Fatal(err)
-	}
-	return co
-}
+func (e *env) publishFixture(t *testing.T) *course.Course { return testenv.PublishFixture(t, e.a) }
 
 func (e *env) principal(who string) auth.Principal {
 	u := e.users[who]

@@ -19,6 +19,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/httpapi"
+	"github.com/taito-lms/taito/internal/mongox"
 )
 
 // TestErrorMapping drives errors.go through extra routes that return each kind of error.
@@ -46,8 +47,15 @@ func TestErrorMapping(t *testing.T) {
 	app.Get("/t/ratelimited", func(c *fiber.Ctx) error {
 		return &apperr.Error{Kind: apperr.KindRateLimited, Message: "too many attempts", RetryAfter: 90 * time.Second}
 	})
+	// Stores translate driver errors at the source (mongox.Err); the API maps the kinds.
 	app.Get("/t/mongodown", func(c *fiber.Ctx) error {
-		return down.Database("x").Collection("y").FindOne(c.UserContext(), bson.D{}).Err()
+		return mongox.Err(c.UserContext(), "find y", down.Database("x").Collection("y").FindOne(c.UserContext(), bson.D{}).Err())
+	})
+	app.Get("/t/slow", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), time.Millisecond)
+		defer cancel()
+		<-ctx.Done()
+		return mongox.Err(ctx, "find y", down.Database("x").Collection("y").FindOne(ctx, bson.D{}).Err())
 	})
 
 	cases := []struct {
@@ -61,7 +69,9 @@ func TestErrorMapping(t *testing.T) {
 		{"/t/notfound", 404, []string{`"detail":"course not found"`}, ""},
 		{"/t/unauth", 401, []string{"invalid or expired token"}, ""},
 		{"/t/ratelimited", 429, []string{"too many attempts"}, "90"},
-		{"/t/mongodown", 503, []string{"try again shortly"}, "5"},
+		{"/t/mongodown", 503, []string{"the database is unavailable, try again shortly", "urn:taito:problem:unavailable"}, "5"},
+		// A request whose own deadline passed is slow, not an outage: it says so.
+		{"/t/slow", 503, []string{"took too long", "urn:taito:problem:timeout"}, "5"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/httpapi"
 	"github.com/taito-lms/taito/internal/testenv"
 )
@@ -25,14 +26,14 @@ func newServer(t *testing.T, opts httpapi.Options) *httpapi.Server {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return httpapi.New(opts)
+	return httpapi.New(&app.App{}, opts) // operations endpoints only: no services
 }
 
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	db := testenv.Mongo(t)
 	st := testenv.S3(t)
-	ready := newServer(t, httpapi.Options{Ready: []httpapi.Check{
+	ready := newServer(t, httpapi.Options{Ready: []app.Check{
 		{Name: "mongodb", Ping: func(ctx context.Context) error { return db.Client().Ping(ctx, nil) }},
 		{Name: "s3", Ping: st.Ping},
 	}}).App()
@@ -44,7 +45,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = down.Disconnect(context.Background()) })
-	notReady := newServer(t, httpapi.Options{Ready: []httpapi.Check{
+	notReady := newServer(t, httpapi.Options{Ready: []app.Check{
 		{Name: "mongodb", Ping: func(ctx context.Context) error { return down.Ping(ctx, nil) }},
 		{Name: "s3", Ping: st.Ping},
 	}}).App()

@@ -130,7 +130,7 @@ func (s *Server) myCourses(c *fiber.Ctx) error {
 	if err := checkLocaleParam(c); err != nil {
 		return err
 	}
-	list, err := s.learning.MyCourses(c.UserContext(), principal(c))
+	list, err := s.app.MyCourses(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}
@@ -139,17 +139,7 @@ func (s *Server) myCourses(c *fiber.Ctx) error {
 	for i, mc := range list {
 		p := mc.Progress
 		it := myCourseItem{Slug: mc.Published.Course.Slug, Title: mc.Published.Course.Title.Get(loc), Version: mc.Published.Version, State: p.State,
-			Percent: p.Percent, NextLesson: p.Next, LastActivity: p.LastAt, CompletedAt: p.CompletedAt, Resume: p.Resume, Due: []dueItem{}}
-		it.Wall = "open." + it.Slug
-		if s.cohorts != nil {
-			id, err := s.cohorts.CohortOf(c.UserContext(), principal(c).UserID, it.Slug)
-			if err != nil {
-				return err
-			}
-			if id != "" {
-				it.Wall = id
-			}
-		}
+			Percent: p.Percent, NextLesson: p.Next, LastActivity: p.LastAt, CompletedAt: p.CompletedAt, Resume: p.Resume, Due: []dueItem{}, Wall: mc.Wall}
 		for _, m := range p.Modules {
 			if m.Due != nil {
 				it.Due = append(it.Due, dueItem{Module: m.ID, Due: *m.Due, Done: m.State == learning.StateCompleted})

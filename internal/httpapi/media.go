@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/links"
 	"github.com/taito-lms/taito/internal/media"
 )
 
@@ -101,37 +102,10 @@ type deliveryResponse struct {
 	Captions    map[string]captionsOut `json:"captions,omitempty"`
 }
 
-func validMediaID(id string) bool {
-	if len(id) != 64 {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
 // getMedia redirects to a short-lived S3 URL, so that S3 serves the bytes and Range requests.
 // Trainers may read every item, learners those of courses they may study.
 func (s *Server) getMedia(c *fiber.Ctx) error {
-	id := c.Params("id")
-	if !validMediaID(id) {
-		return media.ErrNotFound
-	}
-	ok, err := s.courses.UsesMedia(c.UserContext(), principal(c), id)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return media.ErrNotFound // not "forbidden": do not confirm what exists
-	}
-	item, err := s.media.Get(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	d, err := s.media.DeliveryURL(c.UserContext(), item)
+	item, d, err := s.app.MediaItem(c.UserContext(), principal(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -141,7 +115,7 @@ func (s *Server) getMedia(c *fiber.Ctx) error {
 			if out.Captions == nil {
 				out.Captions = map[string]captionsOut{}
 			}
-			out.Captions[loc] = captionsOut{URL: "/api/v1/media/" + cap.VTT, Transcript: cap.Transcript}
+			out.Captions[loc] = captionsOut{URL: links.Media(cap.VTT), Transcript: cap.Transcript}
 		}
 		return c.JSON(out)
 	}
@@ -159,7 +133,7 @@ func (s *Server) putCaptions(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if !validMediaID(c.Params("id")) {
+	if !media.ValidID(c.Params("id")) {
 		return media.ErrNotFound
 	}
 	item, err := s.media.SetCaptions(c.UserContext(), principal(c), c.Params("id"), c.Params("locale"), req.VTT, req.Transcript)
@@ -170,5 +144,5 @@ func (s *Server) putCaptions(c *fiber.Ctx) error {
 	if cap.VTT == "" {
 		return apperr.New(apperr.KindInternal, "captions not saved")
 	}
-	return c.JSON(captionsOut{URL: "/api/v1/media/" + cap.VTT, Transcript: cap.Transcript})
+	return c.JSON(captionsOut{URL: links.Media(cap.VTT), Transcript: cap.Transcript})
 }

@@ -3,7 +3,7 @@ package httpapi
 // routes lists the whole API. Every route here is also in openapi.yaml; a test checks both ways.
 // Routes with s.authn need an access token; the others are public.
 func (s *Server) routes() {
-	app := s.app
+	app := s.fiber
 	app.Use(s.requestID, s.accessLog, s.securityHeaders, s.deadline)
 
 	app.Get("/healthz", s.healthz)

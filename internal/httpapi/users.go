@@ -130,14 +130,11 @@ type outboxItem struct {
 
 // listOutbox shows queued messages to admins: without SMTP, this is where invitations wait.
 func (s *Server) listOutbox(c *fiber.Ctx) error {
-	if err := auth.RequireAdmin(principal(c)); err != nil {
-		return err
-	}
 	limit, after, err := pageParams(c)
 	if err != nil {
 		return err
 	}
-	jobs, next, err := s.outbox.List(c.UserContext(), after, limit)
+	jobs, next, err := s.app.OutboxJobs(c.UserContext(), principal(c), after, limit)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
 )
 
@@ -24,7 +23,7 @@ func TestShippedCourseWalkthrough(t *testing.T) {
 	if err := problems.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.courses.Import(context.Background(), auth.System, co, fsys, course.ImportOptions{Publish: true}); err != nil {
+	if _, err := e.a.ImportCourse(context.Background(), co, fsys, course.ImportOptions{Publish: true}); err != nil {
 		t.Fatal(err)
 	}
 	slug := co.Slug

@@ -116,6 +116,60 @@ func (s *Service) Progress(ctx context.Context, actor auth.Principal, slug strin
 	return s.progressIn(ctx, actor.UserID, pub)
 }
 
+// ProgressFor evaluates a learner's progress in a course's current published version, for a
+// trainer's view of her: the caller has decided that the trainer may see it.
+func (s *Service) ProgressFor(ctx context.Context, user, slug string) (Progress, error) {
+	pub, err := s.courses.Published(ctx, slug)
+	if err != nil {
+		return Progress{}, err
+	}
+	return s.progressIn(ctx, user, pub)
+}
+
+// Summary is a learner's progress with the counts dashboards show beside it.
+type Summary struct {
+	Progress Progress
+	QuizBest map[string]float64 // quiz id → best scaled score of her attempts
+	Posts    int
+	Comments int
+}
+
+// Summaries evaluates many learners' progress in a course against one schedule (their
+// cohort's), from their projections read in one pass: for dashboards and reports, after the
+// caller has decided who may see them. Every user gets a summary, not_started when she has no
+// projection.
+func (s *Service) Summaries(ctx context.Context, slug string, users []string, sched Schedule) (map[string]Summary, error) {
+	pub, err := s.courses.Published(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := s.FactsOf(ctx, slug, users)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make(map[string]Summary, len(users))
+	for _, u := range users {
+		f := facts[u]
+		sum := Summary{Progress: Evaluate(pub.Course, pub.Version, f, sched, now), QuizBest: map[string]float64{}}
+		if f != nil {
+			for qid, qf := range f.Quizzes {
+				for _, a := range qf.Attempts {
+					if best, ok := sum.QuizBest[qid]; !ok || a.Scaled > best {
+						sum.QuizBest[qid] = a.Scaled
+					}
+				}
+			}
+			for _, t := range f.Tasks {
+				sum.Posts += len(t.Posts)
+				sum.Comments += len(t.Comments)
+			}
+		}
+		out[u] = sum
+	}
+	return out, nil
+}
+
 func (s *Service) progressIn(ctx context.Context, user string, pub course.Published) (Progress, error) {
 	return s.progressAt(ctx, user, pub, s.now())
 }

@@ -1,11 +1,11 @@
 package learning
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/notify"
 )
 
 // Lesson and course states.
@@ -88,21 +88,6 @@ type ModuleDates struct {
 
 func ptr[T any](v T) *T { return &v }
 
-func fmtDate(t time.Time, loc string) string {
-	t = t.In(helsinki)
-	if loc == "en" {
-		return t.Format("2 Jan 2006")
-	}
-	return fmt.Sprintf("%d.%d.%d", t.Day(), int(t.Month()), t.Year())
-}
-
-var helsinki = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Helsinki"); err == nil {
-		return l
-	}
-	return time.FixedZone("EET", 2*3600)
-}()
-
 func prerequisiteLock(m course.Module) *Lock {
 	return &Lock{Reason: LockPrerequisite, Module: m.ID, Message: map[string]string{
 		"fi": "Suorita ensin moduuli " + m.Title.Get("fi") + ".",
@@ -121,9 +106,9 @@ func sequenceLock(l course.Lesson) *Lock {
 
 func scheduleLock(opens time.Time) *Lock {
 	return &Lock{Reason: LockSchedule, Opens: ptr(opens), Message: map[string]string{
-		"fi": "Avautuu " + fmtDate(opens, "fi") + ".",
-		"sv": "Öppnas " + fmtDate(opens, "sv") + ".",
-		"en": "Opens on " + fmtDate(opens, "en") + ".",
+		"fi": "Avautuu " + notify.Date(opens, "fi") + ".",
+		"sv": "Öppnas " + notify.Date(opens, "sv") + ".",
+		"en": "Opens on " + notify.Date(opens, "en") + ".",
 	}}
 }
 

@@ -69,7 +69,7 @@ func TestConcurrentRequestsAreCommittedTogether(t *testing.T) {
 	db, courses, _ := setup(t)
 	ctx := context.Background()
 	svc := newCounted(t, db, func(d *mongo.Database) *learning.Service {
-		return learning.NewService(d, courses, outbox.New(d, time.Now), issuer, time.Now, quiet)
+		return learning.NewService(d, courses, outbox.New(d, time.Now), nil, issuer, false, time.Now, quiet)
 	})
 	const n = 48
 	users := make([]string, n)
@@ -158,7 +158,7 @@ func TestCachedCopyFollowsTheStoredOne(t *testing.T) {
 func TestAnotherWriterIsNoticed(t *testing.T) {
 	t.Parallel()
 	db, courses, a := setup(t)
-	b := learning.NewService(db, courses, outbox.New(db, time.Now), issuer, time.Now, quiet)
+	b := learning.NewService(db, courses, outbox.New(db, time.Now), nil, issuer, false, time.Now, quiet)
 	ctx := context.Background()
 	user := "r-" + uuid.NewString()
 	es := randomStatements(rand.New(rand.NewPCG(3, 4)), user, 40)
@@ -191,8 +191,7 @@ func TestNoOpUpdatesAreNotWritten(t *testing.T) {
 	ctx := context.Background()
 	mk := func(sole bool) *counted {
 		return newCounted(t, db, func(d *mongo.Database) *learning.Service {
-			s := learning.NewService(d, courses, outbox.New(d, time.Now), issuer, time.Now, quiet)
-			s.SetSoleWriter(sole)
+			s := learning.NewService(d, courses, outbox.New(d, time.Now), nil, issuer, sole, time.Now, quiet)
 			return s
 		})
 	}
@@ -264,9 +263,8 @@ func TestFactsOfASoleWriterStayCurrent(t *testing.T) {
 	t.Parallel()
 	db, courses, _ := setup(t)
 	ctx := context.Background()
-	before := learning.NewService(db, courses, outbox.New(db, time.Now), issuer, time.Now, quiet)
-	sole := learning.NewService(db, courses, outbox.New(db, time.Now), issuer, time.Now, quiet)
-	sole.SetSoleWriter(true)
+	before := learning.NewService(db, courses, outbox.New(db, time.Now), nil, issuer, false, time.Now, quiet)
+	sole := learning.NewService(db, courses, outbox.New(db, time.Now), nil, issuer, true, time.Now, quiet)
 	r := rand.New(rand.NewPCG(11, 11))
 	users := []string{"f-" + uuid.NewString(), "f-" + uuid.NewString(), "f-" + uuid.NewString()}
 	// Written before this process started: nothing of it is cached.

@@ -11,19 +11,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"golang.org/x/tools/txtar"
 
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/learning"
-	"github.com/taito-lms/taito/internal/media"
 	"github.com/taito-lms/taito/internal/outbox"
 	"github.com/taito-lms/taito/internal/testenv"
 )
@@ -38,28 +35,11 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // service over db (or over another connection to the same database, when given).
 func setup(t *testing.T) (*mongo.Database, *course.Service, *learning.Service) {
 	t.Helper()
-	db := testenv.Mongo(t)
-	courses := course.NewService(db, media.NewLibrary(db, testenv.S3(t), time.Now), time.Now, quiet)
+	a, db := testenv.App(t, nil)
+	testenv.PublishFixture(t, a)
+	courses := a.Courses
 	ctx := context.Background()
-	if err := courses.EnsureIndexes(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ar, err := txtar.ParseFile("../course/testdata/import/fixture.txtar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys := fstest.MapFS{}
-	for _, f := range ar.Files {
-		fsys[f.Name] = &fstest.MapFile{Data: f.Data}
-	}
-	co, problems := course.Load(fsys, "courses/kokeilu")
-	if err := problems.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := courses.Import(ctx, auth.System, co, fsys, course.ImportOptions{Publish: true}); err != nil {
-		t.Fatal(err)
-	}
-	l := learning.NewService(db, courses, outbox.New(db, time.Now), issuer, time.Now, quiet)
+	l := learning.NewService(db, courses, outbox.New(db, time.Now), nil, issuer, false, time.Now, quiet)
 	if err := l.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +141,7 @@ func TestRebuildEqualsLiveWhateverTheOrder(t *testing.T) {
 		if diff := cmp.Diff(live, rebuilt, ignoreRev); diff != "" {
 			t.Errorf("seed %d: rebuilt projection differs from the live one (-live +rebuilt):\n%s", seed, diff)
 		}
-		pub, _ := courses.Current(ctx, auth.System, "kokeilu")
+		pub, _ := courses.Published(ctx, "kokeilu")
 		now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 		want := learning.Evaluate(pub.Course, 1, live, nil, now)
 		if diff := cmp.Diff(want, learning.Evaluate(pub.Course, 1, rebuilt, nil, now)); diff != "" {
@@ -268,7 +248,7 @@ func TestRetryAfterTheDatabaseGoesAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
-	flaky := learning.NewService(client.Database(db.Name()), courses, outbox.New(client.Database(db.Name()), time.Now), issuer, time.Now, quiet)
+	flaky := learning.NewService(client.Database(db.Name()), courses, outbox.New(client.Database(db.Name()), time.Now), nil, issuer, false, time.Now, quiet)
 
 	user := "retry-" + uuid.NewString()
 	p := auth.Principal{UserID: user, Roles: []auth.Role{auth.RoleLearner}}

@@ -42,7 +42,7 @@ type Service struct {
 	publicURL            string
 	now                  func() time.Time
 	log                  *slog.Logger
-	schedule             func(ctx context.Context, user, slug string) (Schedule, error)
+	schedules            Schedules
 	group                groupCommit
 	cache                *factsCache
 	soleWriter           bool
@@ -57,28 +57,23 @@ const (
 	factsTTLSole    = 30 * time.Minute
 )
 
-// NewService returns the learning service over db.
-func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, publicURL string, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{statements: db.Collection("statements"), progress: db.Collection("progress"), courses: courses, outbox: ob,
-		publicURL: strings.TrimRight(publicURL, "/"), now: now, log: log, cache: newFactsCache(factsCacheBytes, factsTTL)}
+// Schedules gives the module dates that apply to a learner in a course (her cohort's); the
+// cohort capability answers it. A nil Schedule means no dates apply.
+type Schedules interface {
+	Schedule(ctx context.Context, user, slug string) (Schedule, error)
 }
 
-// SetSoleWriter tells the service that no other process writes its database (the embedded
-// default, whose data directory is locked): then its cached projections are known to be
-// current, and an update that changes nothing on the cached copy is not written.
-func (s *Service) SetSoleWriter(sole bool) {
-	s.soleWriter = sole
-	s.cache.mu.Lock()
-	s.cache.ttl = factsTTL
-	if sole {
-		s.cache.ttl = factsTTLSole
+// NewService returns the learning service over db. schedules may be nil (no dates apply).
+// soleWriter says that no other process writes the database (the embedded default, whose data
+// directory is locked): then cached projections are known to be current, and an update that
+// changes nothing on the cached copy is not written.
+func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, schedules Schedules, publicURL string, soleWriter bool, now func() time.Time, log *slog.Logger) *Service {
+	ttl := factsTTL
+	if soleWriter {
+		ttl = factsTTLSole
 	}
-	s.cache.mu.Unlock()
-}
-
-// SetSchedule installs the source of module opening and due dates (cohorts).
-func (s *Service) SetSchedule(f func(ctx context.Context, user, slug string) (Schedule, error)) {
-	s.schedule = f
+	return &Service{statements: db.Collection("statements"), progress: db.Collection("progress"), courses: courses, outbox: ob, schedules: schedules,
+		publicURL: strings.TrimRight(publicURL, "/"), soleWriter: soleWriter, now: now, log: log, cache: newFactsCache(factsCacheBytes, ttl)}
 }
 
 // EnsureIndexes creates the indexes the service needs.
@@ -464,10 +459,10 @@ func (s *Service) Facts(ctx context.Context, user, slug string) (*Facts, error) 
 }
 
 func (s *Service) scheduleOf(ctx context.Context, user, slug string) (Schedule, error) {
-	if s.schedule == nil {
+	if s.schedules == nil {
 		return nil, nil
 	}
-	return s.schedule(ctx, user, slug)
+	return s.schedules.Schedule(ctx, user, slug)
 }
 
 // checkCourseCompletion records the course's completion once it happens: a completed statement

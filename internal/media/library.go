@@ -42,19 +42,31 @@ type Library struct {
 	limits  Limits
 }
 
-// NewLibrary returns the media library over db and storage, with DefaultLimits.
-func NewLibrary(db *mongo.Database, storage *Storage, now func() time.Time) *Library {
-	return &Library{storage: storage, coll: db.Collection("media"), uploads: db.Collection("uploads"), now: now, limits: DefaultLimits}
+// NewLibrary returns the media library over db and storage with upload limits lim (for
+// example DefaultLimits).
+func NewLibrary(db *mongo.Database, storage *Storage, lim Limits, now func() time.Time) *Library {
+	return &Library{storage: storage, coll: db.Collection("media"), uploads: db.Collection("uploads"), now: now, limits: lim}
 }
-
-// SetLimits changes the upload limits.
-func (l *Library) SetLimits(lim Limits) { l.limits = lim }
 
 // ErrNotAllowed is returned for content that is not an allowed media type.
 var ErrNotAllowed = apperr.New(apperr.KindValidation, "the file is not an allowed media type (PNG, JPEG, WebP, GIF, SVG, PDF, MP4, WebM, MP3, M4A, OGG or WebVTT)")
 
 // ErrNotFound is returned for an unknown media id.
 var ErrNotFound = apperr.New(apperr.KindNotFound, "media not found")
+
+// ValidID reports whether id has the form of a media id: the SHA-256 of the bytes, 64
+// lower-case hex digits.
+func ValidID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // ObjectKey is where the bytes with this SHA-256 live in the bucket.
 func ObjectKey(id string) string { return "media/sha256/" + id }

@@ -31,8 +31,7 @@ var trainer = auth.Principal{UserID: "trainer-1", Roles: []auth.Role{auth.RoleTr
 func newLibrary(t *testing.T) (*media.Library, *media.Storage) {
 	t.Helper()
 	st := testenv.S3(t)
-	lib := media.NewLibrary(testenv.Mongo(t), st, time.Now)
-	lib.SetLimits(media.Limits{MaxVideo: 64 << 20, MaxOther: 20 << 20, Multipart: 6 << 20, PartSize: 5 << 20})
+	lib := media.NewLibrary(testenv.Mongo(t), st, media.Limits{MaxVideo: 64 << 20, MaxOther: 20 << 20, Multipart: 6 << 20, PartSize: 5 << 20}, time.Now)
 	return lib, st
 }
 

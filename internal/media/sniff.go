@@ -24,6 +24,9 @@ const (
 // SniffLen is how many leading bytes Sniff needs.
 const SniffLen = 512
 
+// Allowed reports whether data (or at least its first SniffLen bytes) is of an allowed type.
+func Allowed(data []byte) bool { return Sniff(data[:min(len(data), SniffLen)]) != "" }
+
 // Sniff returns the media type of content from its first bytes, or "" when it is none of the
 // allowed types. SVG is recognised as XML text whose root element is svg.
 func Sniff(head []byte) string {

@@ -1,13 +1,65 @@
-// Package mongox holds the small write patterns several Taito services share.
+// Package mongox holds what every store shares over the MongoDB driver: the translation of
+// driver errors into apperr kinds at the source, and small write patterns.
+//
+// Only stores use it; nothing above a store sees a driver error or type.
 package mongox
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+
+	"github.com/taito-lms/taito/internal/apperr"
 )
+
+// Err translates a driver error into what the layers above a store understand: nil stays nil;
+// a database that cannot be reached becomes apperr.KindUnavailable (503 with Retry-After); the
+// request's own deadline passing becomes apperr.KindTimeout; a duplicate key becomes
+// ErrDuplicate (wrapped, so errors.Is works). Anything else is returned as it is, wrapped with
+// what was being done. mongo.ErrNoDocuments is for the store itself to turn into its own
+// not-found error before calling Err.
+func Err(ctx context.Context, doing string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil && errors.Is(err, ctx.Err()) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		return apperr.Timeout(doing, err)
+	case Unreachable(err):
+		return apperr.Unavailable("the database", retryAfter, fmt.Errorf("%s: %w", doing, err))
+	case mongo.IsDuplicateKeyError(err):
+		return ErrDuplicate.With(fmt.Errorf("%s: %w", doing, err))
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// ErrDuplicate is a write refused because its unique key exists already.
+var ErrDuplicate = apperr.New(apperr.KindConflict, "this exists already")
+
+// retryAfter is what a client is told to wait when the database cannot be reached.
+const retryAfter = 5 * time.Second
+
+// Unreachable reports whether err means the database could not be reached in time (down,
+// network cut, no server selectable), as opposed to a refused or failed operation.
+func Unreachable(err error) bool {
+	if mongo.IsTimeout(err) || mongo.IsNetworkError(err) {
+		return true
+	}
+	if errors.As(err, &topology.ServerSelectionError{}) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
+}
 
 // InsertAll inserts docs in one unordered write and returns the indexes of those whose unique
 // key (the _id or a unique index) existed already; any other failure is the error.
@@ -21,12 +73,12 @@ func InsertAll(ctx context.Context, coll *mongo.Collection, docs []any) ([]int, 
 	}
 	var bwe mongo.BulkWriteException
 	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-		return nil, err
+		return nil, Err(ctx, "insert into "+coll.Name(), err)
 	}
 	var dups []int
 	for _, we := range bwe.WriteErrors {
 		if we.Code != 11000 || we.Index < 0 || we.Index >= len(docs) {
-			return nil, err
+			return nil, Err(ctx, "insert into "+coll.Name(), err)
 		}
 		dups = append(dups, we.Index)
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
+	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/config"
 	"github.com/taito-lms/taito/internal/embedded"
 	"github.com/taito-lms/taito/internal/media"
@@ -29,6 +30,83 @@ type backends struct {
 	embMongo   *embedded.Mongo
 	embS3      *embedded.S3
 	isEmbedded bool
+}
+
+// Open connects to the configured MongoDB and (with withS3) S3, starting the embedded servers
+// for whichever is not configured, and builds Taito over them. Close it when done.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, withS3 bool) (*App, error) {
+	b, err := openBackends(ctx, cfg, log, withS3)
+	if err != nil {
+		return nil, err
+	}
+	var keys *auth.KeySet
+	if cfg.JWTKeyFile != "" {
+		keys, err = auth.LoadKeyFile(cfg.JWTKeyFile)
+	} else {
+		keys, err = auth.LoadOrCreateKeyFile(filepath.Join(cfg.DataDir, "jwt-keys.pem"))
+	}
+	if err != nil {
+		b.Close(cfg.ShutdownTimeout)
+		return nil, err
+	}
+	lim := DefaultLimits
+	lim.AccessTokenTTL = cfg.AccessTokenTTL
+	lim.Media.MaxVideo, lim.Media.MaxOther = cfg.MediaMaxVideo, cfg.MediaMaxFile
+	a, err := New(ctx, Deps{DB: b.db, Storage: b.storage, Keys: keys, PublicURL: cfg.PublicURL, Now: time.Now, Log: log,
+		// On the embedded default the data directory's lock keeps other processes out, so this
+		// process sees every change and its caches may keep answers longer.
+		SoleWriter: b.embMongo != nil, Limits: lim})
+	if err != nil {
+		b.Close(cfg.ShutdownTimeout)
+		return nil, err
+	}
+	a.backends, a.database, a.closeTimeout = b, cfg.Mongo.Database, cfg.ShutdownTimeout
+	if err := a.IndexIDs(ctx); err != nil {
+		log.Warn("embedded FerretDB: lookups by _id will read whole tables", "err", err)
+	}
+	return a, nil
+}
+
+// Close disconnects from the backends and stops the embedded servers.
+func (a *App) Close() {
+	if a.backends != nil {
+		a.backends.Close(a.closeTimeout)
+	}
+}
+
+// Check is one readiness probe of a dependency, such as a MongoDB ping.
+type Check struct {
+	Name string
+	Ping func(ctx context.Context) error
+}
+
+// Checks are the readiness probes of the backends Open connected to.
+func (a *App) Checks() []Check {
+	if a.backends == nil {
+		return nil
+	}
+	checks := []Check{{Name: "mongodb", Ping: a.backends.pingMongo}}
+	if a.backends.storage != nil {
+		checks = append(checks, Check{Name: "s3", Ping: a.backends.storage.Ping})
+	}
+	return checks
+}
+
+// Embedded reports whether the database is the embedded one (a one-machine installation).
+func (a *App) Embedded() bool { return a.backends != nil && a.backends.embMongo != nil }
+
+// IndexIDs gives the embedded database's collections the index FerretDB's lookups by _id use
+// (see embedded.IndexIDs); collections created since the last run get theirs. Elsewhere it does
+// nothing.
+func (a *App) IndexIDs(ctx context.Context) error {
+	if !a.Embedded() {
+		return nil
+	}
+	n, err := a.backends.embMongo.IndexIDs(ctx, a.database)
+	if n > 0 {
+		a.log.Info("embedded FerretDB: indexed _id lookups", "collections", n)
+	}
+	return err
 }
 
 // serverSelectionTimeout bounds how long any MongoDB operation waits for a reachable server, so a

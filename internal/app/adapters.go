@@ -1,0 +1,80 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/taito-lms/taito/internal/cohort"
+	"github.com/taito-lms/taito/internal/learning"
+	"github.com/taito-lms/taito/internal/media"
+)
+
+// courseAssets lets the course capability store and check its files in the media library.
+type courseAssets struct{ lib *media.Library }
+
+func (c courseAssets) Exists(ctx context.Context, id string) (bool, error) {
+	_, err := c.lib.Get(ctx, id)
+	if errors.Is(err, media.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (c courseAssets) PutAsset(ctx context.Context, name string, data []byte, by string) (string, bool, error) {
+	it, uploaded, err := c.lib.PutAsset(ctx, name, data, by)
+	return it.ID, uploaded, err
+}
+
+func (courseAssets) Allowed(head []byte) bool { return media.Allowed(head) }
+
+// schedules gives the learning record the module dates of a learner's cohort.
+type schedules struct{ dir *cohort.Directory }
+
+func (s schedules) Schedule(ctx context.Context, user, slug string) (learning.Schedule, error) {
+	dates, err := s.dir.Schedule(ctx, user, slug)
+	if err != nil || dates == nil {
+		return nil, err
+	}
+	return learningSchedule(dates), nil
+}
+
+// learningSchedule is a cohort's schedule as the learning record evaluates it.
+func learningSchedule(dates []cohort.ModuleDates) learning.Schedule {
+	out := learning.Schedule{}
+	for _, d := range dates {
+		md := learning.ModuleDates{}
+		if d.Opens != nil {
+			md.Opens = *d.Opens
+		}
+		if d.Due != nil {
+			md.Due = *d.Due
+		}
+		out[d.Module] = md
+	}
+	return out
+}
+
+// progress gives cohort dashboards the learners' progress from the learning record.
+type progress struct{ lrn *learning.Service }
+
+func (p progress) Summaries(ctx context.Context, slug string, users []string, dates []cohort.ModuleDates) (map[string]cohort.Summary, error) {
+	var sched learning.Schedule
+	if dates != nil {
+		sched = learningSchedule(dates)
+	}
+	sums, err := p.lrn.Summaries(ctx, slug, users, sched)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]cohort.Summary, len(sums))
+	for u, s := range sums {
+		pr := s.Progress
+		cs := cohort.Summary{State: pr.State, Percent: pr.Percent, LastActivity: pr.LastAt, QuizBest: s.QuizBest, Posts: s.Posts, Comments: s.Comments,
+			Modules: make([]cohort.ModuleSummary, len(pr.Modules))}
+		for i, m := range pr.Modules {
+			cs.Modules[i] = cohort.ModuleSummary{ID: m.ID, State: m.State, Due: m.Due, Locked: m.Lock != nil}
+		}
+		out[u] = cs
+	}
+	return out, nil
+}

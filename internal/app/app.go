@@ -1,0 +1,127 @@
+// Package app is Taito's application layer: the composition root that builds every capability
+// service from constructor arguments, and the use cases that need more than one capability.
+//
+// Every front door — the JSON API (internal/httpapi), the web app and the command line — builds
+// Taito through New or Open and calls it here. A use case that one capability answers whole is
+// that capability's method, which takes the principal and makes its own access decision (the
+// App's exported services); a use case that spans capabilities is a method of App, which makes
+// the access decision once and then asks each capability for its part. Front doors parse, call
+// and encode: they never decide who may see what.
+//
+// Capabilities never import each other beyond the edges that the import-shape test allows; where
+// one needs another's answers it declares a small interface, and the adapters in this package
+// connect them.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/taito-lms/taito/internal/activity"
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/cohort"
+	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/learning"
+	"github.com/taito-lms/taito/internal/links"
+	"github.com/taito-lms/taito/internal/media"
+	"github.com/taito-lms/taito/internal/outbox"
+)
+
+// Deps are what Taito is built from.
+type Deps struct {
+	DB      *mongo.Database
+	Storage *media.Storage // nil: no media (command-line tasks that do not touch S3)
+	Keys    *auth.KeySet   // signing keys of access tokens
+	// PublicURL is where people reach Taito; every link and statement IRI is built from it.
+	PublicURL string
+	Now       func() time.Time
+	Log       *slog.Logger
+	// SoleWriter says that no other process writes the database (the embedded default, whose
+	// data directory is locked), so caches may keep answers longer.
+	SoleWriter bool
+	Limits     Limits
+}
+
+// Limits are the bounds the services work within.
+type Limits struct {
+	AccessTokenTTL  time.Duration
+	Argon2          auth.Argon2Params
+	HashConcurrency int // argon2id hashes at once
+	HashQueue       int // sign-ins waiting for a hash before they are told to retry
+	Media           media.Limits
+}
+
+// DefaultLimits are production's: argon2id takes 19 MiB per hash, so at most 4 run at once
+// (76 MiB) and at most 64 sign-ins wait.
+var DefaultLimits = Limits{AccessTokenTTL: 15 * time.Minute, Argon2: auth.DefaultArgon2, HashConcurrency: 4, HashQueue: 64, Media: media.DefaultLimits}
+
+// App is Taito: its capability services and the use cases across them.
+type App struct {
+	Auth       *auth.Service
+	Outbox     *outbox.Outbox
+	Media      *media.Library // nil without S3
+	Courses    *course.Service
+	Learning   *learning.Service
+	Activities *activity.Service
+	Cohorts    *cohort.Service
+
+	links links.Links
+	now   func() time.Time
+	log   *slog.Logger
+
+	// Set by Open: the backends it opened, closed by Close.
+	backends     *backends
+	database     string
+	closeTimeout time.Duration
+}
+
+// New builds every service over deps and ensures the database's indexes.
+func New(ctx context.Context, d Deps) (*App, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Limits == (Limits{}) {
+		d.Limits = DefaultLimits
+	}
+	a := &App{links: links.New(d.PublicURL), now: d.Now, log: d.Log}
+	a.Outbox = outbox.New(d.DB, d.Now)
+	tokens := auth.NewTokens(d.Keys, a.links.Base(), d.Limits.AccessTokenTTL, d.Now)
+	hasher := auth.NewHasher(d.Limits.Argon2, d.Limits.HashConcurrency, d.Limits.HashQueue)
+	a.Auth = auth.NewService(d.DB, tokens, hasher, a.Outbox, a.links, d.SoleWriter, d.Now, d.Log)
+	var assets course.Assets
+	if d.Storage != nil {
+		a.Media = media.NewLibrary(d.DB, d.Storage, d.Limits.Media, d.Now)
+		assets = courseAssets{a.Media}
+	}
+	dir := cohort.NewDirectory(d.DB, d.SoleWriter, d.Now)
+	a.Courses = course.NewService(d.DB, assets, dir, d.Now, d.Log)
+	a.Learning = learning.NewService(d.DB, a.Courses, a.Outbox, schedules{dir}, a.links.Base(), d.SoleWriter, d.Now, d.Log)
+	a.Activities = activity.NewService(d.DB, a.Courses, a.Learning, dir, d.Now)
+	a.Cohorts = cohort.NewService(dir, a.Courses, a.Auth, progress{a.Learning}, a.Activities, cohort.Mail{Outbox: a.Outbox, Links: a.links}, d.Now)
+	for _, ensure := range []func(context.Context) error{a.Outbox.EnsureIndexes, a.Auth.EnsureIndexes, a.Courses.EnsureIndexes, a.Learning.EnsureIndexes,
+		a.Activities.EnsureIndexes, a.Cohorts.EnsureIndexes} {
+		if err := ensure(ctx); err != nil {
+			return nil, fmt.Errorf("indexes: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// Links are the URLs that reach people.
+func (a *App) Links() links.Links { return a.links }
+
+// Cleanup deletes what has expired: used one-time tokens and refresh tokens, old outbox jobs.
+// Safe to run on several replicas at once.
+func (a *App) Cleanup(ctx context.Context) error {
+	if _, err := a.Auth.Cleanup(ctx); err != nil {
+		return fmt.Errorf("auth cleanup: %w", err)
+	}
+	return a.Outbox.Cleanup(ctx)
+}

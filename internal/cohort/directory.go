@@ -1,0 +1,130 @@
+package cohort
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/taito-lms/taito/internal/cache"
+)
+
+// Directory answers the membership questions the other capabilities ask on every learner
+// request — which cohort is hers, who trains it, which dates apply — from the cohorts'
+// collections, with the answers cached. It is built before the services that ask it, and the
+// cohort service is built over it.
+type Directory struct {
+	cohorts, enrolments *mongo.Collection
+	// memberships maps course:user to the learner's active cohort, so the questions asked on
+	// every learner request are _id reads.
+	memberships *mongo.Collection
+	// members remembers CohortOf answers, schedules cohorts' schedules. A replica forgets its
+	// own changes at once; another replica's changes show within the caches' lifetime.
+	members   *cache.Cache[string]
+	schedules *cache.Cache[[]ModuleDates]
+}
+
+// Cache lifetimes: among several replicas, another's change shows within cacheTTLShared; a
+// sole writer (the embedded default) sees every change itself and forgets it at once, so its
+// entries only age out to bound memory.
+const (
+	cacheTTLShared = 30 * time.Second
+	cacheTTLSole   = 10 * time.Minute
+)
+
+// NewDirectory returns the directory over db. soleWriter says that no other process changes
+// the database (the embedded default), so answers may be kept longer.
+func NewDirectory(db *mongo.Database, soleWriter bool, now func() time.Time) *Directory {
+	ttl := cacheTTLShared
+	if soleWriter {
+		ttl = cacheTTLSole
+	}
+	return &Directory{cohorts: db.Collection("cohorts"), enrolments: db.Collection("enrolments"), memberships: db.Collection("memberships"),
+		members: cache.New[string](ttl, 50000, now), schedules: cache.New[[]ModuleDates](ttl, 10000, now)}
+}
+
+func (s *Directory) load(ctx context.Context, id string) (Cohort, error) {
+	var c Cohort
+	err := s.cohorts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("load cohort: %w", err)
+	}
+	return c, nil
+}
+
+// CohortOf returns the learner's active cohort in a course (the latest she joined), or "".
+func (s *Directory) CohortOf(ctx context.Context, user, slug string) (string, error) {
+	key := slug + ":" + user
+	if c, ok := s.members.Get(key); ok {
+		return c, nil
+	}
+	var m struct {
+		Cohort string `bson:"cohort"`
+	}
+	err := s.memberships.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&m)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return "", fmt.Errorf("find cohort: %w", err)
+	}
+	s.members.Put(key, m.Cohort)
+	return m.Cohort, nil
+}
+
+// forgetMembership drops a cached CohortOf answer after this replica changed it.
+func (s *Directory) forgetMembership(slug, user string) {
+	s.members.Forget(slug + ":" + user)
+}
+
+// IsMember reports whether the user is an active member of the cohort.
+func (s *Directory) IsMember(ctx context.Context, user, cohort string) (bool, error) {
+	err := s.enrolments.FindOne(ctx, bson.D{{Key: "_id", Value: enrolmentID(cohort, user)}, {Key: "status", Value: "active"}}).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// IsTrainerOf reports whether the user is a trainer of the cohort.
+func (s *Directory) IsTrainerOf(ctx context.Context, user, cohort string) (bool, error) {
+	c, err := s.load(ctx, cohort)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && slices.Contains(c.Trainers, user), err
+}
+
+// CourseOf returns a cohort's course.
+func (s *Directory) CourseOf(ctx context.Context, cohort string) (string, error) {
+	c, err := s.load(ctx, cohort)
+	return c.Course, err
+}
+
+// IsEnrolled answers the course package: may this user read a cohort-only course?
+func (s *Directory) IsEnrolled(ctx context.Context, user, slug string) (bool, error) {
+	id, err := s.CohortOf(ctx, user, slug)
+	return id != "", err
+}
+
+// Schedule returns the module dates of the learner's cohort in a course (nil when she has
+// none), for evaluating her locks and due dates.
+func (s *Directory) Schedule(ctx context.Context, user, slug string) ([]ModuleDates, error) {
+	id, err := s.CohortOf(ctx, user, slug)
+	if err != nil || id == "" {
+		return nil, err
+	}
+	if sched, ok := s.schedules.Get(id); ok {
+		return sched, nil
+	}
+	c, err := s.load(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.schedules.Put(id, c.Schedule)
+	return c.Schedule, nil
+}
