@@ -4,15 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
@@ -20,8 +15,13 @@ import (
 	"github.com/taito-lms/taito/internal/learning"
 )
 
-// ErrAssessmentNotFound is returned for an unknown assessment or one the actor may not see.
-var ErrAssessmentNotFound = apperr.New(apperr.KindNotFound, "assessment not found")
+// Assessment errors.
+var (
+	// ErrAssessmentNotFound is an unknown assessment or one the actor may not see.
+	ErrAssessmentNotFound = apperr.New(apperr.KindNotFound, "assessment not found")
+	// ErrOtherCohort is a trainer coaching a learner of a cohort she does not train.
+	ErrOtherCohort = apperr.New(apperr.KindForbidden, "this learner is in another trainer's cohort")
+)
 
 // Rating levels are DigComp's proficiency levels.
 const (
@@ -29,46 +29,25 @@ const (
 	MaxLevel = 8
 )
 
-// viewDoc is one person's view. Ratings are a list, not a map: competence ids ("1.1") contain
-// dots, which MongoDB-compatible servers refuse in field names.
-type viewDoc struct {
-	Ratings []rating          `bson:"ratings"`
-	Notes   map[string]string `bson:"notes,omitempty"`
-	By      string            `bson:"by"`
-	At      time.Time         `bson:"at"`
+// Assessments runs the dialogic digital-skills self-assessment: a learner rates herself, her
+// coach (a trainer of her cohort) adds a view beside it, and a start and an end round show the
+// change.
+type Assessments struct {
+	store    assessmentStore
+	courses  *course.Service
+	learning *learning.Service
+	members  Members
+	now      func() time.Time
 }
 
-type rating struct {
-	ID    string `bson:"id"`
-	Level int    `bson:"level"`
+// NewAssessments returns the assessment service over db. members may be nil where no cohorts
+// exist (every trainer then coaches every learner).
+func NewAssessments(db *mongo.Database, courses *course.Service, lrn *learning.Service, members Members, now func() time.Time) *Assessments {
+	return &Assessments{store: newAssessmentStore(db), courses: courses, learning: lrn, members: members, now: now}
 }
 
-func toList(m map[string]int) []rating {
-	out := make([]rating, 0, len(m))
-	for k, v := range m {
-		out = append(out, rating{ID: k, Level: v})
-	}
-	slices.SortFunc(out, func(a, b rating) int { return strings.Compare(a.ID, b.ID) })
-	return out
-}
-
-func (v viewDoc) ratings() map[string]int {
-	out := map[string]int{}
-	for _, r := range v.Ratings {
-		out[r.ID] = r.Level
-	}
-	return out
-}
-
-type assessmentDoc struct {
-	ID         string   `bson:"_id"` // user:course:assessment
-	User       string   `bson:"user"`
-	Course     string   `bson:"course"`
-	Assessment string   `bson:"assessment"`
-	Round      string   `bson:"round"`
-	Self       viewDoc  `bson:"self"`
-	Coach      *viewDoc `bson:"coach,omitempty"`
-}
+// EnsureIndexes creates the indexes of assessments.
+func (s *Assessments) EnsureIndexes(ctx context.Context) error { return s.store.ensureIndexes(ctx) }
 
 // Assessment is a self-assessment with the coach's view beside it.
 type Assessment struct {
@@ -158,11 +137,11 @@ func checkView(a *course.Assessment, ratings map[string]int, notes map[string]st
 	return f.Err()
 }
 
-// SubmitAssessment records a learner's self-assessment (submitting again replaces her ratings)
-// and writes its completed statement once.
+// Submit records a learner's self-assessment (submitting again replaces her ratings) and writes
+// its completed statement once.
 //
-// Returns validation errors and the course package's access errors.
-func (s *Service) SubmitAssessment(ctx context.Context, actor auth.Principal, slug, id string, ratings map[string]int, notes map[string]string) (Assessment, error) {
+// Returns ErrAssessmentNotFound, validation errors and the course package's access errors.
+func (s *Assessments) Submit(ctx context.Context, actor auth.Principal, slug, id string, ratings map[string]int, notes map[string]string) (Assessment, error) {
 	pub, err := s.courses.Current(ctx, actor, slug)
 	if err != nil {
 		return Assessment{}, err
@@ -174,27 +153,24 @@ func (s *Service) SubmitAssessment(ctx context.Context, actor auth.Principal, sl
 	if err := checkView(def, ratings, notes, true); err != nil {
 		return Assessment{}, err
 	}
-	now := s.now().UTC()
 	did := assessmentID(actor.UserID, slug, id)
-	coll := s.db.Collection("assessments")
-	_, err = coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: did}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "user", Value: actor.UserID}, {Key: "course", Value: slug}, {Key: "assessment", Value: id}, {Key: "round", Value: def.Round},
-			{Key: "self", Value: viewDoc{Ratings: toList(ratings), Notes: notes, By: actor.UserID, At: now}}}}}, options.UpdateOne().SetUpsert(true))
-	if err != nil {
-		return Assessment{}, fmt.Errorf("save assessment: %w", err)
-	}
-	st := learning.Statement{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("assessment/"+did)).String(), Actor: s.learning.Actor(actor.UserID),
-		Verb: learning.Verb{ID: learning.VerbCompleted}, Object: learning.Object{ObjectType: "Activity", ID: s.learning.IRI(slug, "assessments", id)},
-		Result: &learning.Result{Completion: ptr(true)}}
-	if _, err := s.learning.Record(ctx, actor, []learning.Entry{{Statement: st, Hash: "assessment:" + did}}); err != nil && !errors.Is(err, learning.ErrConflict) {
+	d := assessmentDoc{ID: did, User: actor.UserID, Course: slug, Assessment: id, Round: def.Round, Self: newView(ratings, notes, actor.UserID, s.now().UTC())}
+	if err := s.store.putSelf(ctx, d); err != nil {
 		return Assessment{}, err
 	}
-	return s.GetAssessment(ctx, actor, did, "fi")
+	err = recordCompleted(ctx, s.learning, actor, "assessment", did, slug, "assessments", id)
+	if err != nil && !errors.Is(err, learning.ErrConflict) {
+		return Assessment{}, err
+	}
+	return s.Get(ctx, actor, did, "fi")
 }
 
-// CoachAssessment adds the coach's or trainer's view to a learner's assessment.
-func (s *Service) CoachAssessment(ctx context.Context, actor auth.Principal, did string, ratings map[string]int, notes map[string]string) (Assessment, error) {
-	d, def, err := s.loadAssessment(ctx, actor, did)
+// Coach adds the coach's or trainer's view to a learner's assessment.
+//
+// Returns ErrAssessmentNotFound (also to whoever may not coach the learner), auth.ErrForbidden
+// (a learner coaching herself) and validation errors.
+func (s *Assessments) Coach(ctx context.Context, actor auth.Principal, did string, ratings map[string]int, notes map[string]string) (Assessment, error) {
+	d, def, err := s.load(ctx, actor, did)
 	if err != nil {
 		return Assessment{}, err
 	}
@@ -204,16 +180,14 @@ func (s *Service) CoachAssessment(ctx context.Context, actor auth.Principal, did
 	if err := checkView(def, ratings, notes, false); err != nil {
 		return Assessment{}, err
 	}
-	_, err = s.db.Collection("assessments").UpdateOne(ctx, bson.D{{Key: "_id", Value: did}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "coach", Value: viewDoc{Ratings: toList(ratings), Notes: notes, By: actor.UserID, At: s.now().UTC()}}}}})
-	if err != nil {
-		return Assessment{}, fmt.Errorf("save coach's view: %w", err)
+	if err := s.store.putCoach(ctx, did, newView(ratings, notes, actor.UserID, s.now().UTC())); err != nil {
+		return Assessment{}, err
 	}
-	return s.GetAssessment(ctx, actor, did, "fi")
+	return s.Get(ctx, actor, did, "fi")
 }
 
 // mayCoach: trainers of the learner's cohort (any trainer for self-paced learners) and admins.
-func (s *Service) mayCoach(ctx context.Context, actor auth.Principal, learner, slug string) error {
+func (s *Assessments) mayCoach(ctx context.Context, actor auth.Principal, learner, slug string) error {
 	if actor.IsAdmin() {
 		return nil
 	}
@@ -232,23 +206,23 @@ func (s *Service) mayCoach(ctx context.Context, actor auth.Principal, learner, s
 		return err
 	}
 	if !ok {
-		return apperr.New(apperr.KindForbidden, "this learner is in another trainer's cohort")
+		return ErrOtherCohort
 	}
 	return nil
 }
 
-func (s *Service) loadAssessment(ctx context.Context, actor auth.Principal, did string) (assessmentDoc, *course.Assessment, error) {
-	var d assessmentDoc
-	err := s.db.Collection("assessments").FindOne(ctx, bson.D{{Key: "_id", Value: did}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return d, nil, ErrAssessmentNotFound
-	}
+// load returns an assessment the actor may see (her own, or one she may coach) with its
+// definition; to anyone else it does not exist.
+func (s *Assessments) load(ctx context.Context, actor auth.Principal, did string) (assessmentDoc, *course.Assessment, error) {
+	d, err := s.store.get(ctx, did)
 	if err != nil {
-		return d, nil, fmt.Errorf("load assessment: %w", err)
+		return d, nil, err
 	}
 	if d.User != actor.UserID {
-		if err := s.mayCoach(ctx, actor, d.User, d.Course); err != nil {
+		if err := s.mayCoach(ctx, actor, d.User, d.Course); apperr.KindOf(err) == apperr.KindForbidden {
 			return d, nil, ErrAssessmentNotFound
+		} else if err != nil {
+			return d, nil, err
 		}
 	}
 	pub, err := s.courses.Published(ctx, d.Course)
@@ -262,88 +236,90 @@ func (s *Service) loadAssessment(ctx context.Context, actor auth.Principal, did 
 	return d, def, nil
 }
 
-// GetAssessment returns an assessment side by side: self, coach, gaps and the change since the
-// start round. Learners see their own; trainers their cohorts'.
-func (s *Service) GetAssessment(ctx context.Context, actor auth.Principal, did, loc string) (Assessment, error) {
-	d, def, err := s.loadAssessment(ctx, actor, did)
+// Get returns an assessment side by side: self, coach, gaps and the change since the start
+// round. Learners see their own; trainers their cohorts'.
+//
+// Returns ErrAssessmentNotFound.
+func (s *Assessments) Get(ctx context.Context, actor auth.Principal, did, loc string) (Assessment, error) {
+	d, def, err := s.load(ctx, actor, did)
 	if err != nil {
 		return Assessment{}, err
 	}
+	var starts []assessmentDoc
+	if d.Round == "end" {
+		if starts, err = s.store.round(ctx, d.User, d.Course, "start"); err != nil {
+			return Assessment{}, err
+		}
+	}
+	return assessmentView(d, def, starts, loc), nil
+}
+
+// Mine returns the actor's assessments, each as Get shows it, in one course or (slug "") all.
+// An assessment whose course no longer defines it is left out.
+func (s *Assessments) Mine(ctx context.Context, actor auth.Principal, slug, loc string) ([]Assessment, error) {
+	docs, err := s.store.mine(ctx, actor.UserID, slug)
+	if err != nil {
+		return nil, err
+	}
+	courses := map[string]*course.Course{}
+	out := make([]Assessment, 0, len(docs))
+	for _, d := range docs {
+		co, ok := courses[d.Course]
+		if !ok {
+			pub, err := s.courses.Published(ctx, d.Course)
+			if err != nil {
+				return nil, err
+			}
+			co, courses[d.Course] = pub.Course, pub.Course
+		}
+		def, ok := definition(co, d.Assessment)
+		if !ok {
+			continue
+		}
+		// The actor's start rounds of this course are among docs.
+		out = append(out, assessmentView(d, def, docs, loc))
+	}
+	return out, nil
+}
+
+// assessmentView shows an assessment beside its coach's view and, in the end round, the change
+// since the learner's start round of the same course: the first by id among others.
+func assessmentView(d assessmentDoc, def *course.Assessment, others []assessmentDoc, loc string) Assessment {
 	out := Assessment{ID: d.ID, User: d.User, Course: d.Course, Assessment: d.Assessment, Round: d.Round, SelfNotes: d.Self.Notes, SubmittedAt: d.Self.At}
 	var start map[string]int
 	if d.Round == "end" {
-		// The start round of the same learner in the same course.
-		cur, err := s.db.Collection("assessments").Find(ctx, bson.D{{Key: "user", Value: d.User}, {Key: "course", Value: d.Course}, {Key: "round", Value: "start"}})
-		if err != nil {
-			return Assessment{}, fmt.Errorf("load start round: %w", err)
-		}
-		var starts []assessmentDoc
-		if err := cur.All(ctx, &starts); err != nil {
-			return Assessment{}, fmt.Errorf("load start round: %w", err)
-		}
-		if len(starts) > 0 {
-			slices.SortFunc(starts, func(a, b assessmentDoc) int { return strings.Compare(a.ID, b.ID) })
-			start = starts[0].Self.ratings()
+		for _, o := range others {
+			if o.User == d.User && o.Course == d.Course && o.Round == "start" {
+				start = o.Self.ratings()
+				break
+			}
 		}
 	}
-	if d.Coach != nil {
-		out.CoachNotes, out.CoachedAt, out.CoachedBy = d.Coach.Notes, &d.Coach.At, d.Coach.By
-	}
-	self := d.Self.ratings()
 	var coach map[string]int
 	if d.Coach != nil {
+		out.CoachNotes, out.CoachedAt, out.CoachedBy = d.Coach.Notes, &d.Coach.At, d.Coach.By
 		coach = d.Coach.ratings()
 	}
+	self := d.Self.ratings()
 	for _, r := range rateables(def, loc) {
 		row := AssessmentRow{ID: r.ID, Label: r.Text, Self: self[r.ID]}
-		if coach != nil {
-			if v, ok := coach[r.ID]; ok {
-				row.Coach, row.Gap = ptr(v), ptr(v-row.Self)
-			}
+		if v, ok := coach[r.ID]; ok {
+			row.Coach, row.Gap = ptr(v), ptr(v-row.Self)
 		}
 		if v, ok := start[r.ID]; ok {
 			row.Start, row.Change = ptr(v), ptr(row.Self-v)
 		}
 		out.Rows = append(out.Rows, row)
 	}
-	return out, nil
+	return out
 }
-
-// MyAssessments lists the ids of the actor's assessments in a course.
-func (s *Service) MyAssessments(ctx context.Context, actor auth.Principal, slug string) ([]string, error) {
-	filter := bson.D{{Key: "user", Value: actor.UserID}}
-	if slug != "" {
-		filter = append(filter, bson.E{Key: "course", Value: slug})
-	}
-	cur, err := s.db.Collection("assessments").Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("list assessments: %w", err)
-	}
-	var rows []struct {
-		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("list assessments: %w", err)
-	}
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = r.ID
-	}
-	return out, nil
-}
-
-func optionsUpsert() *options.ReplaceOptionsBuilder { return options.Replace().SetUpsert(true) }
 
 // SkillChanges returns, per learner, the mean change of her own ratings from the start round to
 // the end round of a course, for learners who have both.
-func (s *Service) SkillChanges(ctx context.Context, slug string, users []string) (map[string]float64, error) {
-	cur, err := s.db.Collection("assessments").Find(ctx, bson.D{{Key: "course", Value: slug}, {Key: "user", Value: bson.D{{Key: "$in", Value: users}}}})
+func (s *Assessments) SkillChanges(ctx context.Context, slug string, users []string) (map[string]float64, error) {
+	docs, err := s.store.ofUsers(ctx, slug, users)
 	if err != nil {
-		return nil, fmt.Errorf("load assessments: %w", err)
-	}
-	var docs []assessmentDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("load assessments: %w", err)
+		return nil, err
 	}
 	start, end := map[string]map[string]int{}, map[string]map[string]int{}
 	for _, d := range docs {

@@ -1,15 +1,7 @@
-// Package activity runs the learning activities lessons point at: quizzes (drawn, graded on
-// the server, never revealing answers before submission), reflection walls (the weekly
-// posts-comments-reactions pattern), the dialogic digital-skills self-assessment, and the
-// service-safari observation log.
-//
-// Each activity writes its learning statements through internal/learning, so that completion
-// rules see them like any other statement. The package does not decide completion itself.
 package activity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -18,9 +10,7 @@ import (
 	"unicode"
 
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
@@ -37,57 +27,23 @@ var (
 	ErrTimeUp          = apperr.New(apperr.KindConflict, "the time limit of this attempt has passed")
 )
 
-// Service runs the activities.
-type Service struct {
-	db       *mongo.Database
-	attempts *mongo.Collection
+// Quizzes runs quizzes: attempts drawn and graded on the server, and their statistics.
+type Quizzes struct {
+	store    attemptStore
 	courses  *course.Service
 	learning *learning.Service
 	now      func() time.Time
 	rand     func() *rand.Rand
-	members  Members
 }
 
-// Members answers cohort questions for walls; the cohort capability provides it.
-type Members interface {
-	// CohortOf returns the id of the learner's cohort in a course, or "" when she studies it
-	// self-paced.
-	CohortOf(ctx context.Context, user, slug string) (string, error)
-	// IsTrainerOf reports whether the user is a trainer of the cohort.
-	IsTrainerOf(ctx context.Context, user, cohort string) (bool, error)
-	// IsMember reports whether the user belongs to the cohort.
-	IsMember(ctx context.Context, user, cohort string) (bool, error)
-	// CourseOf returns the course of a cohort.
-	CourseOf(ctx context.Context, cohort string) (string, error)
-}
-
-// NewService returns the activity service over db. members may be nil where no cohorts exist
-// (every wall is then an open course's).
-func NewService(db *mongo.Database, courses *course.Service, lrn *learning.Service, members Members, now func() time.Time) *Service {
-	return &Service{db: db, attempts: db.Collection("attempts"), courses: courses, learning: lrn, members: members, now: now,
+// NewQuizzes returns the quiz service over db.
+func NewQuizzes(db *mongo.Database, courses *course.Service, lrn *learning.Service, now func() time.Time) *Quizzes {
+	return &Quizzes{store: newAttemptStore(db), courses: courses, learning: lrn, now: now,
 		rand: func() *rand.Rand { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }}
 }
 
-// EnsureIndexes creates the indexes the activities need.
-func (s *Service) EnsureIndexes(ctx context.Context) error {
-	for _, ix := range []struct {
-		coll string
-		keys bson.D
-	}{
-		{"attempts", bson.D{{Key: "user", Value: 1}, {Key: "quiz", Value: 1}}},
-		{"attempts", bson.D{{Key: "course", Value: 1}, {Key: "quiz", Value: 1}}},
-		{"posts", bson.D{{Key: "wall", Value: 1}, {Key: "_id", Value: 1}}},
-		{"assessments", bson.D{{Key: "user", Value: 1}}},
-		{"assessments", bson.D{{Key: "course", Value: 1}}},
-		{"safari_logs", bson.D{{Key: "user", Value: 1}}},
-		{"safari_logs", bson.D{{Key: "course", Value: 1}, {Key: "safari", Value: 1}}},
-	} {
-		if _, err := s.db.Collection(ix.coll).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys}); err != nil {
-			return fmt.Errorf("%s indexes: %w", ix.coll, err)
-		}
-	}
-	return nil
-}
+// EnsureIndexes creates the indexes of attempts.
+func (s *Quizzes) EnsureIndexes(ctx context.Context) error { return s.store.ensureIndexes(ctx) }
 
 // QuizID is the API id of a quiz: course slug and quiz id.
 func QuizID(slug, quiz string) string { return slug + ":" + quiz }
@@ -98,7 +54,7 @@ func splitID(id string) (slug, local string, ok bool) {
 }
 
 // quiz finds a quiz in the current published version the actor may read.
-func (s *Service) quiz(ctx context.Context, actor auth.Principal, id string) (course.Published, *course.Quiz, error) {
+func (s *Quizzes) quiz(ctx context.Context, actor auth.Principal, id string) (course.Published, *course.Quiz, error) {
 	slug, local, ok := splitID(id)
 	if !ok {
 		return course.Published{}, nil, ErrQuizNotFound
@@ -129,7 +85,9 @@ type QuizInfo struct {
 }
 
 // Quiz describes a quiz and the actor's attempts at it.
-func (s *Service) Quiz(ctx context.Context, actor auth.Principal, id, locale string) (QuizInfo, error) {
+//
+// Returns ErrQuizNotFound and the course package's access errors.
+func (s *Quizzes) Quiz(ctx context.Context, actor auth.Principal, id, locale string) (QuizInfo, error) {
 	_, q, err := s.quiz(ctx, actor, id)
 	if err != nil {
 		return QuizInfo{}, err
@@ -139,7 +97,7 @@ func (s *Service) Quiz(ctx context.Context, actor auth.Principal, id, locale str
 	if q.Draw > 0 {
 		info.Questions = q.Draw
 	}
-	prev, err := s.myAttempts(ctx, actor.UserID, id)
+	prev, err := s.store.mine(ctx, actor.UserID, id)
 	if err != nil {
 		return QuizInfo{}, err
 	}
@@ -155,44 +113,6 @@ func (s *Service) Quiz(ctx context.Context, actor auth.Principal, id, locale str
 	return info, nil
 }
 
-func ptr[T any](v T) *T { return &v }
-
-type drawn struct {
-	ID      string            `bson:"id"`
-	Options []string          `bson:"options,omitempty"` // option ids in display order
-	Rights  map[string]string `bson:"rights,omitempty"`  // matching: token shown → pair id
-	Order   []string          `bson:"order,omitempty"`   // matching: tokens in display order
-}
-
-type attemptDoc struct {
-	ID          string              `bson:"_id"`
-	User        string              `bson:"user"`
-	Course      string              `bson:"course"`
-	Version     int                 `bson:"version"`
-	Quiz        string              `bson:"quiz"` // API id
-	Locale      string              `bson:"locale"`
-	Questions   []drawn             `bson:"questions"`
-	Answers     map[string][]string `bson:"answers,omitempty"`
-	StartedAt   time.Time           `bson:"started_at"`
-	Deadline    *time.Time          `bson:"deadline,omitempty"`
-	SubmittedAt *time.Time          `bson:"submitted_at,omitempty"`
-	Score       float64             `bson:"score"`
-	Passed      bool                `bson:"passed"`
-	Correct     map[string]bool     `bson:"correct,omitempty"`
-}
-
-func (s *Service) myAttempts(ctx context.Context, user, quiz string) ([]attemptDoc, error) {
-	cur, err := s.attempts.Find(ctx, bson.D{{Key: "user", Value: user}, {Key: "quiz", Value: quiz}}, options.Find().SetSort(bson.D{{Key: "started_at", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("list attempts: %w", err)
-	}
-	var out []attemptDoc
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list attempts: %w", err)
-	}
-	return out, nil
-}
-
 // QuestionView is a question as shown in an attempt: no answers.
 type QuestionView struct {
 	ID      string
@@ -201,12 +121,6 @@ type QuestionView struct {
 	Options []Choice // single, multiple; true_false gets true/false
 	Left    []Choice // matching
 	Right   []Choice // matching, shuffled, with tokens as ids
-}
-
-// Choice is an option or a matching item.
-type Choice struct {
-	ID   string
-	Text string
 }
 
 // Attempt is an attempt as its learner sees it.
@@ -224,12 +138,12 @@ type Attempt struct {
 // StartAttempt draws an attempt's questions (fixed on the server from then on).
 //
 // Returns ErrQuizNotFound, ErrNoAttemptsLeft and the course package's access errors.
-func (s *Service) StartAttempt(ctx context.Context, actor auth.Principal, id, locale string) (Attempt, error) {
+func (s *Quizzes) StartAttempt(ctx context.Context, actor auth.Principal, id, locale string) (Attempt, error) {
 	pub, q, err := s.quiz(ctx, actor, id)
 	if err != nil {
 		return Attempt{}, err
 	}
-	prev, err := s.myAttempts(ctx, actor.UserID, id)
+	prev, err := s.store.mine(ctx, actor.UserID, id)
 	if err != nil {
 		return Attempt{}, err
 	}
@@ -277,13 +191,13 @@ func (s *Service) StartAttempt(ctx context.Context, actor auth.Principal, id, lo
 		}
 		d.Questions = append(d.Questions, dq)
 	}
-	if _, err := s.attempts.InsertOne(ctx, d); err != nil {
-		return Attempt{}, fmt.Errorf("start attempt: %w", err)
+	if err := s.store.insert(ctx, d); err != nil {
+		return Attempt{}, err
 	}
 	return s.view(pub.Course, q, &d), nil
 }
 
-func (s *Service) view(co *course.Course, q *course.Quiz, d *attemptDoc) Attempt {
+func (s *Quizzes) view(co *course.Course, q *course.Quiz, d *attemptDoc) Attempt {
 	a := Attempt{ID: d.ID, Quiz: d.Quiz, Answers: d.Answers, StartedAt: d.StartedAt, Deadline: d.Deadline, SubmittedAt: d.SubmittedAt}
 	if a.Answers == nil {
 		a.Answers = map[string][]string{}
@@ -335,14 +249,13 @@ func findQuestion(q *course.Quiz, id string) *course.Question {
 	return nil
 }
 
-func (s *Service) attempt(ctx context.Context, actor auth.Principal, id string) (*attemptDoc, course.Published, *course.Quiz, error) {
-	var d attemptDoc
-	err := s.attempts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && d.User != actor.UserID) {
-		return nil, course.Published{}, nil, ErrAttemptNotFound
-	}
+func (s *Quizzes) attempt(ctx context.Context, actor auth.Principal, id string) (*attemptDoc, course.Published, *course.Quiz, error) {
+	d, err := s.store.get(ctx, id)
 	if err != nil {
-		return nil, course.Published{}, nil, fmt.Errorf("load attempt: %w", err)
+		return nil, course.Published{}, nil, err
+	}
+	if d.User != actor.UserID {
+		return nil, course.Published{}, nil, ErrAttemptNotFound
 	}
 	pub, q, err := s.quiz(ctx, actor, d.Quiz)
 	if err != nil {
@@ -352,7 +265,9 @@ func (s *Service) attempt(ctx context.Context, actor auth.Principal, id string) 
 }
 
 // GetAttempt returns one of the actor's attempts.
-func (s *Service) GetAttempt(ctx context.Context, actor auth.Principal, id string) (Attempt, error) {
+//
+// Returns ErrAttemptNotFound.
+func (s *Quizzes) GetAttempt(ctx context.Context, actor auth.Principal, id string) (Attempt, error) {
 	d, pub, q, err := s.attempt(ctx, actor, id)
 	if err != nil {
 		return Attempt{}, err
@@ -420,7 +335,9 @@ func findPair(q *course.Question, id string) *course.Pair {
 }
 
 // SaveAnswers keeps answers of an open attempt, to resume later.
-func (s *Service) SaveAnswers(ctx context.Context, actor auth.Principal, id string, answers map[string][]string) (Attempt, error) {
+//
+// Returns ErrAttemptNotFound, ErrSubmitted, ErrTimeUp and validation errors.
+func (s *Quizzes) SaveAnswers(ctx context.Context, actor auth.Principal, id string, answers map[string][]string) (Attempt, error) {
 	d, pub, q, err := s.attempt(ctx, actor, id)
 	if err != nil {
 		return Attempt{}, err
@@ -434,22 +351,20 @@ func (s *Service) SaveAnswers(ctx context.Context, actor auth.Principal, id stri
 	if err := checkAnswers(q, d, answers); err != nil {
 		return Attempt{}, err
 	}
-	set := bson.D{}
+	if len(answers) > 0 {
+		saved, err := s.store.saveAnswers(ctx, id, answers)
+		if err != nil {
+			return Attempt{}, err
+		}
+		if !saved {
+			return Attempt{}, ErrSubmitted
+		}
+	}
 	for qid, v := range answers {
-		set = append(set, bson.E{Key: "answers." + qid, Value: v})
 		if d.Answers == nil {
 			d.Answers = map[string][]string{}
 		}
 		d.Answers[qid] = v
-	}
-	if len(set) > 0 {
-		res, err := s.attempts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "submitted_at", Value: nil}}, bson.D{{Key: "$set", Value: set}})
-		if err != nil {
-			return Attempt{}, fmt.Errorf("save answers: %w", err)
-		}
-		if res.MatchedCount == 0 {
-			return Attempt{}, ErrSubmitted
-		}
 	}
 	return s.view(pub.Course, q, d), nil
 }
@@ -528,7 +443,7 @@ type QuestionResult struct {
 	Answer   []string // correct answer (review only)
 }
 
-func (s *Service) result(q *course.Quiz, d *attemptDoc) *Result {
+func (s *Quizzes) result(q *course.Quiz, d *attemptDoc) *Result {
 	r := &Result{Score: d.Score, Passed: d.Passed, PassScore: q.PassScore}
 	loc := d.Locale
 	for _, dq := range d.Questions {
@@ -581,7 +496,7 @@ func (s *Service) result(q *course.Quiz, d *attemptDoc) *Result {
 // or failed statement with the score. Answers given here are added to those saved before.
 //
 // Returns ErrAttemptNotFound, ErrSubmitted, ErrTimeUp and validation errors.
-func (s *Service) Submit(ctx context.Context, actor auth.Principal, id string, answers map[string][]string) (Attempt, error) {
+func (s *Quizzes) Submit(ctx context.Context, actor auth.Principal, id string, answers map[string][]string) (Attempt, error) {
 	d, pub, q, err := s.attempt(ctx, actor, id)
 	if err != nil {
 		return Attempt{}, err
@@ -616,12 +531,11 @@ func (s *Service) Submit(ctx context.Context, actor auth.Principal, id string, a
 	}
 	passed := score >= q.PassScore-1e-9
 	now := s.now().UTC()
-	res, err := s.attempts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "submitted_at", Value: nil}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "answers", Value: all}, {Key: "submitted_at", Value: now}, {Key: "score", Value: score}, {Key: "passed", Value: passed}, {Key: "correct", Value: correct}}}})
+	graded, err := s.store.submit(ctx, id, grading{Answers: all, SubmittedAt: now, Score: score, Passed: passed, Correct: correct})
 	if err != nil {
-		return Attempt{}, fmt.Errorf("submit attempt: %w", err)
+		return Attempt{}, err
 	}
-	if res.MatchedCount == 0 {
+	if !graded {
 		return Attempt{}, ErrSubmitted
 	}
 	d.Answers, d.SubmittedAt, d.Score, d.Passed, d.Correct = all, &now, score, passed, correct
@@ -633,7 +547,7 @@ func (s *Service) Submit(ctx context.Context, actor auth.Principal, id string, a
 
 // recordAttempt writes the attempt's statements with ids derived from the attempt, so that a
 // retry after a failure writes each once.
-func (s *Service) recordAttempt(ctx context.Context, actor auth.Principal, pub course.Published, d *attemptDoc) error {
+func (s *Quizzes) recordAttempt(ctx context.Context, actor auth.Principal, pub course.Published, d *attemptDoc) error {
 	_, local, _ := splitID(d.Quiz)
 	obj := learning.Object{ObjectType: "Activity", ID: s.learning.IRI(pub.Course.Slug, "quizzes", local)}
 	ext := func(extra map[string]any) map[string]any {
@@ -674,9 +588,11 @@ type QuestionStats struct {
 	CommonWrongPick int
 }
 
-// QuizStats summarises submitted attempts at a quiz for trainers, over the given learners
-// (all learners when users is nil).
-func (s *Service) QuizStats(ctx context.Context, actor auth.Principal, id string, users []string) ([]QuestionStats, int, error) {
+// Stats summarises submitted attempts at a quiz for trainers, over the given learners (all
+// learners when users is nil), and counts the attempts.
+//
+// Returns auth.ErrForbidden, ErrQuizNotFound and the course package's access errors.
+func (s *Quizzes) Stats(ctx context.Context, actor auth.Principal, id string, users []string) ([]QuestionStats, int, error) {
 	if err := auth.RequireTrainer(actor); err != nil {
 		return nil, 0, err
 	}
@@ -684,17 +600,9 @@ func (s *Service) QuizStats(ctx context.Context, actor auth.Principal, id string
 	if err != nil {
 		return nil, 0, err
 	}
-	filter := bson.D{{Key: "quiz", Value: id}, {Key: "submitted_at", Value: bson.D{{Key: "$ne", Value: nil}}}}
-	if users != nil {
-		filter = append(filter, bson.E{Key: "user", Value: bson.D{{Key: "$in", Value: users}}})
-	}
-	cur, err := s.attempts.Find(ctx, filter)
+	docs, err := s.store.submitted(ctx, id, users)
 	if err != nil {
-		return nil, 0, fmt.Errorf("quiz statistics: %w", err)
-	}
-	var docs []attemptDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, 0, fmt.Errorf("quiz statistics: %w", err)
+		return nil, 0, err
 	}
 	out := make([]QuestionStats, len(q.Questions))
 	wrong := make([]map[string]int, len(q.Questions))

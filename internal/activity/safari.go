@@ -2,15 +2,14 @@ package activity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/taito-lms/taito/internal/apperr"
@@ -30,32 +29,60 @@ const (
 
 // Observation is one thing the coach saw during a step.
 type Observation struct {
-	Type       string `json:"type" bson:"type"`
-	Severity   int    `json:"severity" bson:"severity"` // 1 minor, 2 slowed down, 3 stopped the task
-	Competence string `json:"competence,omitempty" bson:"competence,omitempty"`
-	Note       string `json:"note" bson:"note"`
+	Type       string // ObsUsability or ObsSkillGap
+	Severity   int    // 1 minor, 2 slowed down, 3 stopped the task
+	Competence string // a DigComp competence, or ""
+	Note       string
 }
 
 // StepLog is what happened in one step of the safari.
 type StepLog struct {
-	Step         string        `json:"step" bson:"step"`
-	DidAndSaid   string        `json:"did_and_said" bson:"did_and_said"`
-	Observations []Observation `json:"observations" bson:"observations"`
+	Step         string
+	DidAndSaid   string
+	Observations []Observation
 }
 
 // SafariLog is one service-safari observation log.
 type SafariLog struct {
-	ID          string     `json:"id" bson:"_id"`
-	User        string     `json:"user" bson:"user"`
-	Course      string     `json:"course" bson:"course"`
-	Safari      string     `json:"safari" bson:"safari"`
-	WithPeer    bool       `json:"with_peer" bson:"with_peer"` // done with a colleague acting as the client
-	Steps       []StepLog  `json:"steps" bson:"steps"`
-	Debrief     string     `json:"debrief" bson:"debrief"`
-	Submitted   bool       `json:"submitted" bson:"submitted"`
-	SubmittedAt *time.Time `json:"submitted_at,omitempty" bson:"submitted_at,omitempty"`
-	UpdatedAt   time.Time  `json:"updated_at" bson:"updated_at"`
+	ID          string
+	User        string
+	Course      string
+	Safari      string
+	WithPeer    bool // done with a colleague acting as the client
+	Steps       []StepLog
+	Debrief     string
+	Submitted   bool
+	SubmittedAt *time.Time
+	UpdatedAt   time.Time
 }
+
+// SafariInput is what a learner writes in a log. Course and Safari name the safari of a new log
+// (required); a saved log keeps its own (they may be left empty). Submitted, once true, stays
+// so.
+type SafariInput struct {
+	Course    string
+	Safari    string
+	WithPeer  bool
+	Steps     []StepLog
+	Debrief   string
+	Submitted bool
+}
+
+// Safaris runs the service-safari observation logs and their summaries for trainers.
+type Safaris struct {
+	store    safariStore
+	courses  *course.Service
+	learning *learning.Service
+	now      func() time.Time
+}
+
+// NewSafaris returns the safari service over db.
+func NewSafaris(db *mongo.Database, courses *course.Service, lrn *learning.Service, now func() time.Time) *Safaris {
+	return &Safaris{store: newSafariStore(db), courses: courses, learning: lrn, now: now}
+}
+
+// EnsureIndexes creates the indexes of safari logs.
+func (s *Safaris) EnsureIndexes(ctx context.Context) error { return s.store.ensureIndexes(ctx) }
 
 func safariDef(co *course.Course, id string) (*course.Safari, bool) {
 	for i := range co.Safaris {
@@ -116,88 +143,91 @@ func checkLog(def *course.Safari, l *SafariLog) error {
 	return f.Err()
 }
 
-// SaveSafariLog creates (empty id) or updates one of the actor's safari logs. Submitting writes
-// its completed statement once; a submitted log can still be corrected.
+// Save creates (id "") or updates one of the actor's safari logs. Submitting writes its
+// completed statement once; a submitted log can still be corrected.
 //
 // Returns validation errors, ErrSafariNotFound and the course package's access errors.
-func (s *Service) SaveSafariLog(ctx context.Context, actor auth.Principal, in SafariLog) (SafariLog, error) {
-	coll := s.db.Collection("safari_logs")
+func (s *Safaris) Save(ctx context.Context, actor auth.Principal, id string, in SafariInput) (SafariLog, error) {
 	now := s.now().UTC()
-	if in.ID != "" {
-		var prev SafariLog
-		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: in.ID}}).Decode(&prev)
-		if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && prev.User != actor.UserID) {
-			return SafariLog{}, ErrSafariNotFound
-		}
+	l := SafariLog{ID: id, User: actor.UserID, Course: in.Course, Safari: in.Safari, WithPeer: in.WithPeer, Steps: in.Steps, Debrief: in.Debrief,
+		Submitted: in.Submitted, UpdatedAt: now}
+	var f apperr.Fields
+	if id != "" {
+		prev, err := s.Get(ctx, actor, id)
 		if err != nil {
-			return SafariLog{}, fmt.Errorf("load safari log: %w", err)
+			return SafariLog{}, err
 		}
-		in.Course, in.Safari, in.SubmittedAt = prev.Course, prev.Safari, prev.SubmittedAt
-		in.Submitted = in.Submitted || prev.Submitted
+		if in.Course != "" && in.Course != prev.Course {
+			f.Add("course", "a saved log keeps its course")
+		}
+		if in.Safari != "" && in.Safari != prev.Safari {
+			f.Add("safari", "a saved log keeps its safari")
+		}
+		l.Course, l.Safari, l.SubmittedAt = prev.Course, prev.Safari, prev.SubmittedAt
+		l.Submitted = l.Submitted || prev.Submitted
 	} else {
-		in.ID = uuid.NewString()
+		if in.Course == "" {
+			f.Add("course", "is required")
+		}
+		if in.Safari == "" {
+			f.Add("safari", "is required")
+		}
+		l.ID = uuid.NewString()
 	}
-	pub, err := s.courses.Current(ctx, actor, in.Course)
+	if err := f.Err(); err != nil {
+		return SafariLog{}, err
+	}
+	pub, err := s.courses.Current(ctx, actor, l.Course)
 	if err != nil {
 		return SafariLog{}, err
 	}
-	def, ok := safariDef(pub.Course, in.Safari)
+	def, ok := safariDef(pub.Course, l.Safari)
 	if !ok {
 		return SafariLog{}, apperr.Validation(apperr.FieldError{Field: "safari", Message: "no such safari in this course"})
 	}
-	if in.Steps == nil {
-		in.Steps = []StepLog{}
+	l.Steps = slices.Clone(l.Steps)
+	if l.Steps == nil {
+		l.Steps = []StepLog{}
 	}
-	for i := range in.Steps {
-		if in.Steps[i].Observations == nil {
-			in.Steps[i].Observations = []Observation{}
+	for i := range l.Steps {
+		if l.Steps[i].Observations == nil {
+			l.Steps[i].Observations = []Observation{}
 		}
 	}
-	if err := checkLog(def, &in); err != nil {
+	if err := checkLog(def, &l); err != nil {
 		return SafariLog{}, err
 	}
-	in.User, in.UpdatedAt = actor.UserID, now
-	if in.Submitted && in.SubmittedAt == nil {
-		in.SubmittedAt = &now
+	if l.Submitted && l.SubmittedAt == nil {
+		l.SubmittedAt = &now
 	}
-	if _, err := coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: in.ID}}, in, optionsUpsert()); err != nil {
-		return SafariLog{}, fmt.Errorf("save safari log: %w", err)
+	if err := s.store.put(ctx, l); err != nil {
+		return SafariLog{}, err
 	}
-	if in.Submitted {
-		st := learning.Statement{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("safari/"+in.ID)).String(), Actor: s.learning.Actor(actor.UserID),
-			Verb: learning.Verb{ID: learning.VerbCompleted}, Object: learning.Object{ObjectType: "Activity", ID: s.learning.IRI(in.Course, "safaris", in.Safari)},
-			Result: &learning.Result{Completion: ptr(true)}}
-		if _, err := s.learning.Record(ctx, actor, []learning.Entry{{Statement: st, Hash: "safari:" + in.ID}}); err != nil {
+	if l.Submitted {
+		if err := recordCompleted(ctx, s.learning, actor, "safari", l.ID, l.Course, "safaris", l.Safari); err != nil {
 			return SafariLog{}, err
 		}
-	}
-	return in, nil
-}
-
-// GetSafariLog returns one of the actor's own logs.
-func (s *Service) GetSafariLog(ctx context.Context, actor auth.Principal, id string) (SafariLog, error) {
-	var l SafariLog
-	err := s.db.Collection("safari_logs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&l)
-	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && l.User != actor.UserID) {
-		return l, ErrSafariNotFound
-	}
-	if err != nil {
-		return l, fmt.Errorf("load safari log: %w", err)
 	}
 	return l, nil
 }
 
-// MySafariLogs lists the actor's logs.
-func (s *Service) MySafariLogs(ctx context.Context, actor auth.Principal) ([]SafariLog, error) {
-	cur, err := s.db.Collection("safari_logs").Find(ctx, bson.D{{Key: "user", Value: actor.UserID}})
+// Get returns one of the actor's own logs.
+//
+// Returns ErrSafariNotFound.
+func (s *Safaris) Get(ctx context.Context, actor auth.Principal, id string) (SafariLog, error) {
+	l, err := s.store.get(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("list safari logs: %w", err)
+		return SafariLog{}, err
 	}
-	out := []SafariLog{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list safari logs: %w", err)
+	if l.User != actor.UserID {
+		return SafariLog{}, ErrSafariNotFound
 	}
-	return out, nil
+	return l, nil
+}
+
+// Mine lists the actor's logs.
+func (s *Safaris) Mine(ctx context.Context, actor auth.Principal) ([]SafariLog, error) {
+	return s.store.mine(ctx, actor.UserID)
 }
 
 // Finding is one kind of observation on one step, summed over submitted logs.
@@ -210,23 +240,18 @@ type Finding struct {
 	Notes       []string // up to five, most severe first
 }
 
-// SafariSummary aggregates submitted logs of one safari for trainers: the most frequent
-// usability problems and skill gaps per step, over the given learners (all when users is nil).
-func (s *Service) SafariSummary(ctx context.Context, actor auth.Principal, slug, safari string, users []string) ([]Finding, int, error) {
+// Summary aggregates submitted logs of one safari for trainers: the most frequent usability
+// problems and skill gaps per step, over the given learners (all when users is nil), and
+// counts the logs.
+//
+// Returns auth.ErrForbidden.
+func (s *Safaris) Summary(ctx context.Context, actor auth.Principal, slug, safari string, users []string) ([]Finding, int, error) {
 	if err := auth.RequireTrainer(actor); err != nil {
 		return nil, 0, err
 	}
-	filter := bson.D{{Key: "course", Value: slug}, {Key: "safari", Value: safari}, {Key: "submitted", Value: true}}
-	if users != nil {
-		filter = append(filter, bson.E{Key: "user", Value: bson.D{{Key: "$in", Value: users}}})
-	}
-	cur, err := s.db.Collection("safari_logs").Find(ctx, filter)
+	logs, err := s.store.submitted(ctx, slug, safari, users)
 	if err != nil {
-		return nil, 0, fmt.Errorf("summarise safari logs: %w", err)
-	}
-	var logs []SafariLog
-	if err := cur.All(ctx, &logs); err != nil {
-		return nil, 0, fmt.Errorf("summarise safari logs: %w", err)
+		return nil, 0, err
 	}
 	type key struct{ step, typ, comp string }
 	agg := map[key]*Finding{}
@@ -266,17 +291,7 @@ func (s *Service) SafariSummary(ctx context.Context, actor auth.Principal, slug,
 		if a.MaxSeverity != b.MaxSeverity {
 			return b.MaxSeverity - a.MaxSeverity
 		}
-		return compareStrings(a.Step+a.Type+a.Competence, b.Step+b.Type+b.Competence)
+		return strings.Compare(a.Step+a.Type+a.Competence, b.Step+b.Type+b.Competence)
 	})
 	return out, len(logs), nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

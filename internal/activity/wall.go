@@ -2,7 +2,6 @@ package activity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,9 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
@@ -27,6 +24,7 @@ var (
 	ErrNotOnWall      = apperr.New(apperr.KindForbidden, "you are not a member of this cohort")
 	ErrReactedAlready = apperr.New(apperr.KindConflict, "you reacted so already")
 	ErrEditWindow     = apperr.New(apperr.KindConflict, "posts can be edited for 30 minutes after posting")
+	ErrNotReacted     = apperr.New(apperr.KindNotFound, "you have not reacted so")
 )
 
 // Reactions is the fixed set of reactions.
@@ -41,24 +39,24 @@ const MaxPostLength = 10000
 // OpenScope is the wall scope of self-paced learners of an open course: "open.<slug>".
 func OpenScope(slug string) string { return "open." + slug }
 
-type postDoc struct {
-	ID        string                     `bson:"_id"`
-	Wall      string                     `bson:"wall"` // scope/task
-	Scope     string                     `bson:"scope"`
-	Course    string                     `bson:"course"`
-	Task      string                     `bson:"task"`
-	Parent    string                     `bson:"parent"`
-	User      string                     `bson:"user"`
-	Body      string                     `bson:"body"`
-	HTML      string                     `bson:"html"`
-	Anonymous bool                       `bson:"anonymous,omitempty"`
-	Hidden    bool                       `bson:"hidden,omitempty"`
-	Featured  bool                       `bson:"featured,omitempty"`
-	Deleted   bool                       `bson:"deleted,omitempty"`
-	Reactions map[string]map[string]bool `bson:"reactions,omitempty"`
-	CreatedAt time.Time                  `bson:"created_at"`
-	EditedAt  *time.Time                 `bson:"edited_at,omitempty"`
+// Walls runs the reflection walls: a wall per cohort (or per open course) and task, with posts,
+// comments and reactions.
+type Walls struct {
+	store    postStore
+	courses  *course.Service
+	learning *learning.Service
+	members  Members
+	now      func() time.Time
 }
+
+// NewWalls returns the wall service over db. members may be nil where no cohorts exist (every
+// wall is then an open course's).
+func NewWalls(db *mongo.Database, courses *course.Service, lrn *learning.Service, members Members, now func() time.Time) *Walls {
+	return &Walls{store: newPostStore(db), courses: courses, learning: lrn, members: members, now: now}
+}
+
+// EnsureIndexes creates the indexes of posts.
+func (s *Walls) EnsureIndexes(ctx context.Context) error { return s.store.ensureIndexes(ctx) }
 
 // Post is a post or comment as a reader sees it.
 type Post struct {
@@ -85,7 +83,15 @@ type wall struct {
 	moderator         bool
 }
 
-func (s *Service) wall(ctx context.Context, actor auth.Principal, scope, task string) (wall, error) {
+// id is the wall's key in posts: scope/task.
+func (w wall) id() string { return w.scope + "/" + w.task }
+
+// wall resolves a wall the actor may read: an open course's (anyone who may read the course) or a
+// cohort's (its members, trainers and admins).
+//
+// Returns ErrWallNotFound, ErrNotOnWall and the course package's access errors; an outage stays
+// an outage.
+func (s *Walls) wall(ctx context.Context, actor auth.Principal, scope, task string) (wall, error) {
 	w := wall{scope: scope, task: task}
 	if slug, ok := strings.CutPrefix(scope, "open."); ok {
 		w.slug = slug
@@ -98,8 +104,11 @@ func (s *Service) wall(ctx context.Context, actor auth.Principal, scope, task st
 			return w, ErrWallNotFound
 		}
 		slug, err := s.members.CourseOf(ctx, scope)
-		if err != nil {
+		if apperr.KindOf(err) == apperr.KindNotFound {
 			return w, ErrWallNotFound
+		}
+		if err != nil {
+			return w, fmt.Errorf("find the wall's cohort: %w", err)
 		}
 		w.slug = slug
 		trainer, err := s.members.IsTrainerOf(ctx, actor.UserID, scope)
@@ -145,7 +154,7 @@ func checkBody(body string) error {
 	return nil
 }
 
-func (s *Service) postView(w wall, actor auth.Principal, d postDoc) Post {
+func (s *Walls) postView(w wall, actor auth.Principal, d postDoc) Post {
 	p := Post{ID: d.ID, Author: d.User, Anonymous: d.Anonymous, Mine: d.User == actor.UserID, Body: d.Body, HTML: d.HTML, Hidden: d.Hidden,
 		Featured: d.Featured, Reactions: map[string]int{}, CreatedAt: d.CreatedAt, EditedAt: d.EditedAt}
 	if d.Anonymous && !w.moderator && !p.Mine {
@@ -163,46 +172,32 @@ func (s *Service) postView(w wall, actor auth.Principal, d postDoc) Post {
 	return p
 }
 
-func (s *Service) posts() *mongo.Collection { return s.db.Collection("posts") }
-
-// ListPosts returns a page of a wall's posts, newest first, each with its comments. Hidden posts
-// are shown to moderators and their authors only.
-func (s *Service) ListPosts(ctx context.Context, actor auth.Principal, scope, task, before string, limit int) ([]Post, string, error) {
+// ListPosts returns a page of a wall's posts, newest first (before: the last post of the
+// previous page), each with its comments, and the cursor of the next page. Hidden posts are
+// shown to moderators and their authors only; an anonymous post's author to moderators and
+// herself only.
+//
+// Returns ErrWallNotFound, ErrNotOnWall and the course package's access errors.
+func (s *Walls) ListPosts(ctx context.Context, actor auth.Principal, scope, task, before string, limit int) ([]Post, string, error) {
 	w, err := s.wall(ctx, actor, scope, task)
 	if err != nil {
 		return nil, "", err
 	}
-	filter := bson.D{{Key: "wall", Value: scope + "/" + task}, {Key: "parent", Value: ""}, {Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}}}
-	if before != "" {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$lt", Value: before}}})
-	}
-	cur, err := s.posts().Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: -1}}).SetLimit(int64(limit+1)))
+	docs, err := s.store.page(ctx, w.id(), before, limit+1)
 	if err != nil {
-		return nil, "", fmt.Errorf("list posts: %w", err)
-	}
-	var docs []postDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, "", fmt.Errorf("list posts: %w", err)
+		return nil, "", err
 	}
 	next := ""
 	if len(docs) > limit {
 		docs = docs[:limit]
 		next = docs[limit-1].ID
 	}
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
+	ids := each(docs, func(d postDoc) string { return d.ID })
 	comments := map[string][]Post{}
 	if len(ids) > 0 {
-		cur, err := s.posts().Find(ctx, bson.D{{Key: "parent", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "deleted", Value: bson.D{{Key: "$ne", Value: true}}}},
-			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+		cs, err := s.store.commentsOn(ctx, ids)
 		if err != nil {
-			return nil, "", fmt.Errorf("list comments: %w", err)
-		}
-		var cs []postDoc
-		if err := cur.All(ctx, &cs); err != nil {
-			return nil, "", fmt.Errorf("list comments: %w", err)
+			return nil, "", err
 		}
 		for _, c := range cs {
 			if c.Hidden && !w.moderator && c.User != actor.UserID {
@@ -227,7 +222,10 @@ func (s *Service) ListPosts(ctx context.Context, actor auth.Principal, scope, ta
 }
 
 // CreatePost writes a post on a wall and records it (an answered statement about the task).
-func (s *Service) CreatePost(ctx context.Context, actor auth.Principal, scope, task, body string, anonymous bool) (Post, error) {
+//
+// Returns ErrWallNotFound, ErrNotOnWall, validation errors and the course package's access
+// errors.
+func (s *Walls) CreatePost(ctx context.Context, actor auth.Principal, scope, task, body string, anonymous bool) (Post, error) {
 	w, err := s.wall(ctx, actor, scope, task)
 	if err != nil {
 		return Post{}, err
@@ -238,10 +236,10 @@ func (s *Service) CreatePost(ctx context.Context, actor auth.Principal, scope, t
 	if anonymous && !w.def.Anonymous {
 		return Post{}, apperr.Validation(apperr.FieldError{Field: "anonymous", Message: "this task does not allow anonymous posts"})
 	}
-	d := postDoc{ID: uuid.Must(uuid.NewV7()).String(), Wall: scope + "/" + task, Scope: scope, Course: w.slug, Task: task, User: actor.UserID,
+	d := postDoc{ID: uuid.Must(uuid.NewV7()).String(), Wall: w.id(), Scope: scope, Course: w.slug, Task: task, User: actor.UserID,
 		Body: body, HTML: s.courses.Renderer().HTML(body), Anonymous: anonymous, CreatedAt: s.now().UTC()}
-	if _, err := s.posts().InsertOne(ctx, d); err != nil {
-		return Post{}, fmt.Errorf("save post: %w", err)
+	if err := s.store.insert(ctx, d); err != nil {
+		return Post{}, err
 	}
 	if err := s.recordPost(ctx, actor, w, d, learning.VerbAnswered, false); err != nil {
 		return Post{}, err
@@ -249,7 +247,7 @@ func (s *Service) CreatePost(ctx context.Context, actor auth.Principal, scope, t
 	return s.postView(w, actor, d), nil
 }
 
-func (s *Service) recordPost(ctx context.Context, actor auth.Principal, w wall, d postDoc, verb string, peer bool) error {
+func (s *Walls) recordPost(ctx context.Context, actor auth.Principal, w wall, d postDoc, verb string, peer bool) error {
 	st := learning.Statement{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("post/"+d.ID)).String(), Actor: s.learning.Actor(actor.UserID),
 		Verb: learning.Verb{ID: verb}, Object: learning.Object{ObjectType: "Activity", ID: s.learning.IRI(w.slug, "reflections", w.task)},
 		Result: &learning.Result{Response: truncate(d.Body, 4000)}}
@@ -270,26 +268,31 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-func (s *Service) post(ctx context.Context, w wall, id string) (postDoc, error) {
-	var d postDoc
-	err := s.posts().FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && (d.Wall != w.scope+"/"+w.task || d.Deleted)) {
-		return d, ErrPostNotFound
-	}
+// post returns a post or comment of the wall, or ErrPostNotFound.
+func (s *Walls) post(ctx context.Context, w wall, id string) (postDoc, error) {
+	d, err := s.store.get(ctx, id)
 	if err != nil {
-		return d, fmt.Errorf("load post: %w", err)
+		return d, err
+	}
+	if d.Wall != w.id() || d.Deleted {
+		return d, ErrPostNotFound
 	}
 	return d, nil
 }
 
 // Comment answers a post. A comment on someone else's post counts toward the task's rule.
-func (s *Service) Comment(ctx context.Context, actor auth.Principal, scope, task, postID, body string) (Post, error) {
+//
+// Returns ErrWallNotFound, ErrNotOnWall, ErrPostNotFound and validation errors.
+func (s *Walls) Comment(ctx context.Context, actor auth.Principal, scope, task, postID, body string) (Post, error) {
 	w, err := s.wall(ctx, actor, scope, task)
 	if err != nil {
 		return Post{}, err
 	}
 	parent, err := s.post(ctx, w, postID)
-	if err != nil || parent.Parent != "" || (parent.Hidden && !w.moderator && parent.User != actor.UserID) {
+	if err != nil {
+		return Post{}, err
+	}
+	if parent.Parent != "" || (parent.Hidden && !w.moderator && parent.User != actor.UserID) {
 		return Post{}, ErrPostNotFound
 	}
 	if err := checkBody(body); err != nil {
@@ -297,8 +300,8 @@ func (s *Service) Comment(ctx context.Context, actor auth.Principal, scope, task
 	}
 	d := postDoc{ID: uuid.Must(uuid.NewV7()).String(), Wall: parent.Wall, Scope: scope, Course: w.slug, Task: task, Parent: parent.ID, User: actor.UserID,
 		Body: body, HTML: s.courses.Renderer().HTML(body), CreatedAt: s.now().UTC()}
-	if _, err := s.posts().InsertOne(ctx, d); err != nil {
-		return Post{}, fmt.Errorf("save comment: %w", err)
+	if err := s.store.insert(ctx, d); err != nil {
+		return Post{}, err
 	}
 	if err := s.recordPost(ctx, actor, w, d, learning.VerbCommented, parent.User != actor.UserID); err != nil {
 		return Post{}, err
@@ -306,8 +309,11 @@ func (s *Service) Comment(ctx context.Context, actor auth.Principal, scope, task
 	return s.postView(w, actor, d), nil
 }
 
-// React adds the actor's reaction of a kind to a post or comment; twice is ErrReactedAlready.
-func (s *Service) React(ctx context.Context, actor auth.Principal, scope, task, postID, kind string, on bool) error {
+// React adds (on) or takes back the actor's reaction of a kind to a post or comment.
+//
+// Returns ErrReactedAlready, ErrNotReacted, ErrPostNotFound, ErrWallNotFound, ErrNotOnWall
+// and validation errors.
+func (s *Walls) React(ctx context.Context, actor auth.Principal, scope, task, postID, kind string, on bool) error {
 	if !slices.Contains(Reactions, kind) {
 		return apperr.Validation(apperr.FieldError{Field: "kind", Message: "must be one of " + strings.Join(Reactions, ", ")})
 	}
@@ -318,23 +324,14 @@ func (s *Service) React(ctx context.Context, actor auth.Principal, scope, task, 
 	if _, err := s.post(ctx, w, postID); err != nil {
 		return err
 	}
-	field := "reactions." + kind + "." + actor.UserID
-	var res *mongo.UpdateResult
-	if on {
-		res, err = s.posts().UpdateOne(ctx, bson.D{{Key: "_id", Value: postID}, {Key: field, Value: bson.D{{Key: "$exists", Value: false}}}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: true}}}})
-	} else {
-		res, err = s.posts().UpdateOne(ctx, bson.D{{Key: "_id", Value: postID}, {Key: field, Value: bson.D{{Key: "$exists", Value: true}}}},
-			bson.D{{Key: "$unset", Value: bson.D{{Key: field, Value: ""}}}})
-	}
-	if err != nil {
-		return fmt.Errorf("react: %w", err)
-	}
-	if res.MatchedCount == 0 {
-		if on {
-			return ErrReactedAlready
-		}
-		return apperr.New(apperr.KindNotFound, "you have not reacted so")
+	changed, err := s.store.react(ctx, postID, kind, actor.UserID, on)
+	switch {
+	case err != nil:
+		return err
+	case !changed && on:
+		return ErrReactedAlready
+	case !changed:
+		return ErrNotReacted
 	}
 	return nil
 }
@@ -348,7 +345,11 @@ type PostChange struct {
 }
 
 // EditPost applies a PostChange.
-func (s *Service) EditPost(ctx context.Context, actor auth.Principal, scope, task, postID string, ch PostChange) (Post, error) {
+//
+// Returns ErrEditWindow, ErrPostNotFound, ErrWallNotFound, ErrNotOnWall, errors of
+// apperr.KindForbidden (someone else's body, a learner hiding or featuring) and validation
+// errors.
+func (s *Walls) EditPost(ctx context.Context, actor auth.Principal, scope, task, postID string, ch PostChange) (Post, error) {
 	w, err := s.wall(ctx, actor, scope, task)
 	if err != nil {
 		return Post{}, err
@@ -357,7 +358,7 @@ func (s *Service) EditPost(ctx context.Context, actor auth.Principal, scope, tas
 	if err != nil {
 		return Post{}, err
 	}
-	set := bson.D{}
+	var e postEdit
 	if ch.Body != nil {
 		if d.User != actor.UserID {
 			return Post{}, apperr.New(apperr.KindForbidden, "only the author edits a post")
@@ -370,7 +371,7 @@ func (s *Service) EditPost(ctx context.Context, actor auth.Principal, scope, tas
 		}
 		now := s.now().UTC()
 		d.Body, d.HTML, d.EditedAt = *ch.Body, s.courses.Renderer().HTML(*ch.Body), &now
-		set = append(set, bson.E{Key: "body", Value: d.Body}, bson.E{Key: "html", Value: d.HTML}, bson.E{Key: "edited_at", Value: now})
+		e.Text = &postText{Body: d.Body, HTML: d.HTML, EditedAt: now}
 	}
 	if ch.Hidden != nil || ch.Featured != nil {
 		if !w.moderator {
@@ -378,25 +379,26 @@ func (s *Service) EditPost(ctx context.Context, actor auth.Principal, scope, tas
 		}
 		if ch.Hidden != nil {
 			d.Hidden = *ch.Hidden
-			set = append(set, bson.E{Key: "hidden", Value: d.Hidden})
 		}
 		if ch.Featured != nil {
 			d.Featured = *ch.Featured
-			set = append(set, bson.E{Key: "featured", Value: d.Featured})
 		}
+		e.Hidden, e.Featured = ch.Hidden, ch.Featured
 	}
-	if len(set) == 0 {
+	if e == (postEdit{}) {
 		return Post{}, apperr.New(apperr.KindInvalid, "nothing to change: send body, hidden or featured")
 	}
-	if _, err := s.posts().UpdateOne(ctx, bson.D{{Key: "_id", Value: postID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
-		return Post{}, fmt.Errorf("edit post: %w", err)
+	if err := s.store.edit(ctx, postID, e); err != nil {
+		return Post{}, err
 	}
 	return s.postView(w, actor, d), nil
 }
 
 // DeletePost removes the actor's own post or comment from view (moderators may remove any).
 // What was learnt stays in the learning record.
-func (s *Service) DeletePost(ctx context.Context, actor auth.Principal, scope, task, postID string) error {
+//
+// Returns ErrPostNotFound, ErrWallNotFound, ErrNotOnWall and an error of apperr.KindForbidden.
+func (s *Walls) DeletePost(ctx context.Context, actor auth.Principal, scope, task, postID string) error {
 	w, err := s.wall(ctx, actor, scope, task)
 	if err != nil {
 		return err
@@ -408,6 +410,5 @@ func (s *Service) DeletePost(ctx context.Context, actor auth.Principal, scope, t
 	if d.User != actor.UserID && !w.moderator {
 		return apperr.New(apperr.KindForbidden, "only the author or the cohort's trainers remove a post")
 	}
-	_, err = s.posts().UpdateOne(ctx, bson.D{{Key: "_id", Value: postID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "deleted", Value: true}}}})
-	return err
+	return s.store.remove(ctx, postID)
 }

@@ -61,13 +61,16 @@ var DefaultLimits = Limits{AccessTokenTTL: 15 * time.Minute, Argon2: auth.Defaul
 
 // App is Taito: its capability services and the use cases across them.
 type App struct {
-	Auth       *auth.Service
-	Outbox     *outbox.Outbox
-	Media      *media.Library // nil without S3
-	Courses    *course.Service
-	Learning   *learning.Service
-	Activities *activity.Service
-	Cohorts    *cohort.Service
+	Auth        *auth.Service
+	Outbox      *outbox.Outbox
+	Media       *media.Library // nil without S3
+	Courses     *course.Service
+	Learning    *learning.Service
+	Quizzes     *activity.Quizzes
+	Walls       *activity.Walls
+	Assessments *activity.Assessments
+	Safaris     *activity.Safaris
+	Cohorts     *cohort.Service
 
 	links links.Links
 	now   func() time.Time
@@ -103,10 +106,13 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	dir := cohort.NewDirectory(d.DB, d.SoleWriter, d.Now)
 	a.Courses = course.NewService(d.DB, assets, dir, d.Now, d.Log)
 	a.Learning = learning.NewService(d.DB, a.Courses, a.Outbox, schedules{dir}, a.links.Base(), d.SoleWriter, d.Now, d.Log)
-	a.Activities = activity.NewService(d.DB, a.Courses, a.Learning, dir, d.Now)
-	a.Cohorts = cohort.NewService(dir, a.Courses, a.Auth, progress{a.Learning}, a.Activities, cohort.Mail{Outbox: a.Outbox, Links: a.links}, d.Now)
+	a.Quizzes = activity.NewQuizzes(d.DB, a.Courses, a.Learning, d.Now)
+	a.Walls = activity.NewWalls(d.DB, a.Courses, a.Learning, dir, d.Now)
+	a.Assessments = activity.NewAssessments(d.DB, a.Courses, a.Learning, dir, d.Now)
+	a.Safaris = activity.NewSafaris(d.DB, a.Courses, a.Learning, d.Now)
+	a.Cohorts = cohort.NewService(dir, a.Courses, a.Auth, progress{a.Learning}, a.Assessments, cohort.Mail{Outbox: a.Outbox, Links: a.links}, d.Now)
 	for _, ensure := range []func(context.Context) error{a.Outbox.EnsureIndexes, a.Auth.EnsureIndexes, a.Courses.EnsureIndexes, a.Learning.EnsureIndexes,
-		a.Activities.EnsureIndexes, a.Cohorts.EnsureIndexes} {
+		a.Quizzes.EnsureIndexes, a.Walls.EnsureIndexes, a.Assessments.EnsureIndexes, a.Safaris.EnsureIndexes, a.Cohorts.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return nil, fmt.Errorf("indexes: %w", err)
 		}

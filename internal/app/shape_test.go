@@ -1,7 +1,10 @@
 package app_test
 
 import (
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -122,5 +125,37 @@ func rule(pkg, dep string) string {
 		return "front doors call the application layer; they do not reach into infrastructure"
 	default:
 		return "not in the allowed shape (see allowed in this file)"
+	}
+}
+
+// TestOnlyStoresBuildQueries keeps storage a layer inside every capability: filters, updates and
+// options (the driver's bson and options packages) appear only in store files (store.go or
+// <capability>_store.go); services may name *mongo.Database only to build their store.
+func TestOnlyStoresBuildQueries(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{.Dir}} {{join .GoFiles \" \"}}",
+		module+"internal/auth", module+"internal/media", module+"internal/course", module+"internal/learning",
+		module+"internal/activity", module+"internal/cohort", module+"internal/outbox").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	fset := token.NewFileSet()
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, dir := strings.TrimPrefix(fields[0], module), fields[1]
+		for _, name := range fields[2:] {
+			if name == "store.go" || strings.HasSuffix(name, "_store.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range f.Imports {
+				p := strings.Trim(imp.Path.Value, `"`)
+				if strings.HasPrefix(p, "go.mongodb.org/mongo-driver/v2/") && p != "go.mongodb.org/mongo-driver/v2/mongo" {
+					t.Errorf("%s/%s imports %s: queries belong in the package's store file", pkg, name, p)
+				}
+			}
+		}
 	}
 }

@@ -100,7 +100,7 @@ func (a *App) QuizStats(ctx context.Context, actor auth.Principal, quiz, cohortI
 	if err != nil {
 		return nil, 0, err
 	}
-	return a.Activities.QuizStats(ctx, actor, quiz, users)
+	return a.Quizzes.Stats(ctx, actor, quiz, users)
 }
 
 // SafariSummary sums a safari's observations over one cohort's logs (cohortID "": everyone's).
@@ -109,7 +109,7 @@ func (a *App) SafariSummary(ctx context.Context, actor auth.Principal, slug, saf
 	if err != nil {
 		return nil, 0, err
 	}
-	return a.Activities.SafariSummary(ctx, actor, slug, safari, users)
+	return a.Safaris.Summary(ctx, actor, slug, safari, users)
 }
 
 // LearnerProgress is one member's whole progress, for her cohort's trainers and admins.

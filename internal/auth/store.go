@@ -3,12 +3,13 @@ package auth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/taito-lms/taito/internal/mongox"
 )
 
 // Collection names.
@@ -93,7 +94,7 @@ func (s *store) ensureIndexes(ctx context.Context) error {
 	// One at a time: FerretDB 1.24 drops the connection when CreateMany meets existing indexes.
 	for _, ix := range indexes {
 		if _, err := ix.coll.Indexes().CreateOne(ctx, ix.model); err != nil {
-			return fmt.Errorf("%s indexes: %w", ix.coll.Name(), err)
+			return mongox.Err(ctx, ix.coll.Name()+" indexes", err)
 		}
 	}
 	return nil
@@ -101,52 +102,153 @@ func (s *store) ensureIndexes(ctx context.Context) error {
 
 func byID(id string) bson.D { return bson.D{{Key: "_id", Value: id}} }
 
-func (s *store) userByID(ctx context.Context, id string) (userDoc, error) {
+// anys is docs as the driver's many-document writes take them.
+func anys[T any](docs []T) []any {
+	out := make([]any, len(docs))
+	for i, d := range docs {
+		out[i] = d
+	}
+	return out
+}
+
+// Accounts.
+
+// findUser loads the account filter selects.
+//
+// Returns ErrUserNotFound.
+func (s *store) findUser(ctx context.Context, filter bson.D, doing string) (userDoc, error) {
 	var d userDoc
-	err := s.users.FindOne(ctx, byID(id)).Decode(&d)
+	err := s.users.FindOne(ctx, filter).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return d, ErrUserNotFound
 	}
-	if err != nil {
-		return d, fmt.Errorf("load user: %w", err)
-	}
-	return d, nil
+	return d, mongox.Err(ctx, doing, err)
+}
+
+func (s *store) userByID(ctx context.Context, id string) (userDoc, error) {
+	return s.findUser(ctx, byID(id), "load user")
 }
 
 func (s *store) userByEmail(ctx context.Context, email string) (userDoc, error) {
-	var d userDoc
-	err := s.users.FindOne(ctx, bson.D{{Key: "email", Value: email}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return d, ErrUserNotFound
-	}
-	if err != nil {
-		return d, fmt.Errorf("load user by email: %w", err)
-	}
-	return d, nil
+	return s.findUser(ctx, bson.D{{Key: "email", Value: email}}, "load user by email")
 }
 
+// longList is the length from which usersByIDs reads all accounts.
+const longList = 1000
+
+// usersByIDs loads the accounts with these ids; unknown ids are left out.
+//
+// A long list is answered by reading every account once and keeping the asked-for ones: a
+// server that compares each document with the whole list (FerretDB does) would otherwise take
+// time growing with the square of the list, and reading all accounts of an organisation is
+// cheap anywhere.
+func (s *store) usersByIDs(ctx context.Context, ids []string) ([]userDoc, error) {
+	if len(ids) <= longList {
+		return s.usersWhere(ctx, "_id", ids)
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	cur, err := s.users.Find(ctx, bson.D{})
+	if err != nil {
+		return nil, mongox.Err(ctx, "load users", err)
+	}
+	defer cur.Close(ctx)
+	var out []userDoc
+	for cur.Next(ctx) {
+		var d userDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, mongox.Err(ctx, "load users", err)
+		}
+		if want[d.ID] {
+			out = append(out, d)
+		}
+	}
+	return out, mongox.Err(ctx, "load users", cur.Err())
+}
+
+// usersByEmails loads the accounts with these (normalised) e-mail addresses; unknown ones are
+// left out.
+func (s *store) usersByEmails(ctx context.Context, emails []string) ([]userDoc, error) {
+	return s.usersWhere(ctx, "email", emails)
+}
+
+// usersWhere loads the accounts whose field is one of values, in as few queries as the
+// 16 MB command limit allows (FerretDB over SQLite reads the whole table for each query).
+func (s *store) usersWhere(ctx context.Context, field string, values []string) ([]userDoc, error) {
+	var out []userDoc
+	const chunk = 20000
+	for start := 0; start < len(values); start += chunk {
+		cur, err := s.users.Find(ctx, bson.D{{Key: field, Value: bson.D{{Key: "$in", Value: values[start:min(start+chunk, len(values))]}}}})
+		docs, err := mongox.All[userDoc](ctx, "load users", cur, err)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, docs...)
+	}
+	return out, nil
+}
+
+// insertUser stores a new account.
+//
+// Returns ErrEmailTaken.
 func (s *store) insertUser(ctx context.Context, d userDoc) error {
 	_, err := s.users.InsertOne(ctx, d)
 	if mongo.IsDuplicateKeyError(err) {
 		return ErrEmailTaken
 	}
-	if err != nil {
-		return fmt.Errorf("insert user: %w", err)
-	}
-	return nil
+	return mongox.Err(ctx, "insert user", err)
 }
 
-func (s *store) updateUser(ctx context.Context, id string, set bson.D) (userDoc, error) {
+// insertUsers stores new accounts in one write and returns the indexes of those whose e-mail
+// was taken.
+func (s *store) insertUsers(ctx context.Context, docs []userDoc) ([]int, error) {
+	return mongox.InsertAll(ctx, s.users, anys(docs))
+}
+
+// userUpdate is a change to an account; nil fields are left alone.
+type userUpdate struct {
+	Name, Locale, OrgUnit *string
+	Roles                 []Role
+	Disabled              *bool
+	PasswordHash          *string
+	RemindersOff          *bool
+	UpdatedAt             *time.Time
+}
+
+func (u userUpdate) set() bson.D {
+	set := bson.D{}
+	setIf(&set, "name", u.Name)
+	setIf(&set, "locale", u.Locale)
+	setIf(&set, "org_unit", u.OrgUnit)
+	if u.Roles != nil {
+		set = append(set, bson.E{Key: "roles", Value: u.Roles})
+	}
+	setIf(&set, "disabled", u.Disabled)
+	setIf(&set, "password_hash", u.PasswordHash)
+	setIf(&set, "reminders_off", u.RemindersOff)
+	setIf(&set, "updated_at", u.UpdatedAt)
+	return set
+}
+
+func setIf[T any](set *bson.D, key string, v *T) {
+	if v != nil {
+		*set = append(*set, bson.E{Key: key, Value: *v})
+	}
+}
+
+// updateUser applies a change to an account and returns the account as it is now.
+//
+// Returns ErrUserNotFound.
+func (s *store) updateUser(ctx context.Context, id string, u userUpdate) (userDoc, error) {
 	var d userDoc
-	err := s.users.FindOneAndUpdate(ctx, byID(id), bson.D{{Key: "$set", Value: set}},
+	err := s.users.FindOneAndUpdate(ctx, byID(id), bson.D{{Key: "$set", Value: u.set()}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return d, ErrUserNotFound
 	}
-	if err != nil {
-		return d, fmt.Errorf("update user: %w", err)
-	}
-	return d, nil
+	return d, mongox.Err(ctx, "update user", err)
 }
 
 func (s *store) anyUser(ctx context.Context) (bool, error) {
@@ -155,7 +257,7 @@ func (s *store) anyUser(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("look for users: %w", err)
+		return false, mongox.Err(ctx, "look for users", err)
 	}
 	return true, nil
 }
@@ -173,21 +275,14 @@ func (s *store) listUsers(ctx context.Context, role Role, orgUnit, after string,
 		filter = append(filter, bson.E{Key: "org_unit", Value: orgUnit})
 	}
 	cur, err := s.users.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	var out []userDoc
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	return out, nil
+	return mongox.All[userDoc](ctx, "list users", cur, err)
 }
 
+// Refresh tokens.
+
 func (s *store) insertRefresh(ctx context.Context, d refreshDoc) error {
-	if _, err := s.refresh.InsertOne(ctx, d); err != nil {
-		return fmt.Errorf("store refresh token: %w", err)
-	}
-	return nil
+	_, err := s.refresh.InsertOne(ctx, d)
+	return mongox.Err(ctx, "store refresh token", err)
 }
 
 // useRefresh marks a live refresh token used, atomically: of two concurrent uses only one wins.
@@ -196,23 +291,23 @@ func (s *store) useRefresh(ctx context.Context, hash string, now time.Time) (ref
 	err := s.refresh.FindOneAndUpdate(ctx,
 		bson.D{{Key: "_id", Value: hash}, {Key: "used_at", Value: nil}, {Key: "revoked_at", Value: nil}, {Key: "expires_at", Value: bson.D{{Key: "$gt", Value: now}}}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "used_at", Value: now}}}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return d, false, nil
-	}
-	if err != nil {
-		return d, false, fmt.Errorf("use refresh token: %w", err)
-	}
-	return d, true, nil
+	return lookup(ctx, d, err, "use refresh token")
 }
 
 func (s *store) refreshByHash(ctx context.Context, hash string) (refreshDoc, bool, error) {
 	var d refreshDoc
 	err := s.refresh.FindOne(ctx, byID(hash)).Decode(&d)
+	return lookup(ctx, d, err, "load refresh token")
+}
+
+// lookup is the answer of a lookup whose miss is no error: the document, whether there was one,
+// and a translated error.
+func lookup[T any](ctx context.Context, d T, err error, doing string) (T, bool, error) {
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return d, false, nil
 	}
 	if err != nil {
-		return d, false, fmt.Errorf("load refresh token: %w", err)
+		return d, false, mongox.Err(ctx, doing, err)
 	}
 	return d, true, nil
 }
@@ -220,26 +315,29 @@ func (s *store) refreshByHash(ctx context.Context, hash string) (refreshDoc, boo
 func (s *store) revokeFamily(ctx context.Context, family string, now time.Time) error {
 	_, err := s.refresh.UpdateMany(ctx, bson.D{{Key: "family", Value: family}, {Key: "revoked_at", Value: nil}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "revoked_at", Value: now}}}})
-	if err != nil {
-		return fmt.Errorf("revoke token family: %w", err)
-	}
-	return nil
+	return mongox.Err(ctx, "revoke token family", err)
 }
 
 func (s *store) revokeUserTokens(ctx context.Context, userID string, now time.Time) error {
 	_, err := s.refresh.UpdateMany(ctx, bson.D{{Key: "user_id", Value: userID}, {Key: "revoked_at", Value: nil}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "revoked_at", Value: now}}}})
-	if err != nil {
-		return fmt.Errorf("revoke user's tokens: %w", err)
-	}
-	return nil
+	return mongox.Err(ctx, "revoke user's tokens", err)
 }
 
+// One-time tokens (invitations and password resets).
+
 func (s *store) insertOneTime(ctx context.Context, d oneTimeDoc) error {
-	if _, err := s.oneTime.InsertOne(ctx, d); err != nil {
-		return fmt.Errorf("store one-time token: %w", err)
+	_, err := s.oneTime.InsertOne(ctx, d)
+	return mongox.Err(ctx, "store one-time token", err)
+}
+
+// insertOneTimes stores many one-time tokens in one write.
+func (s *store) insertOneTimes(ctx context.Context, docs []oneTimeDoc) error {
+	if len(docs) == 0 {
+		return nil
 	}
-	return nil
+	_, err := s.oneTime.InsertMany(ctx, anys(docs))
+	return mongox.Err(ctx, "store invitations", err)
 }
 
 // useOneTime consumes a live one-time token of kind, atomically.
@@ -248,25 +346,14 @@ func (s *store) useOneTime(ctx context.Context, hash, kind string, now time.Time
 	err := s.oneTime.FindOneAndUpdate(ctx,
 		bson.D{{Key: "_id", Value: hash}, {Key: "kind", Value: kind}, {Key: "used_at", Value: nil}, {Key: "expires_at", Value: bson.D{{Key: "$gt", Value: now}}}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "used_at", Value: now}}}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return d, false, nil
-	}
-	if err != nil {
-		return d, false, fmt.Errorf("use one-time token: %w", err)
-	}
-	return d, true, nil
+	return lookup(ctx, d, err, "use one-time token")
 }
+
+// Sign-in throttling.
 
 func (s *store) throttleDocs(ctx context.Context, keys ...string) ([]throttleDoc, error) {
 	cur, err := s.throttle.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}})
-	if err != nil {
-		return nil, fmt.Errorf("read sign-in throttle: %w", err)
-	}
-	var out []throttleDoc
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("read sign-in throttle: %w", err)
-	}
-	return out, nil
+	return mongox.All[throttleDoc](ctx, "read sign-in throttle", cur, err)
 }
 
 // recordFailure counts one failed sign-in against key within the current window, starting a new
@@ -281,28 +368,44 @@ func (s *store) recordFailure(ctx context.Context, key string, now time.Time, wi
 		return d.Failures, nil
 	}
 	if !errors.Is(err, mongo.ErrNoDocuments) {
-		return 0, fmt.Errorf("count failed sign-in: %w", err)
+		return 0, mongox.Err(ctx, "count failed sign-in", err)
 	}
 	_, err = s.throttle.UpdateOne(ctx, byID(key),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "failures", Value: 1}, {Key: "window_start", Value: now}, {Key: "blocked_until", Value: time.Time{}}}}},
 		options.UpdateOne().SetUpsert(true))
 	if err != nil {
-		return 0, fmt.Errorf("count failed sign-in: %w", err)
+		return 0, mongox.Err(ctx, "count failed sign-in", err)
 	}
 	return 1, nil
 }
 
 func (s *store) block(ctx context.Context, key string, until time.Time) error {
 	_, err := s.throttle.UpdateOne(ctx, byID(key), bson.D{{Key: "$max", Value: bson.D{{Key: "blocked_until", Value: until}}}})
-	if err != nil {
-		return fmt.Errorf("throttle sign-in: %w", err)
-	}
-	return nil
+	return mongox.Err(ctx, "throttle sign-in", err)
 }
 
 func (s *store) clearThrottle(ctx context.Context, key string) error {
-	if _, err := s.throttle.DeleteOne(ctx, byID(key)); err != nil {
-		return fmt.Errorf("clear sign-in throttle: %w", err)
+	_, err := s.throttle.DeleteOne(ctx, byID(key))
+	return mongox.Err(ctx, "clear sign-in throttle", err)
+}
+
+// deleteExpired deletes refresh and one-time tokens that expired before cutoff and throttle
+// counters whose window started before it, and returns how many it deleted.
+func (s *store) deleteExpired(ctx context.Context, cutoff time.Time) (int64, error) {
+	var total int64
+	for _, c := range []struct {
+		coll   *mongo.Collection
+		filter bson.D
+	}{
+		{s.refresh, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
+		{s.oneTime, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
+		{s.throttle, bson.D{{Key: "window_start", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
+	} {
+		res, err := c.coll.DeleteMany(ctx, c.filter)
+		if err != nil {
+			return total, mongox.Err(ctx, "clean up "+c.coll.Name(), err)
+		}
+		total += res.DeletedCount
 	}
-	return nil
+	return total, nil
 }

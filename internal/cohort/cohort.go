@@ -17,15 +17,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/links"
-	"github.com/taito-lms/taito/internal/mongox"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -45,36 +41,28 @@ var (
 	ErrNotMember     = apperr.New(apperr.KindNotFound, "not a member of this cohort")
 )
 
-// ModuleDates are a module's opening and due dates in a cohort.
+// ModuleDates are a module's opening and due dates in a cohort. The JSON API reads and writes
+// them as they are (its tags); the store keeps them in its own document type.
 type ModuleDates struct {
-	Module string     `bson:"module" json:"module"`
-	Opens  *time.Time `bson:"opens,omitempty" json:"opens,omitempty"`
-	Due    *time.Time `bson:"due,omitempty" json:"due,omitempty"`
+	Module string     `json:"module"`
+	Opens  *time.Time `json:"opens,omitempty"`
+	Due    *time.Time `json:"due,omitempty"`
 }
 
 // Cohort is a group taking a course together.
 type Cohort struct {
-	ID       string        `bson:"_id"`
-	Course   string        `bson:"course"`
-	Name     string        `bson:"name"`
-	Trainers []string      `bson:"trainers"`
-	StartsOn *time.Time    `bson:"starts_on,omitempty"`
-	Schedule []ModuleDates `bson:"schedule"`
-	Status   string        `bson:"status"`
-	JoinCode string        `bson:"join_code,omitempty"`
+	ID       string
+	Course   string
+	Name     string
+	Trainers []string
+	StartsOn *time.Time
+	Schedule []ModuleDates
+	Status   string
+	JoinCode string
 	// AutoReminderDays: remind members this many days before a module is due (0: off).
-	AutoReminderDays int       `bson:"auto_reminder_days,omitempty"`
-	CreatedBy        string    `bson:"created_by"`
-	CreatedAt        time.Time `bson:"created_at"`
-}
-
-type enrolment struct {
-	ID         string    `bson:"_id"` // cohort:user
-	Cohort     string    `bson:"cohort"`
-	User       string    `bson:"user"`
-	Course     string    `bson:"course"`
-	Status     string    `bson:"status"` // active | removed
-	EnrolledAt time.Time `bson:"enrolled_at"`
+	AutoReminderDays int
+	CreatedBy        string
+	CreatedAt        time.Time
 }
 
 // Service is the cohort capability.
@@ -157,21 +145,7 @@ func NewService(dir *Directory, courses Courses, users Users, progress Progress,
 
 // EnsureIndexes creates the indexes cohorts need.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
-	for _, ix := range []struct {
-		coll  *mongo.Collection
-		model mongo.IndexModel
-	}{
-		{s.cohorts, mongo.IndexModel{Keys: bson.D{{Key: "join_code", Value: 1}}}},
-		{s.cohorts, mongo.IndexModel{Keys: bson.D{{Key: "trainers", Value: 1}}}},
-		{s.enrolments, mongo.IndexModel{Keys: bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}}},
-		{s.enrolments, mongo.IndexModel{Keys: bson.D{{Key: "cohort", Value: 1}}}},
-		{s.memberships, mongo.IndexModel{Keys: bson.D{{Key: "cohort", Value: 1}}}},
-	} {
-		if _, err := ix.coll.Indexes().CreateOne(ctx, ix.model); err != nil {
-			return fmt.Errorf("%s indexes: %w", ix.coll.Name(), err)
-		}
-	}
-	return nil
+	return s.store.ensureIndexes(ctx)
 }
 
 // NewCohort is a cohort to create.
@@ -205,6 +179,12 @@ func (s *Service) checkSchedule(f *apperr.Fields, co *course.Course, sched []Mod
 	}
 }
 
+func checkName(f *apperr.Fields, name string) {
+	if strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > 200 {
+		f.Add("name", "is required, at most 200 characters")
+	}
+}
+
 func joinCode() string {
 	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" // no 0/O, 1/I
 	b := make([]byte, 8)
@@ -223,9 +203,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in NewCohort
 		return Cohort{}, err
 	}
 	var f apperr.Fields
-	if strings.TrimSpace(in.Name) == "" || utf8.RuneCountInString(in.Name) > 200 {
-		f.Add("name", "is required, at most 200 characters")
-	}
+	checkName(&f, in.Name)
 	pub, err := s.courses.Current(ctx, actor, in.Course)
 	if errors.Is(err, course.ErrNotPublished) {
 		f.Add("course", "no published course with this slug")
@@ -251,15 +229,17 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in NewCohort
 	if in.JoinCode {
 		c.JoinCode = joinCode()
 	}
-	if _, err := s.cohorts.InsertOne(ctx, c); err != nil {
-		return Cohort{}, fmt.Errorf("create cohort: %w", err)
+	if err := s.store.insertCohort(ctx, c); err != nil {
+		return Cohort{}, err
 	}
 	return c, nil
 }
 
 // Get returns a cohort to its trainers and admins; to others it does not exist.
+//
+// Returns ErrNotFound.
 func (s *Service) Get(ctx context.Context, actor auth.Principal, id string) (Cohort, error) {
-	c, err := s.load(ctx, id)
+	c, err := s.store.cohort(ctx, id)
 	if err != nil {
 		return c, err
 	}
@@ -269,24 +249,18 @@ func (s *Service) Get(ctx context.Context, actor auth.Principal, id string) (Coh
 	return c, nil
 }
 
-// List returns the actor's cohorts (admins: all).
+// List returns the actor's newest 500 cohorts (admins: everyone's).
+//
+// Returns ErrForbidden to learners.
 func (s *Service) List(ctx context.Context, actor auth.Principal) ([]Cohort, error) {
 	if err := auth.RequireTrainer(actor); err != nil {
 		return nil, err
 	}
-	filter := bson.D{}
-	if !actor.IsAdmin() {
-		filter = bson.D{{Key: "trainers", Value: actor.UserID}}
+	trainer := actor.UserID
+	if actor.IsAdmin() {
+		trainer = ""
 	}
-	cur, err := s.cohorts.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(500))
-	if err != nil {
-		return nil, fmt.Errorf("list cohorts: %w", err)
-	}
-	out := []Cohort{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list cohorts: %w", err)
-	}
-	return out, nil
+	return s.store.cohortsOf(ctx, trainer)
 }
 
 // Patch changes a cohort; nil fields are left alone.
@@ -299,25 +273,23 @@ type Patch struct {
 	AutoReminderDays *int
 }
 
-// Update changes a cohort, for its trainers and admins.
+// Update changes a cohort, for its trainers and admins. This replica forgets the cohort's
+// cached schedule at once.
+//
+// Returns ErrNotFound, validation errors and the course package's not-found errors.
 func (s *Service) Update(ctx context.Context, actor auth.Principal, id string, p Patch) (Cohort, error) {
 	c, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return c, err
 	}
 	var f apperr.Fields
-	set := bson.D{}
 	if p.Name != nil {
-		if strings.TrimSpace(*p.Name) == "" || utf8.RuneCountInString(*p.Name) > 200 {
-			f.Add("name", "is required, at most 200 characters")
-		}
-		set = append(set, bson.E{Key: "name", Value: strings.TrimSpace(*p.Name)})
+		checkName(&f, *p.Name)
+		name := strings.TrimSpace(*p.Name)
+		p.Name = &name
 	}
-	if p.Status != nil {
-		if !slices.Contains([]string{StatusPlanned, StatusRunning, StatusClosed}, *p.Status) {
-			f.Add("status", "must be planned, running or closed")
-		}
-		set = append(set, bson.E{Key: "status", Value: *p.Status})
+	if p.Status != nil && !slices.Contains([]string{StatusPlanned, StatusRunning, StatusClosed}, *p.Status) {
+		f.Add("status", "must be planned, running or closed")
 	}
 	if p.Schedule != nil {
 		pub, err := s.courses.Published(ctx, c.Course)
@@ -325,38 +297,22 @@ func (s *Service) Update(ctx context.Context, actor auth.Principal, id string, p
 			return c, err
 		}
 		s.checkSchedule(&f, pub.Course, *p.Schedule)
-		set = append(set, bson.E{Key: "schedule", Value: *p.Schedule})
 	}
-	if p.Trainers != nil {
-		if len(*p.Trainers) == 0 {
-			f.Add("trainers", "a cohort needs at least one trainer")
-		}
-		set = append(set, bson.E{Key: "trainers", Value: *p.Trainers})
+	if p.Trainers != nil && len(*p.Trainers) == 0 {
+		f.Add("trainers", "a cohort needs at least one trainer")
 	}
-	if p.StartsOn != nil {
-		set = append(set, bson.E{Key: "starts_on", Value: *p.StartsOn})
-	}
-	if p.AutoReminderDays != nil {
-		if *p.AutoReminderDays < 0 || *p.AutoReminderDays > 30 {
-			f.Add("auto_reminder_days", "must be from 0 (off) to 30")
-		}
-		set = append(set, bson.E{Key: "auto_reminder_days", Value: *p.AutoReminderDays})
+	if p.AutoReminderDays != nil && (*p.AutoReminderDays < 0 || *p.AutoReminderDays > 30) {
+		f.Add("auto_reminder_days", "must be from 0 (off) to 30")
 	}
 	if err := f.Err(); err != nil {
 		return c, err
 	}
-	if len(set) == 0 {
+	if p == (Patch{}) {
 		return c, apperr.New(apperr.KindInvalid, "nothing to change")
 	}
-	_, err = s.cohorts.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}})
-	s.schedules.Forget(id)
-	if err != nil {
-		return c, fmt.Errorf("update cohort: %w", err)
-	}
-	return s.load(ctx, id)
+	defer s.schedules.Forget(id)
+	return s.store.updateCohort(ctx, id, p)
 }
-
-func enrolmentID(cohort, user string) string { return cohort + ":" + user }
 
 // enrol makes a user a member; an existing active membership is ErrAlreadyMember.
 func (s *Service) enrol(ctx context.Context, c Cohort, user string) error {
@@ -369,75 +325,44 @@ func (s *Service) enrol(ctx context.Context, c Cohort, user string) error {
 
 // enrolMany makes the users active members of the cohort and reports which of them were
 // already; one write per collection for the common case of new members, a former member
-// comes back through a conditional update.
+// comes back through a conditional update. Members of another cohort of the course move to
+// this one.
 func (s *Service) enrolMany(ctx context.Context, c Cohort, users []string) ([]bool, error) {
 	if c.Status == StatusClosed {
 		return nil, ErrClosed
 	}
 	now := s.now().UTC()
 	already := make([]bool, len(users))
-	docs := make([]any, len(users))
-	for i, u := range users {
-		docs[i] = enrolment{ID: enrolmentID(c.ID, u), Cohort: c.ID, User: u, Course: c.Course, Status: "active", EnrolledAt: now}
-	}
-	dups, err := mongox.InsertAll(ctx, s.enrolments, docs)
+	dups, err := s.store.insertEnrolments(ctx, c, users, now)
 	if err != nil {
-		return nil, fmt.Errorf("enrol: %w", err)
+		return nil, err
 	}
 	if len(dups) > 0 {
 		// Former members come back; the others are members already.
-		ids := make([]string, len(dups))
+		again := make([]string, len(dups))
 		for k, i := range dups {
-			ids[k] = enrolmentID(c.ID, users[i])
+			again[k] = users[i]
 		}
-		notActive := bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}, {Key: "status", Value: bson.D{{Key: "$ne", Value: "active"}}}}
-		cur, err := s.enrolments.Find(ctx, notActive, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+		back, err := s.store.reactivateEnrolments(ctx, c.ID, again, now)
 		if err != nil {
-			return nil, fmt.Errorf("enrol: %w", err)
+			return nil, err
 		}
-		var former []struct {
-			ID string `bson:"_id"`
-		}
-		if err := cur.All(ctx, &former); err != nil {
-			return nil, fmt.Errorf("enrol: %w", err)
-		}
-		back := map[string]bool{}
-		for _, f := range former {
-			back[f.ID] = true
-		}
-		if len(back) > 0 {
-			if _, err := s.enrolments.UpdateMany(ctx, notActive, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "active"}, {Key: "enrolled_at", Value: now}}}}); err != nil {
-				return nil, fmt.Errorf("enrol: %w", err)
-			}
-		}
-		for k, i := range dups {
-			already[i] = !back[ids[k]]
+		for _, i := range dups {
+			already[i] = !back[users[i]]
 		}
 	}
-	var mdocs []any
-	var mids []string
+	var joined []string
 	seen := map[string]bool{}
 	for i, u := range users {
 		if already[i] || seen[u] {
 			continue
 		}
 		seen[u] = true
-		mids = append(mids, c.Course+":"+u)
-		mdocs = append(mdocs, bson.D{{Key: "_id", Value: c.Course + ":" + u}, {Key: "cohort", Value: c.ID}, {Key: "at", Value: now}})
+		joined = append(joined, u)
 		defer s.forgetMembership(c.Course, u)
 	}
-	if dups, err = mongox.InsertAll(ctx, s.memberships, mdocs); err != nil {
-		return nil, fmt.Errorf("record membership: %w", err)
-	}
-	if len(dups) > 0 { // members of another cohort of the course move to this one
-		moved := make([]string, len(dups))
-		for k, i := range dups {
-			moved[k] = mids[i]
-		}
-		if _, err := s.memberships.UpdateMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: moved}}}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}}); err != nil {
-			return nil, fmt.Errorf("record membership: %w", err)
-		}
+	if err := s.store.recordMemberships(ctx, c, joined, now); err != nil {
+		return nil, err
 	}
 	return already, nil
 }
@@ -451,7 +376,9 @@ type MemberResult struct {
 }
 
 // AddMembers enrols existing users by e-mail and invites new ones (as learners). A bad address
-// never stops the good ones.
+// never stops the good ones: each address gets a result.
+//
+// Returns ErrNotFound, ErrClosed and apperr.KindTooLarge for more than 10000 addresses.
 func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id string, emails []string, names map[string]string, orgUnits map[string]string) ([]MemberResult, error) {
 	c, err := s.Get(ctx, actor, id)
 	if err != nil {
@@ -557,60 +484,41 @@ func describe(err error) string {
 	return "could not be added"
 }
 
-// RemoveMember ends a membership; the learner's progress stays.
+// RemoveMember ends a membership; the learner's progress stays. This replica forgets her
+// cached cohort at once.
+//
+// Returns ErrNotFound and ErrNotMember.
 func (s *Service) RemoveMember(ctx context.Context, actor auth.Principal, id, user string) error {
-	if _, err := s.Get(ctx, actor, id); err != nil {
+	c, err := s.Get(ctx, actor, id)
+	if err != nil {
 		return err
 	}
-	res, err := s.enrolments.UpdateOne(ctx, bson.D{{Key: "_id", Value: enrolmentID(id, user)}, {Key: "status", Value: "active"}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "removed"}}}})
-	if err != nil {
-		return fmt.Errorf("remove member: %w", err)
-	}
-	if res.MatchedCount == 0 {
-		return ErrNotMember
-	}
-	c, err := s.load(ctx, id)
-	if err != nil {
+	if err := s.store.endEnrolment(ctx, id, user); err != nil {
 		return err
 	}
 	defer s.forgetMembership(c.Course, user)
-	if _, err := s.memberships.DeleteOne(ctx, bson.D{{Key: "_id", Value: c.Course + ":" + user}, {Key: "cohort", Value: id}}); err != nil {
-		return fmt.Errorf("remove membership: %w", err)
-	}
-	return nil
+	return s.store.deleteMembership(ctx, c, user)
 }
 
 // Join enrols the actor with a cohort's self-enrolment code.
+//
+// Returns ErrBadCode (also for a closed cohort's code) and ErrAlreadyMember.
 func (s *Service) Join(ctx context.Context, actor auth.Principal, code string) (Cohort, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
 	if len(code) != 8 {
 		return Cohort{}, ErrBadCode
 	}
-	var c Cohort
-	err := s.cohorts.FindOne(ctx, bson.D{{Key: "join_code", Value: code}}).Decode(&c)
-	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && c.Status == StatusClosed) {
+	c, err := s.store.cohortByCode(ctx, code)
+	if errors.Is(err, ErrNotFound) || (err == nil && c.Status == StatusClosed) {
 		return Cohort{}, ErrBadCode
 	}
 	if err != nil {
-		return Cohort{}, fmt.Errorf("find cohort: %w", err)
+		return Cohort{}, err
 	}
 	return c, s.enrol(ctx, c, actor.UserID)
 }
 
 // Members returns the active members' user ids.
 func (s *Service) Members(ctx context.Context, id string) ([]string, error) {
-	cur, err := s.enrolments.Find(ctx, bson.D{{Key: "cohort", Value: id}, {Key: "status", Value: "active"}})
-	if err != nil {
-		return nil, fmt.Errorf("list members: %w", err)
-	}
-	var rows []enrolment
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("list members: %w", err)
-	}
-	out := make([]string, len(rows))
-	for i, r := range rows {
-		out[i] = r.User
-	}
-	return out, nil
+	return s.store.members(ctx, id)
 }

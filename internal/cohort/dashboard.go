@@ -279,21 +279,9 @@ func (s *Service) CompletionReport(ctx context.Context, actor auth.Principal, sl
 	if _, err := s.courses.Published(ctx, slug); err != nil {
 		return nil, err
 	}
-	cur, err := s.enrolments.Find(ctx, map[string]any{"course": slug, "status": "active"})
+	members, err := s.store.learnersOf(ctx, slug)
 	if err != nil {
 		return nil, err
-	}
-	var rows []enrolment
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	var members []string
-	for _, r := range rows {
-		if !seen[r.User] {
-			seen[r.User] = true
-			members = append(members, r.User)
-		}
 	}
 	users, err := s.users.UsersByIDs(ctx, members)
 	if err != nil {

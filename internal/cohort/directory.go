@@ -3,11 +3,9 @@ package cohort
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/taito-lms/taito/internal/cache"
@@ -18,10 +16,9 @@ import (
 // collections, with the answers cached. It is built before the services that ask it, and the
 // cohort service is built over it.
 type Directory struct {
-	cohorts, enrolments *mongo.Collection
-	// memberships maps course:user to the learner's active cohort, so the questions asked on
-	// every learner request are _id reads.
-	memberships *mongo.Collection
+	// store keeps, besides cohorts and enrolments, each learner's active cohort per course, so
+	// the questions asked on every learner request are _id reads.
+	store *store
 	// members remembers CohortOf answers, schedules cohorts' schedules. A replica forgets its
 	// own changes at once; another replica's changes show within the caches' lifetime.
 	members   *cache.Cache[string]
@@ -43,56 +40,36 @@ func NewDirectory(db *mongo.Database, soleWriter bool, now func() time.Time) *Di
 	if soleWriter {
 		ttl = cacheTTLSole
 	}
-	return &Directory{cohorts: db.Collection("cohorts"), enrolments: db.Collection("enrolments"), memberships: db.Collection("memberships"),
-		members: cache.New[string](ttl, 50000, now), schedules: cache.New[[]ModuleDates](ttl, 10000, now)}
-}
-
-func (s *Directory) load(ctx context.Context, id string) (Cohort, error) {
-	var c Cohort
-	err := s.cohorts.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return c, ErrNotFound
-	}
-	if err != nil {
-		return c, fmt.Errorf("load cohort: %w", err)
-	}
-	return c, nil
+	return &Directory{store: newStore(db), members: cache.New[string](ttl, 50000, now), schedules: cache.New[[]ModuleDates](ttl, 10000, now)}
 }
 
 // CohortOf returns the learner's active cohort in a course (the latest she joined), or "".
 func (s *Directory) CohortOf(ctx context.Context, user, slug string) (string, error) {
-	key := slug + ":" + user
+	key := membershipID(slug, user)
 	if c, ok := s.members.Get(key); ok {
 		return c, nil
 	}
-	var m struct {
-		Cohort string `bson:"cohort"`
+	c, err := s.store.membership(ctx, slug, user)
+	if err != nil {
+		return "", err
 	}
-	err := s.memberships.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&m)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return "", fmt.Errorf("find cohort: %w", err)
-	}
-	s.members.Put(key, m.Cohort)
-	return m.Cohort, nil
+	s.members.Put(key, c)
+	return c, nil
 }
 
 // forgetMembership drops a cached CohortOf answer after this replica changed it.
 func (s *Directory) forgetMembership(slug, user string) {
-	s.members.Forget(slug + ":" + user)
+	s.members.Forget(membershipID(slug, user))
 }
 
 // IsMember reports whether the user is an active member of the cohort.
 func (s *Directory) IsMember(ctx context.Context, user, cohort string) (bool, error) {
-	err := s.enrolments.FindOne(ctx, bson.D{{Key: "_id", Value: enrolmentID(cohort, user)}, {Key: "status", Value: "active"}}).Err()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return false, nil
-	}
-	return err == nil, err
+	return s.store.isActive(ctx, cohort, user)
 }
 
 // IsTrainerOf reports whether the user is a trainer of the cohort.
 func (s *Directory) IsTrainerOf(ctx context.Context, user, cohort string) (bool, error) {
-	c, err := s.load(ctx, cohort)
+	c, err := s.store.cohort(ctx, cohort)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
@@ -101,7 +78,7 @@ func (s *Directory) IsTrainerOf(ctx context.Context, user, cohort string) (bool,
 
 // CourseOf returns a cohort's course.
 func (s *Directory) CourseOf(ctx context.Context, cohort string) (string, error) {
-	c, err := s.load(ctx, cohort)
+	c, err := s.store.cohort(ctx, cohort)
 	return c.Course, err
 }
 
@@ -121,7 +98,7 @@ func (s *Directory) Schedule(ctx context.Context, user, slug string) ([]ModuleDa
 	if sched, ok := s.schedules.Get(id); ok {
 		return sched, nil
 	}
-	c, err := s.load(ctx, id)
+	c, err := s.store.cohort(ctx, id)
 	if err != nil {
 		return nil, err
 	}

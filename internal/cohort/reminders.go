@@ -2,13 +2,11 @@ package cohort
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
@@ -104,13 +102,9 @@ func (s *Service) SendReminder(ctx context.Context, actor auth.Principal, id, au
 // before a module's due date to members who have not completed it. Run it periodically; it is
 // safe on several replicas at once.
 func (s *Service) AutoReminders(ctx context.Context) (int, error) {
-	cur, err := s.cohorts.Find(ctx, bson.D{{Key: "status", Value: StatusRunning}, {Key: "auto_reminder_days", Value: bson.D{{Key: "$gt", Value: 0}}}})
+	cs, err := s.store.remindingCohorts(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("list cohorts: %w", err)
-	}
-	var cs []Cohort
-	if err := cur.All(ctx, &cs); err != nil {
-		return 0, fmt.Errorf("list cohorts: %w", err)
+		return 0, err
 	}
 	now := s.now()
 	queued := 0

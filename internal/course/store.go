@@ -3,13 +3,14 @@ package course
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/taito-lms/taito/internal/mongox"
 )
 
 // Course states.
@@ -69,59 +70,61 @@ func (s *store) ensureIndexes(ctx context.Context) error {
 		{s.versions, mongo.IndexModel{Keys: bson.D{{Key: "slug", Value: 1}, {Key: "version", Value: 1}}}},
 	} {
 		if _, err := ix.coll.Indexes().CreateOne(ctx, ix.model); err != nil {
-			return fmt.Errorf("%s indexes: %w", ix.coll.Name(), err)
+			return mongox.Err(ctx, ix.coll.Name()+" indexes", err)
 		}
 	}
 	return nil
 }
 
+// course loads a course document.
+//
+// Returns ErrCourseNotFound.
 func (s *store) course(ctx context.Context, slug string) (courseDoc, error) {
 	var d courseDoc
 	err := s.courses.FindOne(ctx, byID(slug)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return d, ErrCourseNotFound
 	}
-	if err != nil {
-		return d, fmt.Errorf("load course %s: %w", slug, err)
-	}
-	return d, nil
+	return d, mongox.Err(ctx, "load course "+slug, err)
 }
 
+// insertCourse stores a new course.
+//
+// Returns ErrCourseExists.
 func (s *store) insertCourse(ctx context.Context, d courseDoc) error {
 	_, err := s.courses.InsertOne(ctx, d)
 	if mongo.IsDuplicateKeyError(err) {
 		return ErrCourseExists
 	}
-	if err != nil {
-		return fmt.Errorf("create course %s: %w", d.ID, err)
-	}
-	return nil
+	return mongox.Err(ctx, "create course "+d.ID, err)
 }
 
+// version loads a published version or a draft.
+//
+// Returns ErrVersionNotFound.
 func (s *store) version(ctx context.Context, id string) (versionDoc, error) {
 	var d versionDoc
 	err := s.versions.FindOne(ctx, byID(id)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return d, ErrVersionNotFound
 	}
-	if err != nil {
-		return d, fmt.Errorf("load course version %s: %w", id, err)
-	}
-	return d, nil
+	return d, mongox.Err(ctx, "load course version "+id, err)
 }
 
+// insertVersion stores a new version or draft.
+//
+// Returns errVersionExists.
 func (s *store) insertVersion(ctx context.Context, d versionDoc) error {
 	_, err := s.versions.InsertOne(ctx, d)
 	if mongo.IsDuplicateKeyError(err) {
 		return errVersionExists
 	}
-	if err != nil {
-		return fmt.Errorf("store course version %s: %w", d.ID, err)
-	}
-	return nil
+	return mongox.Err(ctx, "store course version "+d.ID, err)
 }
 
 // replaceDraft writes the draft if its revision is still rev (0: no draft yet).
+//
+// Returns ErrStaleDraft.
 func (s *store) replaceDraft(ctx context.Context, d versionDoc, rev int) error {
 	if rev == 0 {
 		err := s.insertVersion(ctx, d)
@@ -132,7 +135,7 @@ func (s *store) replaceDraft(ctx context.Context, d versionDoc, rev int) error {
 	}
 	res, err := s.versions.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "revision", Value: rev}}, d)
 	if err != nil {
-		return fmt.Errorf("save draft %s: %w", d.ID, err)
+		return mongox.Err(ctx, "save draft "+d.ID, err)
 	}
 	if res.MatchedCount == 0 {
 		return ErrStaleDraft
@@ -144,16 +147,16 @@ func (s *store) replaceDraft(ctx context.Context, d versionDoc, rev int) error {
 func (s *store) setCurrentVersion(ctx context.Context, slug string, n int, title, summary Text, access string, now time.Time) error {
 	_, err := s.courses.UpdateOne(ctx, bson.D{{Key: "_id", Value: slug}, {Key: "current_version", Value: bson.D{{Key: "$lt", Value: n}}}},
 		setDoc(field("current_version", n), field("status", StatusPublished), field("title", title), field("summary", summary), field("access", access), field("updated_at", now)))
-	if err != nil {
-		return fmt.Errorf("publish course %s: %w", slug, err)
-	}
-	return nil
+	return mongox.Err(ctx, "publish course "+slug, err)
 }
 
+// setStatus sets a course's status.
+//
+// Returns ErrCourseNotFound.
 func (s *store) setStatus(ctx context.Context, slug, status string, now time.Time) error {
 	res, err := s.courses.UpdateOne(ctx, byID(slug), setDoc(field("status", status), field("updated_at", now)))
 	if err != nil {
-		return fmt.Errorf("set course %s %s: %w", slug, status, err)
+		return mongox.Err(ctx, "set course "+slug+" "+status, err)
 	}
 	if res.MatchedCount == 0 {
 		return ErrCourseNotFound
@@ -170,26 +173,29 @@ func (s *store) listCourses(ctx context.Context, status, after string, limit int
 		filter = append(filter, field("status", status))
 	}
 	cur, err := s.courses.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("list courses: %w", err)
-	}
-	var out []courseDoc
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list courses: %w", err)
-	}
-	return out, nil
+	return mongox.All[courseDoc](ctx, "list courses", cur, err)
 }
 
 // versionInfos lists the published versions of a course, newest first, without outlines.
 func (s *store) versionInfos(ctx context.Context, slug string) ([]versionDoc, error) {
 	cur, err := s.versions.Find(ctx, bson.D{field("slug", slug), gt("version", 0)},
 		options.Find().SetSort(bson.D{{Key: "version", Value: -1}}).SetProjection(bson.D{{Key: "outline", Value: 0}}))
+	return mongox.All[versionDoc](ctx, "list versions of "+slug, cur, err)
+}
+
+// eachVersion calls fn with every stored version and draft, one at a time.
+func (s *store) eachVersion(ctx context.Context, fn func(*versionDoc)) error {
+	cur, err := s.versions.Find(ctx, bson.D{})
 	if err != nil {
-		return nil, fmt.Errorf("list versions of %s: %w", slug, err)
+		return mongox.Err(ctx, "list versions", err)
 	}
-	var out []versionDoc
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list versions of %s: %w", slug, err)
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d versionDoc
+		if err := cur.Decode(&d); err != nil {
+			return mongox.Err(ctx, "read version", err)
+		}
+		fn(&d)
 	}
-	return out, nil
+	return mongox.Err(ctx, "list versions", cur.Err())
 }

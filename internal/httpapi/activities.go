@@ -10,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taito-lms/taito/internal/activity"
-	"github.com/taito-lms/taito/internal/apperr"
 )
 
 type choiceOut struct {
@@ -93,7 +92,7 @@ type quizOut struct {
 }
 
 func (s *Server) getQuiz(c *fiber.Ctx) error {
-	q, err := s.activities.Quiz(c.UserContext(), principal(c), c.Params("id"), locale(c))
+	q, err := s.quizzes.Quiz(c.UserContext(), principal(c), c.Params("id"), locale(c))
 	if err != nil {
 		return err
 	}
@@ -102,7 +101,7 @@ func (s *Server) getQuiz(c *fiber.Ctx) error {
 }
 
 func (s *Server) startAttempt(c *fiber.Ctx) error {
-	a, err := s.activities.StartAttempt(c.UserContext(), principal(c), c.Params("id"), locale(c))
+	a, err := s.quizzes.StartAttempt(c.UserContext(), principal(c), c.Params("id"), locale(c))
 	if err != nil {
 		return err
 	}
@@ -110,7 +109,7 @@ func (s *Server) startAttempt(c *fiber.Ctx) error {
 }
 
 func (s *Server) getAttempt(c *fiber.Ctx) error {
-	a, err := s.activities.GetAttempt(c.UserContext(), principal(c), c.Params("id"))
+	a, err := s.quizzes.GetAttempt(c.UserContext(), principal(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
@@ -126,7 +125,7 @@ func (s *Server) saveAnswers(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	a, err := s.activities.SaveAnswers(c.UserContext(), principal(c), c.Params("id"), req.Answers)
+	a, err := s.quizzes.SaveAnswers(c.UserContext(), principal(c), c.Params("id"), req.Answers)
 	if err != nil {
 		return err
 	}
@@ -140,7 +139,7 @@ func (s *Server) submitAttempt(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	a, err := s.activities.Submit(c.UserContext(), principal(c), c.Params("id"), req.Answers)
+	a, err := s.quizzes.Submit(c.UserContext(), principal(c), c.Params("id"), req.Answers)
 	if err != nil {
 		return err
 	}
@@ -204,7 +203,7 @@ func (s *Server) listPosts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	posts, next, err := s.activities.ListPosts(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), after, limit)
+	posts, next, err := s.walls.ListPosts(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), after, limit)
 	if err != nil {
 		return err
 	}
@@ -225,7 +224,7 @@ func (s *Server) createPost(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	p, err := s.activities.CreatePost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), req.Body, req.Anonymous)
+	p, err := s.walls.CreatePost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), req.Body, req.Anonymous)
 	if err != nil {
 		return err
 	}
@@ -241,7 +240,7 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	p, err := s.activities.Comment(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post"), req.Body)
+	p, err := s.walls.Comment(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post"), req.Body)
 	if err != nil {
 		return err
 	}
@@ -259,7 +258,7 @@ func (s *Server) editPost(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	p, err := s.activities.EditPost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post"), activity.PostChange(req))
+	p, err := s.walls.EditPost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post"), activity.PostChange(req))
 	if err != nil {
 		return err
 	}
@@ -267,7 +266,7 @@ func (s *Server) editPost(c *fiber.Ctx) error {
 }
 
 func (s *Server) deletePost(c *fiber.Ctx) error {
-	if err := s.activities.DeletePost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post")); err != nil {
+	if err := s.walls.DeletePost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post")); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -275,7 +274,7 @@ func (s *Server) deletePost(c *fiber.Ctx) error {
 
 func (s *Server) react(on bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := s.activities.React(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post"), c.Params("kind"), on); err != nil {
+		if err := s.walls.React(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post"), c.Params("kind"), on); err != nil {
 			return err
 		}
 		return c.SendStatus(fiber.StatusNoContent)
@@ -366,7 +365,7 @@ func (s *Server) submitAssessment(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	a, err := s.activities.SubmitAssessment(c.UserContext(), principal(c), req.Course, req.Assessment, req.Ratings, req.Notes)
+	a, err := s.assessments.Submit(c.UserContext(), principal(c), req.Course, req.Assessment, req.Ratings, req.Notes)
 	if err != nil {
 		return err
 	}
@@ -374,7 +373,7 @@ func (s *Server) submitAssessment(c *fiber.Ctx) error {
 }
 
 func (s *Server) getAssessment(c *fiber.Ctx) error {
-	a, err := s.activities.GetAssessment(c.UserContext(), principal(c), c.Params("id"), locale(c))
+	a, err := s.assessments.Get(c.UserContext(), principal(c), c.Params("id"), locale(c))
 	if err != nil {
 		return err
 	}
@@ -382,17 +381,13 @@ func (s *Server) getAssessment(c *fiber.Ctx) error {
 }
 
 func (s *Server) listAssessments(c *fiber.Ctx) error {
-	ids, err := s.activities.MyAssessments(c.UserContext(), principal(c), c.Query("course"))
+	as, err := s.assessments.Mine(c.UserContext(), principal(c), c.Query("course"), locale(c))
 	if err != nil {
 		return err
 	}
-	out := []assessmentOut{}
-	for _, id := range ids {
-		a, err := s.activities.GetAssessment(c.UserContext(), principal(c), id, locale(c))
-		if err != nil {
-			return err
-		}
-		out = append(out, newAssessmentOut(a))
+	out := make([]assessmentOut, len(as))
+	for i, a := range as {
+		out[i] = newAssessmentOut(a)
 	}
 	return c.JSON(newList(out, ""))
 }
@@ -407,53 +402,120 @@ func (s *Server) coachAssessment(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	a, err := s.activities.CoachAssessment(c.UserContext(), principal(c), c.Params("id"), req.Ratings, req.Notes)
+	a, err := s.assessments.Coach(c.UserContext(), principal(c), c.Params("id"), req.Ratings, req.Notes)
 	if err != nil {
 		return err
 	}
 	return c.JSON(newAssessmentOut(a))
 }
 
+// safariObservation and safariStep are a log's parts, as a client sends them and reads them.
+type safariObservation struct {
+	Type       string `json:"type"`
+	Severity   int    `json:"severity"`
+	Competence string `json:"competence,omitempty"`
+	Note       string `json:"note"`
+}
+
+type safariStep struct {
+	Step         string              `json:"step"`
+	DidAndSaid   string              `json:"did_and_said"`
+	Observations []safariObservation `json:"observations"`
+}
+
+// saveSafariRequest is what a client may write in a log; the server sets the rest (who, when).
+type saveSafariRequest struct {
+	Course    string       `json:"course"`
+	Safari    string       `json:"safari"`
+	WithPeer  bool         `json:"with_peer"`
+	Steps     []safariStep `json:"steps"`
+	Debrief   string       `json:"debrief"`
+	Submitted bool         `json:"submitted"`
+}
+
+func (r saveSafariRequest) input() activity.SafariInput {
+	in := activity.SafariInput{Course: r.Course, Safari: r.Safari, WithPeer: r.WithPeer, Steps: make([]activity.StepLog, len(r.Steps)), Debrief: r.Debrief,
+		Submitted: r.Submitted}
+	for i, st := range r.Steps {
+		in.Steps[i] = st.log()
+	}
+	return in
+}
+
+func (st safariStep) log() activity.StepLog {
+	l := activity.StepLog{Step: st.Step, DidAndSaid: st.DidAndSaid, Observations: make([]activity.Observation, len(st.Observations))}
+	for i, o := range st.Observations {
+		l.Observations[i] = activity.Observation(o)
+	}
+	return l
+}
+
+func newSafariStep(l activity.StepLog) safariStep {
+	st := safariStep{Step: l.Step, DidAndSaid: l.DidAndSaid, Observations: make([]safariObservation, len(l.Observations))}
+	for i, o := range l.Observations {
+		st.Observations[i] = safariObservation(o)
+	}
+	return st
+}
+
+type safariLogOut struct {
+	ID          string       `json:"id"`
+	User        string       `json:"user"`
+	Course      string       `json:"course"`
+	Safari      string       `json:"safari"`
+	WithPeer    bool         `json:"with_peer"`
+	Steps       []safariStep `json:"steps"`
+	Debrief     string       `json:"debrief"`
+	Submitted   bool         `json:"submitted"`
+	SubmittedAt *time.Time   `json:"submitted_at,omitempty"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+}
+
+func newSafariLogOut(l activity.SafariLog) safariLogOut {
+	out := safariLogOut{ID: l.ID, User: l.User, Course: l.Course, Safari: l.Safari, WithPeer: l.WithPeer, Steps: make([]safariStep, len(l.Steps)),
+		Debrief: l.Debrief, Submitted: l.Submitted, SubmittedAt: l.SubmittedAt, UpdatedAt: l.UpdatedAt}
+	for i, st := range l.Steps {
+		out.Steps[i] = newSafariStep(st)
+	}
+	return out
+}
+
 func (s *Server) saveSafari(create bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		var in activity.SafariLog
-		if err := decodeJSON(c, &in); err != nil {
+		var req saveSafariRequest
+		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
+		id, status := c.Params("id"), fiber.StatusOK
 		if create {
-			in.ID = ""
-		} else {
-			in.ID = c.Params("id")
+			id, status = "", fiber.StatusCreated
 		}
-		if in.User != "" || in.SubmittedAt != nil {
-			return apperr.Validation(apperr.FieldError{Field: "user", Message: "is set by the server"})
-		}
-		l, err := s.activities.SaveSafariLog(c.UserContext(), principal(c), in)
+		l, err := s.safaris.Save(c.UserContext(), principal(c), id, req.input())
 		if err != nil {
 			return err
 		}
-		status := fiber.StatusOK
-		if create {
-			status = fiber.StatusCreated
-		}
-		return c.Status(status).JSON(l)
+		return c.Status(status).JSON(newSafariLogOut(l))
 	}
 }
 
 func (s *Server) getSafari(c *fiber.Ctx) error {
-	l, err := s.activities.GetSafariLog(c.UserContext(), principal(c), c.Params("id"))
+	l, err := s.safaris.Get(c.UserContext(), principal(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(l)
+	return c.JSON(newSafariLogOut(l))
 }
 
 func (s *Server) listSafaris(c *fiber.Ctx) error {
-	ls, err := s.activities.MySafariLogs(c.UserContext(), principal(c))
+	ls, err := s.safaris.Mine(c.UserContext(), principal(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(newList(ls, ""))
+	out := make([]safariLogOut, len(ls))
+	for i, l := range ls {
+		out[i] = newSafariLogOut(l)
+	}
+	return c.JSON(newList(out, ""))
 }
 
 type findingOut struct {

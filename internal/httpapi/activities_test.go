@@ -200,6 +200,7 @@ func TestAssessmentAndSafari(t *testing.T) {
 		{name: "coach's view", method: "PUT", path: "/api/v1/assessments/" + a.ID + "/coach", token: trainer, body: `{"ratings":{"1.1":4,"2.1":4},"notes":{"general":"Osaat enemmän kuin arvioit."}}`, status: 200,
 			want: []string{`"id":"1.1"`, `"self":3,"coach":4,"gap":1`, `"coach_notes":{"general"`}},
 		{name: "own list", method: "GET", path: "/api/v1/assessments?course=kokeilu", token: learner, status: 200, want: []string{`"round":"start"`}},
+		{name: "another learner's list", method: "GET", path: "/api/v1/assessments", token: learner2, status: 200, want: []string{`"items":[]`}},
 		{name: "assessment lesson complete", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"id":"arvio","state":"completed"`}},
 	})
 
@@ -213,6 +214,12 @@ func TestAssessmentAndSafari(t *testing.T) {
 	run(t, e.app, []scenario{
 		{name: "an unknown step", method: "POST", path: "/api/v1/safari-logs", token: learner, body: strings.Replace(log, `"step":"kirjaudu"`, `"step":"lenda"`, 1), status: 422, want: []string{`"field":"steps.0.step"`}},
 		{name: "severity off the scale", method: "POST", path: "/api/v1/safari-logs", token: learner, body: strings.Replace(log, `"severity":3`, `"severity":4`, 1), status: 422},
+		{name: "the author is the server's to say", method: "POST", path: "/api/v1/safari-logs", token: learner, body: strings.Replace(log, `"debrief"`, `"user":"someone","debrief"`, 1), status: 422, want: []string{`"field":"user"`}},
+		{name: "the submission time is the server's to say", method: "POST", path: "/api/v1/safari-logs", token: learner, body: strings.Replace(log, `"debrief"`, `"submitted_at":"2026-01-01T00:00:00Z","debrief"`, 1), status: 422,
+			want: []string{`"field":"submitted_at"`}, forbid: []string{`"field":"user"`}},
+		{name: "a saved log keeps its safari", method: "PUT", path: "/api/v1/safari-logs/" + sl.ID, token: learner, body: strings.Replace(log, `"kela-safari"`, `"toinen"`, 1), status: 422, want: []string{`"field":"safari"`}},
+		{name: "own logs", method: "GET", path: "/api/v1/safari-logs", token: learner, status: 200, want: []string{`"id":"` + sl.ID + `"`, `"did_and_said":"Etsi painiketta pitkään."`, `"competence":"2.3"`}},
+		{name: "no logs of one's own", method: "GET", path: "/api/v1/safari-logs", token: learner2, status: 200, want: []string{`"items":[]`}},
 		{name: "not yet submitted: lesson open", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"id":"safari","state":"not_started"`}},
 		{name: "someone else's log", method: "GET", path: "/api/v1/safari-logs/" + sl.ID, token: learner2, status: 404},
 		{name: "someone else updates it", method: "PUT", path: "/api/v1/safari-logs/" + sl.ID, token: learner2, body: log, status: 404},

@@ -15,7 +15,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
-	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/cohort"
@@ -52,19 +51,18 @@ const testIssuer = "http://taito.test"
 
 // env is a whole API over a fresh database, with accounts of every role.
 type env struct {
-	a          *app.App
-	app        *fiber.App
-	db         *mongo.Database
-	auth       *auth.Service
-	outbox     *outbox.Outbox
-	courses    *course.Service
-	learning   *learning.Service
-	media      *media.Library
-	activities *activity.Service
-	cohorts    *cohort.Service
-	clock      *clock
-	keys       *auth.KeySet
-	users      map[string]auth.User // by role name: admin, trainer, learner, learner2
+	a        *app.App
+	app      *fiber.App
+	db       *mongo.Database
+	auth     *auth.Service
+	outbox   *outbox.Outbox
+	courses  *course.Service
+	learning *learning.Service
+	media    *media.Library
+	cohorts  *cohort.Service
+	clock    *clock
+	keys     *auth.KeySet
+	users    map[string]auth.User // by role name: admin, trainer, learner, learner2
 }
 
 const testPassword = "correct horse battery staple"
@@ -84,7 +82,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{a: a, db: db, auth: a.Auth, outbox: a.Outbox, courses: a.Courses, learning: a.Learning, media: a.Media, activities: a.Activities, cohorts: a.Cohorts, clock: clk, keys: keys, users: map[string]auth.User{}}
+	e := &env{a: a, db: db, auth: a.Auth, outbox: a.Outbox, courses: a.Courses, learning: a.Learning, media: a.Media, cohorts: a.Cohorts, clock: clk, keys: keys, users: map[string]auth.User{}}
 	e.app = httpapi.New(a, httpapi.Options{Log: log, Now: clk.Now}).App()
 	for _, u := range []struct {
 		key   string

@@ -33,13 +33,16 @@ type Options struct {
 
 // Server is the HTTP API.
 type Server struct {
-	app        *app.App
-	auth       *auth.Service
-	courses    *course.Service
-	learning   *learning.Service
-	media      *media.Library
-	activities *activity.Service
-	cohorts    *cohort.Service
+	app         *app.App
+	auth        *auth.Service
+	courses     *course.Service
+	learning    *learning.Service
+	media       *media.Library
+	quizzes     *activity.Quizzes
+	walls       *activity.Walls
+	assessments *activity.Assessments
+	safaris     *activity.Safaris
+	cohorts     *cohort.Service
 
 	fiber *fiber.App
 	log   *slog.Logger
@@ -59,8 +62,8 @@ func New(a *app.App, opts Options) *Server {
 	if opts.RequestTimeout == 0 {
 		opts.RequestTimeout = 15 * time.Second
 	}
-	s := &Server{app: a, auth: a.Auth, courses: a.Courses, learning: a.Learning, media: a.Media, activities: a.Activities, cohorts: a.Cohorts,
-		log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
+	s := &Server{app: a, auth: a.Auth, courses: a.Courses, learning: a.Learning, media: a.Media, quizzes: a.Quizzes, walls: a.Walls, assessments: a.Assessments,
+		safaris: a.Safaris, cohorts: a.Cohorts, log: opts.Log, opts: opts, now: opts.Now, ready: opts.Ready}
 	s.fiber = fiber.New(fiber.Config{
 		AppName:                 "taito",
 		ErrorHandler:            s.handleError,

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
@@ -234,23 +232,13 @@ func (s *Service) evaluate(ctx context.Context, user string, pub course.Publishe
 
 // Enrolled reports which of the given courses the user has started (has a projection in).
 func (s *Service) Enrolled(ctx context.Context, user string, slugs []string) (map[string]bool, error) {
-	ids := make([]string, len(slugs))
-	for i, sl := range slugs {
-		ids[i] = progressID(user, sl)
-	}
-	cur, err := s.progress.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}}, options.Find().SetProjection(bson.D{{Key: "course", Value: 1}}))
+	started, err := s.store.startedIn(ctx, user, slugs)
 	if err != nil {
-		return nil, fmt.Errorf("load enrolments: %w", err)
-	}
-	var rows []struct {
-		Course string `bson:"course"`
-	}
-	if err := cur.All(ctx, &rows); err != nil {
-		return nil, fmt.Errorf("load enrolments: %w", err)
+		return nil, err
 	}
 	out := map[string]bool{}
-	for _, r := range rows {
-		out[r.Course] = true
+	for _, slug := range started {
+		out[slug] = true
 	}
 	return out, nil
 }
@@ -261,15 +249,14 @@ type MyCourse struct {
 	Progress  Progress
 }
 
+// maxMyCourses bounds the courses MyCourses reads.
+const maxMyCourses = 500
+
 // MyCourses lists the courses the actor has started, most recently active first.
 func (s *Service) MyCourses(ctx context.Context, actor auth.Principal) ([]MyCourse, error) {
-	cur, err := s.progress.Find(ctx, bson.D{{Key: "user", Value: actor.UserID}}, options.Find().SetLimit(500))
+	facts, err := s.store.projectionsOf(ctx, actor.UserID, maxMyCourses)
 	if err != nil {
-		return nil, fmt.Errorf("list my courses: %w", err)
-	}
-	var facts []Facts
-	if err := cur.All(ctx, &facts); err != nil {
-		return nil, fmt.Errorf("list my courses: %w", err)
+		return nil, err
 	}
 	var out []MyCourse
 	for i := range facts {
@@ -311,22 +298,13 @@ type StatementFilter struct {
 
 // MyStatements lists the actor's own statements in the order they were stored.
 func (s *Service) MyStatements(ctx context.Context, actor auth.Principal, f StatementFilter) ([]Statement, string, error) {
-	filter := bson.D{{Key: "user", Value: actor.UserID}}
+	q := statementQuery{user: actor.UserID, course: f.Course, verb: f.Verb, since: f.Since, limit: f.Limit + 1}
 	var fe apperr.Fields
-	if f.Course != "" {
-		if !course.ValidSlug(f.Course) {
-			fe.Add("course", "is not a course slug")
-		}
-		filter = append(filter, bson.E{Key: "course", Value: f.Course})
+	if f.Course != "" && !course.ValidSlug(f.Course) {
+		fe.Add("course", "is not a course slug")
 	}
-	if f.Verb != "" {
-		if VerbIRI(f.Verb) == "" {
-			fe.Add("verb", "must be a verb name such as completed or progressed")
-		}
-		filter = append(filter, bson.E{Key: "verb", Value: f.Verb})
-	}
-	if !f.Since.IsZero() {
-		filter = append(filter, bson.E{Key: "stored", Value: bson.D{{Key: "$gte", Value: f.Since}}})
+	if f.Verb != "" && VerbIRI(f.Verb) == "" {
+		fe.Add("verb", "must be a verb name such as completed or progressed")
 	}
 	if f.After != "" {
 		ts, id, ok := strings.Cut(f.After, "_")
@@ -334,22 +312,14 @@ func (s *Service) MyStatements(ctx context.Context, actor auth.Principal, f Stat
 		if !ok || err != nil {
 			fe.Add("after", "is not a cursor this API gave out")
 		}
-		at := time.Unix(0, n).UTC()
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "stored", Value: bson.D{{Key: "$gt", Value: at}}}},
-			bson.D{{Key: "stored", Value: at}, {Key: "_id", Value: bson.D{{Key: "$gt", Value: id}}}},
-		}})
+		q.after = &logPosition{stored: time.Unix(0, n).UTC(), id: id}
 	}
 	if err := fe.Err(); err != nil {
 		return nil, "", err
 	}
-	cur, err := s.statements.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "stored", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(f.Limit+1)))
+	docs, err := s.store.statementsOf(ctx, q)
 	if err != nil {
-		return nil, "", fmt.Errorf("list statements: %w", err)
-	}
-	var docs []statementDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, "", fmt.Errorf("list statements: %w", err)
+		return nil, "", err
 	}
 	next := ""
 	if len(docs) > f.Limit {
@@ -396,30 +366,11 @@ func (s *Service) FactsOf(ctx context.Context, slug string, users []string) (map
 	if len(want) == 0 {
 		return out, nil
 	}
-	cur, err := s.progress.Find(ctx, bson.D{{Key: "course", Value: slug}})
+	read, err := s.store.projectionsIn(ctx, slug, want)
 	if err != nil {
-		return nil, fmt.Errorf("load progress: %w", err)
+		return nil, err
 	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var user struct {
-			User string `bson:"user"`
-		}
-		if err := cur.Decode(&user); err != nil {
-			return nil, fmt.Errorf("load progress: %w", err)
-		}
-		if !want[user.User] {
-			continue
-		}
-		var f Facts
-		if err := cur.Decode(&f); err != nil {
-			return nil, fmt.Errorf("load progress: %w", err)
-		}
-		out[f.User] = &f
-	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("load progress: %w", err)
-	}
+	maps.Copy(out, read)
 	if s.soleWriter {
 		for u := range want {
 			id := progressID(u, slug)

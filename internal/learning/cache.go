@@ -12,6 +12,15 @@ import (
 // from a cached copy names the revision it was made from, so a copy that another process has
 // overtaken is noticed at the write; a refusal (a locked lesson) is always checked again
 // against the database.
+//
+// It is not internal/cache, on purpose. That cache keeps answers that may be a little stale
+// and bounds them by count; this one keeps the copy the next write is made from, so it needs
+// what the generic one has no reason to carry: a bound in bytes (a projection grows with
+// the learner's activity, from a few hundred bytes to tens of kilobytes), the per-projection
+// write locks the group commit serialises on (striped, so that they cost no allocation per
+// learner), and a generation of forgettings, so that a copy read without the lock is kept only
+// when no write can have overtaken it (putIfAbsent). It also remembers which completions were
+// recorded, forgotten with the copy.
 type factsCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedFacts

@@ -11,9 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"github.com/taito-lms/taito/internal/mongox"
 )
 
 // prepare fills in the server's fields of a statement and returns its log document.
@@ -37,9 +35,9 @@ func (s *Service) prepare(user, slug string, e *Entry, now time.Time, system boo
 // duplicate (its stored form replaces the entry's, so the projection update is identical),
 // other content is ErrConflict.
 func (s *Service) duplicate(ctx context.Context, user string, e *Entry) error {
-	var prev statementDoc
-	if err := s.statements.FindOne(ctx, bson.D{{Key: "_id", Value: e.Statement.ID}}).Decode(&prev); err != nil {
-		return fmt.Errorf("load statement %s: %w", e.Statement.ID, err)
+	prev, err := s.store.statement(ctx, e.Statement.ID)
+	if err != nil {
+		return err
 	}
 	if prev.Hash != e.Hash || prev.User != user {
 		return ErrConflict
@@ -156,12 +154,12 @@ func (s *Service) flush(batch []*job) {
 		j *job
 		i int
 	}
-	var docs []any
+	var docs []statementDoc
 	var refs []ref
 	for _, j := range batch {
 		j.dups = make([]bool, len(j.entries))
 		j.after = map[string]*Facts{}
-		jd := make([]any, 0, len(j.entries))
+		jd := make([]statementDoc, 0, len(j.entries))
 		for i, e := range j.entries {
 			d, err := s.prepare(j.user, j.targets[i].slug, e, j.now, false)
 			if err != nil {
@@ -182,35 +180,29 @@ func (s *Service) flush(batch []*job) {
 		return
 	}
 	failed := make([]bool, len(refs)) // statements not in the log as sent: left out of projections
-	if _, err := s.statements.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
-			for _, r := range refs {
-				r.j.err = fmt.Errorf("store statements: %w", err)
-			}
-			return
+	errs, err := s.store.insertStatements(ctx, docs)
+	if err != nil {
+		for _, r := range refs {
+			r.j.err = err
 		}
-		for _, we := range bwe.WriteErrors {
-			if we.Index < 0 || we.Index >= len(refs) {
-				for _, r := range refs {
-					r.j.err = fmt.Errorf("store statements: %w", err)
-				}
-				return
-			}
-			r := refs[we.Index]
-			err := fmt.Errorf("store statement %s: %w", r.j.entries[r.i].Statement.ID, we)
-			if we.Code == 11000 {
-				err = s.duplicate(ctx, r.j.user, r.j.entries[r.i])
-			}
-			if err != nil {
-				failed[we.Index] = true
-				if r.j.err == nil || errors.Is(err, ErrConflict) {
-					r.j.err = err
-				}
-				continue
-			}
-			r.j.dups[r.i] = true
+		return
+	}
+	for n, err := range errs {
+		if err == nil {
+			continue
 		}
+		r := refs[n]
+		if errors.Is(err, mongox.ErrDuplicate) {
+			err = s.duplicate(ctx, r.j.user, r.j.entries[r.i])
+		}
+		if err != nil {
+			failed[n] = true
+			if r.j.err == nil || errors.Is(err, ErrConflict) {
+				r.j.err = err
+			}
+			continue
+		}
+		r.j.dups[r.i] = true
 	}
 
 	// One update per learner and course, merged from its statements' own updates.
@@ -290,43 +282,42 @@ func (s *Service) applyKey(ctx context.Context, user, slug string, u *update) (*
 	}
 	rev := newRev()
 	next.Rev = rev
-	doc := u.doc(user, slug, rev)
 	applied := false
 	switch {
 	case cur != nil && cur.Rev != "":
 		// Among several writers the write names the revision of the copy it was made from. A
 		// sole writer's copy is current (its writes to the document are serialised by the lock
 		// above), and FerretDB finds a document by _id alone only when _id is the whole filter.
-		filter := bson.D{{Key: "_id", Value: id}}
-		if !s.soleWriter {
-			filter = append(filter, bson.E{Key: "rev", Value: cur.Rev})
+		ifRev := cur.Rev
+		if s.soleWriter {
+			ifRev = ""
 		}
-		res, err := s.progress.UpdateOne(ctx, filter, doc)
+		matched, err := s.store.updateProjection(ctx, user, slug, u, rev, ifRev)
 		if err != nil {
 			s.cache.drop(id)
-			return nil, fmt.Errorf("update progress of %s in %s: %w", user, slug, err)
+			return nil, err
 		}
-		if res.MatchedCount == 1 {
+		if matched {
 			s.cache.put(id, next, now)
 			return next, nil
 		}
 	case cur == nil:
-		res, err := s.progress.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, options.UpdateOne().SetUpsert(true))
+		created, err := s.store.createProjection(ctx, user, slug, u, rev)
 		switch {
-		case err == nil && res.UpsertedCount == 1:
+		case err == nil && created:
 			s.cache.put(id, next, now)
 			return next, nil
 		case err == nil:
 			applied = true // onto a document another writer had just created
-		case !mongo.IsDuplicateKeyError(err):
+		case !errors.Is(err, mongox.ErrDuplicate):
 			s.cache.drop(id)
-			return nil, fmt.Errorf("update progress of %s in %s: %w", user, slug, err)
+			return nil, err
 		}
 	}
 	// Another writer got there first, or the document predates revisions.
 	s.cache.drop(id)
 	if !applied {
-		if err := s.applyUpdate(ctx, user, slug, doc); err != nil {
+		if err := s.store.applyProjection(ctx, user, slug, u, rev); err != nil {
 			return nil, err
 		}
 	}
@@ -351,14 +342,14 @@ func (u *update) merge(o *update) {
 }
 
 // mergeFields adds b's fields to a; for a field in both, replace(old, new) says whether new wins.
-func mergeFields(a, b bson.D, replace func(old, new any) bool) bson.D {
+func mergeFields(a, b []field, replace func(old, new any) bool) []field {
 	for _, e := range b {
 		found := false
 		for i := range a {
-			if a[i].Key == e.Key {
+			if a[i].path == e.path {
 				found = true
-				if replace(a[i].Value, e.Value) {
-					a[i].Value = e.Value
+				if replace(a[i].value, e.value) {
+					a[i].value = e.value
 				}
 				break
 			}

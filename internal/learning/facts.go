@@ -3,12 +3,9 @@ package learning
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Facts is the progress projection of one learner in one course: only facts that single-document
@@ -119,22 +116,17 @@ func resumePoint(s string) (lesson string, position float64) {
 	return parts[1], position
 }
 
-// update is the projection change one statement makes.
+// update is the projection change one statement makes: the fields it lowers ($min), raises
+// ($max) and sets, by field path of the stored document. The store writes it (see updateDoc);
+// applyTo makes the same change on an in-process copy.
 type update struct {
-	min, max, set bson.D
+	min, max, set []field
 }
 
-// doc is the update document of u; rev is the projection's new revision.
-func (u *update) doc(user, course, rev string) bson.D {
-	d := bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "user", Value: user}, {Key: "course", Value: course}}}}
-	if len(u.min) > 0 {
-		d = append(d, bson.E{Key: "$min", Value: u.min})
-	}
-	if len(u.max) > 0 {
-		d = append(d, bson.E{Key: "$max", Value: u.max})
-	}
-	d = append(d, bson.E{Key: "$set", Value: append(slices.Clip(u.set), bson.E{Key: "rev", Value: rev})})
-	return d
+// field is one field of the projection, by its dotted path, and the value an update gives it.
+type field struct {
+	path  string
+	value any
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
@@ -176,11 +168,11 @@ func cloneMap[V any](m map[string]V, cp func(V) V) map[string]V {
 // copy can never quietly drift from the stored one.
 func (u *update) applyTo(f *Facts) (changed bool, err error) {
 	for _, op := range []struct {
-		fields bson.D
+		fields []field
 		kind   int
 	}{{u.min, opMin}, {u.max, opMax}, {u.set, opSet}} {
 		for _, e := range op.fields {
-			c, err := f.applyField(e.Key, e.Value, op.kind)
+			c, err := f.applyField(e.path, e.value, op.kind)
 			if err != nil {
 				return changed, err
 			}

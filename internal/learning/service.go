@@ -13,13 +13,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/mongox"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -36,16 +35,16 @@ const MaxBatch = 100
 
 // Service is the learning-record capability.
 type Service struct {
-	statements, progress *mongo.Collection
-	courses              *course.Service
-	outbox               *outbox.Outbox
-	publicURL            string
-	now                  func() time.Time
-	log                  *slog.Logger
-	schedules            Schedules
-	group                groupCommit
-	cache                *factsCache
-	soleWriter           bool
+	store      *store
+	courses    *course.Service
+	outbox     *outbox.Outbox
+	publicURL  string
+	now        func() time.Time
+	log        *slog.Logger
+	schedules  Schedules
+	group      groupCommit
+	cache      *factsCache
+	soleWriter bool
 }
 
 // Projection cache bounds: about 32 MB of learners' facts; an entry older than the TTL is read
@@ -72,27 +71,12 @@ func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, 
 	if soleWriter {
 		ttl = factsTTLSole
 	}
-	return &Service{statements: db.Collection("statements"), progress: db.Collection("progress"), courses: courses, outbox: ob, schedules: schedules,
+	return &Service{store: newStore(db), courses: courses, outbox: ob, schedules: schedules,
 		publicURL: strings.TrimRight(publicURL, "/"), soleWriter: soleWriter, now: now, log: log, cache: newFactsCache(factsCacheBytes, ttl)}
 }
 
 // EnsureIndexes creates the indexes the service needs.
-func (s *Service) EnsureIndexes(ctx context.Context) error {
-	for _, ix := range []struct {
-		coll *mongo.Collection
-		keys bson.D
-	}{
-		{s.statements, bson.D{{Key: "user", Value: 1}, {Key: "stored", Value: 1}}},
-		{s.statements, bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}},
-		{s.progress, bson.D{{Key: "user", Value: 1}}},
-		{s.progress, bson.D{{Key: "course", Value: 1}}},
-	} {
-		if _, err := ix.coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys}); err != nil {
-			return fmt.Errorf("%s indexes: %w", ix.coll.Name(), err)
-		}
-	}
-	return nil
-}
+func (s *Service) EnsureIndexes(ctx context.Context) error { return s.store.ensureIndexes(ctx) }
 
 // IRI returns the activity IRI of a thing in a course: kind "" is the course itself; otherwise
 // modules, lessons, quizzes, reflections, assessments or safaris.
@@ -171,31 +155,6 @@ func exists(co *course.Course, t target) bool {
 		}
 	}
 	return false
-}
-
-type statementDoc struct {
-	ID        string    `bson:"_id"`
-	User      string    `bson:"user"`
-	Course    string    `bson:"course"`
-	Verb      string    `bson:"verb"`
-	Object    string    `bson:"object"`
-	Timestamp time.Time `bson:"timestamp"`
-	Stored    time.Time `bson:"stored"`
-	Hash      string    `bson:"hash"`
-	Voided    bool      `bson:"voided,omitempty"`
-	System    bool      `bson:"system,omitempty"` // written by Taito, not by the learner
-	// JSON is the statement as stored, in its xAPI JSON form: extension keys are IRIs, whose dots
-	// MongoDB-compatible servers do not all accept in field names.
-	JSON string `bson:"json"`
-}
-
-func (d *statementDoc) statement() (Statement, error) {
-	var st Statement
-	if err := json.Unmarshal([]byte(d.JSON), &st); err != nil {
-		return st, fmt.Errorf("decode stored statement %s: %w", d.ID, err)
-	}
-	st.timestamp = d.Timestamp
-	return st, nil
 }
 
 // Entry is a statement to record and the hash of what the client sent, which decides whether a
@@ -339,18 +298,15 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 	return out, progress, nil
 }
 
-// store appends a statement to the log; an existing one with the same hash is a duplicate.
-func (s *Service) store(ctx context.Context, user, slug string, e *Entry, now time.Time, system bool) (duplicate bool, err error) {
+// logOne appends a statement to the log; an existing one with the same hash is a duplicate.
+func (s *Service) logOne(ctx context.Context, user, slug string, e *Entry, now time.Time, system bool) (duplicate bool, err error) {
 	doc, err := s.prepare(user, slug, e, now, system)
 	if err != nil {
 		return false, err
 	}
-	_, err = s.statements.InsertOne(ctx, doc)
-	if err == nil {
-		return false, nil
-	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return false, fmt.Errorf("store statement %s: %w", e.Statement.ID, err)
+	err = s.store.insertStatement(ctx, doc)
+	if !errors.Is(err, mongox.ErrDuplicate) {
+		return false, err
 	}
 	return true, s.duplicate(ctx, user, e)
 }
@@ -368,13 +324,13 @@ func resultExt(st *Statement, key string) (any, bool) {
 // the statement or attempt that gave them.
 func (s *Service) updateFor(t target, st *Statement) *update {
 	ts := st.Time()
-	u := &update{min: bson.D{{Key: "first_at", Value: ts}}, max: bson.D{{Key: "last_at", Value: ts}}}
+	u := &update{min: []field{{"first_at", ts}}, max: []field{{"last_at", ts}}}
 	verb := st.Verb.ID
 	switch t.kind {
 	case "lessons":
 		p := "lessons." + t.id + "."
-		u.min = append(u.min, bson.E{Key: p + "first_at", Value: ts})
-		u.max = append(u.max, bson.E{Key: p + "last_at", Value: ts})
+		u.min = append(u.min, field{p + "first_at", ts})
+		u.max = append(u.max, field{p + "last_at", ts})
 		position := ""
 		if v, ok := resultExt(st, s.publicURL+ExtPosition); ok {
 			if n, ok := v.(float64); ok && n >= 0 {
@@ -382,18 +338,18 @@ func (s *Service) updateFor(t target, st *Statement) *update {
 			}
 		}
 		resume := stamp(ts) + "|" + t.id + "|" + position
-		u.max = append(u.max, bson.E{Key: "resume", Value: resume}, bson.E{Key: p + "resume", Value: resume})
+		u.max = append(u.max, field{"resume", resume}, field{p + "resume", resume})
 		switch verb {
 		case VerbExperienced:
-			u.min = append(u.min, bson.E{Key: p + "viewed_at", Value: ts})
+			u.min = append(u.min, field{p + "viewed_at", ts})
 		case VerbCompleted:
-			u.min = append(u.min, bson.E{Key: p + "done_at", Value: ts})
-			u.min = append(u.min, bson.E{Key: p + "viewed_at", Value: ts})
+			u.min = append(u.min, field{p + "done_at", ts})
+			u.min = append(u.min, field{p + "viewed_at", ts})
 		case VerbProgressed:
 			if st.Result != nil && st.Result.Duration != "" {
 				if d, ok := ParseDuration(st.Result.Duration); ok && d > 0 {
 					secs := int(min(d, 10*time.Minute) / time.Second)
-					u.max = append(u.max, bson.E{Key: p + "time." + bucketKey(ts), Value: secs})
+					u.max = append(u.max, field{p + "time." + bucketKey(ts), secs})
 				}
 			}
 		}
@@ -405,57 +361,33 @@ func (s *Service) updateFor(t target, st *Statement) *update {
 					attempt = a
 				}
 			}
-			u.set = append(u.set, bson.E{Key: "quizzes." + t.id + ".attempts." + attempt,
-				Value: AttemptFacts{Scaled: *st.Result.Score.Scaled, Success: verb == VerbPassed, At: ts}})
+			u.set = append(u.set, field{"quizzes." + t.id + ".attempts." + attempt,
+				AttemptFacts{Scaled: *st.Result.Score.Scaled, Success: verb == VerbPassed, At: ts}})
 		}
 	case "reflections":
 		switch verb {
 		case VerbAnswered:
-			u.set = append(u.set, bson.E{Key: "tasks." + t.id + ".posts." + st.ID, Value: ts})
+			u.set = append(u.set, field{"tasks." + t.id + ".posts." + st.ID, ts})
 		case VerbCommented:
 			if v, ok := resultExt(st, s.publicURL+ExtPeer); ok && v == true {
-				u.set = append(u.set, bson.E{Key: "tasks." + t.id + ".comments." + st.ID, Value: ts})
+				u.set = append(u.set, field{"tasks." + t.id + ".comments." + st.ID, ts})
 			}
 		}
 	case "assessments", "safaris":
 		if verb == VerbCompleted {
-			u.min = append(u.min, bson.E{Key: "forms." + t.id + ".submitted_at", Value: ts})
+			u.min = append(u.min, field{"forms." + t.id + ".submitted_at", ts})
 		}
 	}
 	return u
 }
 
-func progressID(user, slug string) string { return user + ":" + slug }
-
-func (s *Service) apply(ctx context.Context, user string, t target, st *Statement) error {
-	return s.applyUpdate(ctx, user, t.slug, s.updateFor(t, st).doc(user, t.slug, newRev()))
-}
-
-// applyUpdate makes an update unconditionally, creating the projection if need be.
-func (s *Service) applyUpdate(ctx context.Context, user, slug string, doc bson.D) error {
-	filter := bson.D{{Key: "_id", Value: progressID(user, slug)}}
-	_, err := s.progress.UpdateOne(ctx, filter, doc, options.UpdateOne().SetUpsert(true))
-	if mongo.IsDuplicateKeyError(err) {
-		// Two first statements of a learner raced to create her projection; it exists now.
-		_, err = s.progress.UpdateOne(ctx, filter, doc, options.UpdateOne().SetUpsert(true))
-	}
-	if err != nil {
-		return fmt.Errorf("update progress of %s in %s: %w", user, slug, err)
-	}
-	return nil
-}
-
 // Facts returns a learner's projection in a course, or nil when she has not started it.
 func (s *Service) Facts(ctx context.Context, user, slug string) (*Facts, error) {
-	var f Facts
-	err := s.progress.FindOne(ctx, bson.D{{Key: "_id", Value: progressID(user, slug)}}).Decode(&f)
-	if errors.Is(err, mongo.ErrNoDocuments) {
+	f, err := s.store.projection(ctx, progressID(user, slug))
+	if errors.Is(err, errNoProjection) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("load progress: %w", err)
-	}
-	return &f, nil
+	return f, err
 }
 
 func (s *Service) scheduleOf(ctx context.Context, user, slug string) (Schedule, error) {
@@ -487,7 +419,7 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 		Timestamp: p.CompletedAt.UTC().Format(time.RFC3339Nano)}
 	st.timestamp = p.CompletedAt.UTC()
 	e := Entry{Statement: st, Hash: "course-completed:" + user + ":" + pub.Course.Slug}
-	if _, err := s.store(ctx, user, pub.Course.Slug, &e, now, true); err != nil && !errors.Is(err, ErrConflict) {
+	if _, err := s.logOne(ctx, user, pub.Course.Slug, &e, now, true); err != nil && !errors.Is(err, ErrConflict) {
 		return p, err
 	}
 	if s.outbox != nil {
@@ -502,22 +434,21 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 // void marks one of the actor's own statements voided and recomputes her projection in that
 // course from the log.
 func (s *Service) void(ctx context.Context, actor auth.Principal, e *Entry, now time.Time) (string, error) {
-	var target statementDoc
-	err := s.statements.FindOne(ctx, bson.D{{Key: "_id", Value: e.Statement.Object.ID}}).Decode(&target)
-	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && target.User != actor.UserID) {
-		return "", apperr.New(apperr.KindNotFound, "no statement of yours with that id")
+	target, err := s.store.statement(ctx, e.Statement.Object.ID)
+	if err == nil && target.User != actor.UserID {
+		err = errNoStatement
 	}
 	if err != nil {
-		return "", fmt.Errorf("load statement to void: %w", err)
+		return "", err
 	}
 	if target.Verb == "voided" || target.System {
 		return "", apperr.New(apperr.KindConflict, "this statement cannot be voided")
 	}
-	if _, err := s.store(ctx, actor.UserID, target.Course, e, now, false); err != nil {
+	if _, err := s.logOne(ctx, actor.UserID, target.Course, e, now, false); err != nil {
 		return "", err
 	}
-	if _, err := s.statements.UpdateOne(ctx, bson.D{{Key: "_id", Value: target.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "voided", Value: true}}}}); err != nil {
-		return "", fmt.Errorf("void statement: %w", err)
+	if err := s.store.markVoided(ctx, target.ID); err != nil {
+		return "", err
 	}
 	return target.Course, s.Rebuild(ctx, actor.UserID, target.Course)
 }
@@ -529,17 +460,12 @@ func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 	defer s.cache.lock(id)()
 	s.cache.drop(id)
 	defer s.cache.drop(id) // also what a reader cached while the rebuild was under way
-	cur, err := s.statements.Find(ctx, bson.D{{Key: "user", Value: user}, {Key: "course", Value: slug}, {Key: "voided", Value: bson.D{{Key: "$ne", Value: true}}}, {Key: "system", Value: bson.D{{Key: "$ne", Value: true}}}},
-		options.Find().SetSort(bson.D{{Key: "stored", Value: 1}, {Key: "_id", Value: 1}}))
+	docs, err := s.store.logOf(ctx, user, slug)
 	if err != nil {
-		return fmt.Errorf("read the log of %s in %s: %w", user, slug, err)
+		return err
 	}
-	var docs []statementDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return fmt.Errorf("read the log of %s in %s: %w", user, slug, err)
-	}
-	if _, err := s.progress.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		return fmt.Errorf("clear progress: %w", err)
+	if err := s.store.deleteProjection(ctx, id); err != nil {
+		return err
 	}
 	for i := range docs {
 		st, err := docs[i].statement()
@@ -550,7 +476,7 @@ func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 		if !ok || st.Verb.ID == VerbVoided {
 			continue
 		}
-		if err := s.apply(ctx, user, t, &st); err != nil {
+		if err := s.store.applyProjection(ctx, user, t.slug, s.updateFor(t, &st), newRev()); err != nil {
 			return err
 		}
 	}
@@ -560,33 +486,14 @@ func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 // RebuildAll recomputes every projection of a course (every course when slug is empty) and
 // returns how many it rebuilt.
 func (s *Service) RebuildAll(ctx context.Context, slug string) (int, error) {
-	filter := bson.D{}
-	if slug != "" {
-		filter = bson.D{{Key: "course", Value: slug}}
+	pairs, err := s.store.learnerCourses(ctx, slug)
+	if err != nil {
+		return 0, err
 	}
-	pairs := map[[2]string]bool{}
-	for _, coll := range []*mongo.Collection{s.statements, s.progress} {
-		cur, err := coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}))
-		if err != nil {
-			return 0, fmt.Errorf("list learners: %w", err)
-		}
-		var rows []struct {
-			User   string `bson:"user"`
-			Course string `bson:"course"`
-		}
-		if err := cur.All(ctx, &rows); err != nil {
-			return 0, fmt.Errorf("list learners: %w", err)
-		}
-		for _, r := range rows {
-			pairs[[2]string{r.User, r.Course}] = true
-		}
-	}
-	n := 0
-	for p := range pairs {
-		if err := s.Rebuild(ctx, p[0], p[1]); err != nil {
+	for n, p := range pairs {
+		if err := s.Rebuild(ctx, p.User, p.Course); err != nil {
 			return n, err
 		}
-		n++
 	}
-	return n, nil
+	return len(pairs), nil
 }

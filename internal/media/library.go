@@ -6,12 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"image"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/taito-lms/taito/internal/apperr"
@@ -33,11 +30,12 @@ type Item struct {
 	Captions    map[string]Captions `bson:"captions,omitempty"`
 }
 
-// Library is the media collection and the objects it describes.
+// Library is the media collection and the objects it describes. Besides the errors each
+// method names, every method that does I/O returns apperr.KindUnavailable when the database or
+// S3 cannot be reached, and apperr.KindTimeout when ctx's deadline passes first.
 type Library struct {
 	storage *Storage
-	coll    *mongo.Collection
-	uploads *mongo.Collection
+	store   *store
 	now     func() time.Time
 	limits  Limits
 }
@@ -45,7 +43,7 @@ type Library struct {
 // NewLibrary returns the media library over db and storage with upload limits lim (for
 // example DefaultLimits).
 func NewLibrary(db *mongo.Database, storage *Storage, lim Limits, now func() time.Time) *Library {
-	return &Library{storage: storage, coll: db.Collection("media"), uploads: db.Collection("uploads"), now: now, limits: lim}
+	return &Library{storage: storage, store: newStore(db), now: now, limits: lim}
 }
 
 // ErrNotAllowed is returned for content that is not an allowed media type.
@@ -85,25 +83,23 @@ func (l *Library) PutAsset(ctx context.Context, filename string, data []byte, by
 	id := hex.EncodeToString(sum[:])
 	key := ObjectKey(id)
 
-	err = l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&item)
-	if err == nil {
-		if _, statErr := l.storage.client.StatObject(ctx, l.storage.bucket, key, minio.StatObjectOptions{}); statErr == nil {
-			return item, false, nil
-		}
-	} else if !errors.Is(err, mongo.ErrNoDocuments) {
-		return Item{}, false, fmt.Errorf("look up media %s: %w", id, err)
+	item, err = l.store.item(ctx, id)
+	switch {
+	case err == nil && l.storage.has(ctx, key):
+		return item, false, nil
+	case err != nil && !errors.Is(err, ErrNotFound):
+		return Item{}, false, err
 	}
 
-	if _, err := l.storage.client.PutObject(ctx, l.storage.bucket, key, bytes.NewReader(data), int64(len(data)),
-		minio.PutObjectOptions{ContentType: ct}); err != nil {
-		return Item{}, false, fmt.Errorf("store %s: %w", filename, err)
+	if err := l.storage.put(ctx, key, data, ct); err != nil {
+		return Item{}, false, err
 	}
 	item = Item{ID: id, Key: key, ContentType: ct, Size: int64(len(data)), Filename: filename, State: "ready", CreatedBy: by, CreatedAt: l.now().UTC()}
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil {
 		item.Width, item.Height = cfg.Width, cfg.Height
 	}
-	if _, err := l.coll.InsertOne(ctx, item); err != nil && !mongo.IsDuplicateKeyError(err) {
-		return Item{}, false, fmt.Errorf("record media %s: %w", filename, err)
+	if err := l.store.addItem(ctx, item); err != nil {
+		return Item{}, false, err
 	}
 	return item, true, nil
 }
@@ -111,14 +107,4 @@ func (l *Library) PutAsset(ctx context.Context, filename string, data []byte, by
 // Get returns a media item.
 //
 // Returns ErrNotFound.
-func (l *Library) Get(ctx context.Context, id string) (Item, error) {
-	var item Item
-	err := l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&item)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return item, ErrNotFound
-	}
-	if err != nil {
-		return item, fmt.Errorf("load media %s: %w", id, err)
-	}
-	return item, nil
-}
+func (l *Library) Get(ctx context.Context, id string) (Item, error) { return l.store.item(ctx, id) }

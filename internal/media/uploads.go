@@ -15,16 +15,11 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/google/uuid"
-	"github.com/minio/minio-go/v7"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
@@ -69,21 +64,6 @@ func accepts(declared, sniffed string) bool {
 		return true
 	}
 	return false
-}
-
-type uploadDoc struct {
-	ID          string    `bson:"_id"`
-	User        string    `bson:"user"`
-	Filename    string    `bson:"filename"`
-	ContentType string    `bson:"content_type"`
-	Size        int64     `bson:"size"`
-	Key         string    `bson:"key"`
-	Multipart   string    `bson:"multipart,omitempty"` // S3 upload id
-	State       string    `bson:"state"`               // pending | completed | rejected
-	Media       string    `bson:"media,omitempty"`
-	Reason      string    `bson:"reason,omitempty"`
-	CreatedAt   time.Time `bson:"created_at"`
-	ExpiresAt   time.Time `bson:"expires_at"`
 }
 
 // Upload is what a client needs to send its file straight to S3.
@@ -145,36 +125,29 @@ func (l *Library) StartUpload(ctx context.Context, actor auth.Principal, filenam
 		State: "pending", CreatedAt: now, ExpiresAt: now.Add(UploadTTL)}
 	up := Upload{ID: id, ExpiresAt: d.ExpiresAt}
 	if size <= l.limits.Multipart {
-		p := minio.NewPostPolicy()
-		_ = p.SetBucket(l.storage.bucket)
-		_ = p.SetKey(d.Key)
-		_ = p.SetExpires(d.ExpiresAt)
-		_ = p.SetContentType(contentType)
-		_ = p.SetContentLengthRange(size, size)
-		u, fields, err := l.storage.client.PresignedPostPolicy(ctx, p)
+		u, fields, err := l.storage.presignPost(ctx, d.Key, contentType, size, d.ExpiresAt)
 		if err != nil {
-			return Upload{}, fmt.Errorf("presign upload: %w", err)
+			return Upload{}, err
 		}
-		up.Method, up.URL, up.Fields = "POST", u.String(), fields
+		up.Method, up.URL, up.Fields = "POST", u, fields
 	} else {
-		core := minio.Core{Client: l.storage.client}
-		mid, err := core.NewMultipartUpload(ctx, l.storage.bucket, d.Key, minio.PutObjectOptions{ContentType: contentType})
+		mid, err := l.storage.startMultipart(ctx, d.Key, contentType)
 		if err != nil {
-			return Upload{}, fmt.Errorf("start multipart upload: %w", err)
+			return Upload{}, err
 		}
 		d.Multipart = mid
 		partSize := max64(l.limits.PartSize, (size+9999)/10000)
 		up.Method, up.PartSize = "PUT", partSize
 		for n := 1; int64(n-1)*partSize < size; n++ {
-			u, err := l.storage.client.Presign(ctx, "PUT", l.storage.bucket, d.Key, UploadTTL, url.Values{"partNumber": {strconv.Itoa(n)}, "uploadId": {mid}})
+			u, err := l.storage.presignPart(ctx, d.Key, mid, n, UploadTTL)
 			if err != nil {
-				return Upload{}, fmt.Errorf("presign part: %w", err)
+				return Upload{}, err
 			}
-			up.Parts = append(up.Parts, Part{Number: n, URL: u.String()})
+			up.Parts = append(up.Parts, Part{Number: n, URL: u})
 		}
 	}
-	if _, err := l.uploads.InsertOne(ctx, d); err != nil {
-		return Upload{}, fmt.Errorf("record upload: %w", err)
+	if err := l.store.addUpload(ctx, d); err != nil {
+		return Upload{}, err
 	}
 	return up, nil
 }
@@ -215,13 +188,12 @@ func (l *Library) CompleteUpload(ctx context.Context, actor auth.Principal, id s
 	if err := auth.RequireTrainer(actor); err != nil {
 		return Completed{}, err
 	}
-	var d uploadDoc
-	err := l.uploads.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && d.User != actor.UserID) {
-		return Completed{}, ErrUploadNotFound
+	d, err := l.store.upload(ctx, id)
+	if err == nil && d.User != actor.UserID {
+		err = ErrUploadNotFound
 	}
 	if err != nil {
-		return Completed{}, fmt.Errorf("load upload: %w", err)
+		return Completed{}, err
 	}
 	switch {
 	case d.State != "pending":
@@ -233,17 +205,8 @@ func (l *Library) CompleteUpload(ctx context.Context, actor auth.Principal, id s
 		if len(parts) == 0 {
 			return Completed{}, apperr.Validation(apperr.FieldError{Field: "parts", Message: "list every part with its ETag"})
 		}
-		cps := make([]minio.CompletePart, len(parts))
-		for i, p := range parts {
-			cps[i] = minio.CompletePart{PartNumber: p.Number, ETag: p.ETag}
-		}
-		core := minio.Core{Client: l.storage.client}
-		if _, err := core.CompleteMultipartUpload(ctx, l.storage.bucket, d.Key, d.Multipart, cps, minio.PutObjectOptions{}); err != nil {
-			var er minio.ErrorResponse
-			if errors.As(err, &er) && er.StatusCode >= 400 && er.StatusCode < 500 {
-				return Completed{}, apperr.Validation(apperr.FieldError{Field: "parts", Message: "S3 refused the parts: " + er.Code})
-			}
-			return Completed{}, fmt.Errorf("complete multipart upload: %w", err)
+		if err := l.storage.completeMultipart(ctx, d.Key, d.Multipart, parts); err != nil {
+			return Completed{}, err
 		}
 	}
 	res, reason, err := l.check(ctx, &d)
@@ -251,8 +214,8 @@ func (l *Library) CompleteUpload(ctx context.Context, actor auth.Principal, id s
 		return Completed{}, err
 	}
 	if reason != "" {
-		_ = l.storage.client.RemoveObject(ctx, l.storage.bucket, d.Key, minio.RemoveObjectOptions{})
-		_, _ = l.uploads.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: "rejected"}, {Key: "reason", Value: reason}}}})
+		_ = l.storage.remove(ctx, d.Key)
+		_ = l.store.rejectUpload(ctx, d.ID, reason)
 		return Completed{}, rejection(reason)
 	}
 	return res, nil
@@ -260,21 +223,16 @@ func (l *Library) CompleteUpload(ctx context.Context, actor auth.Principal, id s
 
 // check reads the quarantined object once, streaming, and promotes it or says why not.
 func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, string, error) {
-	obj, err := l.storage.client.GetObject(ctx, l.storage.bucket, d.Key, minio.GetObjectOptions{})
+	obj, size, err := l.storage.open(ctx, d.Key)
+	if errors.Is(err, errNoObject) {
+		return Completed{}, "nothing was uploaded: send the file to the upload URL first", nil
+	}
 	if err != nil {
-		return Completed{}, "", fmt.Errorf("read upload: %w", err)
+		return Completed{}, "", err
 	}
 	defer obj.Close()
-	info, err := obj.Stat()
-	if err != nil {
-		var er minio.ErrorResponse
-		if errors.As(err, &er) && er.StatusCode == 404 {
-			return Completed{}, "nothing was uploaded: send the file to the upload URL first", nil
-		}
-		return Completed{}, "", fmt.Errorf("stat upload: %w", err)
-	}
-	if info.Size != d.Size {
-		return Completed{}, fmt.Sprintf("the file is %d bytes but %d were declared", info.Size, d.Size), nil
+	if size != d.Size {
+		return Completed{}, fmt.Sprintf("the file is %d bytes but %d were declared", size, d.Size), nil
 	}
 	hash := sha256.New()
 	head := make([]byte, 64<<10)
@@ -282,7 +240,7 @@ func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, string, e
 	head = head[:n]
 	hash.Write(head)
 	if _, err := io.Copy(hash, obj); err != nil {
-		return Completed{}, "", fmt.Errorf("read upload: %w", err)
+		return Completed{}, "", err
 	}
 	sniffed := Sniff(head[:min(len(head), SniffLen)])
 	switch {
@@ -301,26 +259,23 @@ func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, string, e
 	existing, err := l.Get(ctx, id)
 	if err == nil {
 		res.Item = existing
-		_ = l.storage.client.RemoveObject(ctx, l.storage.bucket, d.Key, minio.RemoveObjectOptions{})
+		_ = l.storage.remove(ctx, d.Key)
 	} else if errors.Is(err, ErrNotFound) {
-		if _, err := l.storage.client.CopyObject(ctx, minio.CopyDestOptions{Bucket: l.storage.bucket, Object: ObjectKey(id)},
-			minio.CopySrcOptions{Bucket: l.storage.bucket, Object: d.Key}); err != nil {
-			return Completed{}, "", fmt.Errorf("store media: %w", err)
+		if err := l.storage.copy(ctx, d.Key, ObjectKey(id)); err != nil {
+			return Completed{}, "", err
 		}
 		res.Item = Item{ID: id, Key: ObjectKey(id), ContentType: sniffed, Size: d.Size, Filename: d.Filename, State: "ready", CreatedBy: d.User,
 			CreatedAt: l.now().UTC(), Width: res.Width, Height: res.Height}
-		if _, err := l.coll.InsertOne(ctx, res.Item); err != nil && !mongo.IsDuplicateKeyError(err) {
-			return Completed{}, "", fmt.Errorf("record media: %w", err)
+		if err := l.store.addItem(ctx, res.Item); err != nil {
+			return Completed{}, "", err
 		}
 		res.Created = true
-		_ = l.storage.client.RemoveObject(ctx, l.storage.bucket, d.Key, minio.RemoveObjectOptions{})
+		_ = l.storage.remove(ctx, d.Key)
 	} else {
 		return Completed{}, "", err
 	}
-	_, err = l.uploads.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "state", Value: "pending"}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "state", Value: "completed"}, {Key: "media", Value: res.Item.ID}}}})
-	if err != nil {
-		return Completed{}, "", fmt.Errorf("finish upload: %w", err)
+	if err := l.store.completeUpload(ctx, d.ID, res.Item.ID); err != nil {
+		return Completed{}, "", err
 	}
 	return res, "", nil
 }
@@ -354,11 +309,11 @@ func (l *Library) DeliveryURL(ctx context.Context, item Item) (Delivery, error) 
 		"response-content-disposition": {fmt.Sprintf(`%s; filename="%s"`, disp, name)},
 		"response-cache-control":       {"private, max-age=600"},
 	}
-	u, err := l.storage.client.PresignedGetObject(ctx, l.storage.bucket, item.Key, DownloadTTL, q)
+	u, err := l.storage.presignGet(ctx, item.Key, DownloadTTL, q)
 	if err != nil {
-		return Delivery{}, fmt.Errorf("presign media: %w", err)
+		return Delivery{}, err
 	}
-	return Delivery{URL: u.String(), ExpiresAt: l.now().Add(DownloadTTL), Item: item}, nil
+	return Delivery{URL: u, ExpiresAt: l.now().Add(DownloadTTL), Item: item}, nil
 }
 
 // Captions are a video's or audio's WebVTT captions and transcript in one locale.
@@ -401,39 +356,29 @@ func (l *Library) SetCaptions(ctx context.Context, actor auth.Principal, id, loc
 	if err != nil {
 		return Item{}, err
 	}
-	res := l.coll.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "captions." + locale, Value: Captions{VTT: vttItem.ID, Transcript: transcript}}}}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After))
-	if err := res.Decode(&item); err != nil {
-		return Item{}, fmt.Errorf("save captions: %w", err)
-	}
-	return item, nil
+	return l.store.setCaptions(ctx, id, locale, Captions{VTT: vttItem.ID, Transcript: transcript})
 }
 
 // GC deletes quarantined objects older than a day (failed or abandoned uploads) and reports media
 // no course version refers to. With dryRun it only reports. Safe on several replicas at once.
 func (l *Library) GC(ctx context.Context, referenced func(id string) bool, dryRun bool) (stale []string, unreferenced []Item, err error) {
 	cutoff := l.now().Add(-24 * time.Hour)
-	for obj := range l.storage.client.ListObjects(ctx, l.storage.bucket, minio.ListObjectsOptions{Prefix: "quarantine/", Recursive: true}) {
-		if obj.Err != nil {
-			return nil, nil, fmt.Errorf("list quarantine: %w", obj.Err)
+	err = l.storage.list(ctx, "quarantine/", func(key string, modified time.Time) error {
+		if !modified.Before(cutoff) {
+			return nil
 		}
-		if obj.LastModified.Before(cutoff) {
-			stale = append(stale, obj.Key)
-			if !dryRun {
-				if err := l.storage.client.RemoveObject(ctx, l.storage.bucket, obj.Key, minio.RemoveObjectOptions{}); err != nil {
-					return stale, nil, fmt.Errorf("remove %s: %w", obj.Key, err)
-				}
-			}
+		stale = append(stale, key)
+		if dryRun {
+			return nil
 		}
-	}
-	cur, err := l.coll.Find(ctx, bson.D{})
+		return l.storage.remove(ctx, key)
+	})
 	if err != nil {
-		return stale, nil, fmt.Errorf("list media: %w", err)
+		return stale, nil, err
 	}
-	var items []Item
-	if err := cur.All(ctx, &items); err != nil {
-		return stale, nil, fmt.Errorf("list media: %w", err)
+	items, err := l.store.allItems(ctx)
+	if err != nil {
+		return stale, nil, err
 	}
 	for _, it := range items {
 		if !referenced(it.ID) {

@@ -61,6 +61,20 @@ func Unreachable(err error) bool {
 	return errors.As(err, &ne)
 }
 
+// All decodes every document of a query's cursor: cur, err := coll.Find(ctx, filter); then
+// All[T](ctx, "list users", cur, err). Errors of the query and of reading it are translated
+// with Err.
+func All[T any](ctx context.Context, doing string, cur *mongo.Cursor, err error) ([]T, error) {
+	if err != nil {
+		return nil, Err(ctx, doing, err)
+	}
+	var out []T
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, Err(ctx, doing, err)
+	}
+	return out, nil
+}
+
 // InsertAll inserts docs in one unordered write and returns the indexes of those whose unique
 // key (the _id or a unique index) existed already; any other failure is the error.
 func InsertAll(ctx context.Context, coll *mongo.Collection, docs []any) ([]int, error) {

@@ -8,17 +8,12 @@ package outbox
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/apperr"
-	"github.com/taito-lms/taito/internal/mongox"
 )
 
 // Email is a message to one recipient, already rendered in the recipient's language.
@@ -53,28 +48,25 @@ type Job struct {
 	UpdatedAt time.Time         `bson:"updated_at"`
 }
 
-// Outbox is the jobs collection.
+// Outbox is the jobs collection. Its methods return apperr.KindUnavailable when the database
+// cannot be reached and apperr.KindTimeout when ctx's deadline passes first.
 type Outbox struct {
-	coll *mongo.Collection
-	now  func() time.Time
+	store *store
+	now   func() time.Time
 }
 
 // New returns the outbox stored in db.
 func New(db *mongo.Database, now func() time.Time) *Outbox {
-	return &Outbox{coll: db.Collection("outbox"), now: now}
+	return &Outbox{store: newStore(db), now: now}
 }
 
 // EnsureIndexes creates the indexes the outbox needs.
-func (o *Outbox) EnsureIndexes(ctx context.Context) error {
-	_, err := o.coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "next_run_at", Value: 1}}})
-	if err != nil {
-		return fmt.Errorf("outbox indexes: %w", err)
-	}
-	_, err = o.coll.Database().Collection("outbox_claims").Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}})
-	if err != nil {
-		return fmt.Errorf("outbox claim indexes: %w", err)
-	}
-	return nil
+func (o *Outbox) EnsureIndexes(ctx context.Context) error { return o.store.ensureIndexes(ctx) }
+
+// pending is a new job due at once.
+func (o *Outbox) pending(key, kind string) Job {
+	now := o.now().UTC()
+	return Job{ID: key, Kind: kind, State: StatePending, NextRunAt: now, CreatedAt: now, UpdatedAt: now}
 }
 
 // EnqueueEmail stores an e-mail job. key makes it idempotent: a second call with the same key
@@ -83,15 +75,9 @@ func (o *Outbox) EnqueueEmail(ctx context.Context, key string, e Email) error {
 	if key == "" {
 		key = uuid.Must(uuid.NewV7()).String()
 	}
-	now := o.now().UTC()
-	_, err := o.coll.InsertOne(ctx, Job{ID: key, Kind: "email", Email: &e, State: StatePending, NextRunAt: now, CreatedAt: now, UpdatedAt: now})
-	if mongo.IsDuplicateKeyError(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("queue e-mail: %w", err)
-	}
-	return nil
+	j := o.pending(key, "email")
+	j.Email = &e
+	return o.store.add(ctx, j)
 }
 
 // Keyed is an e-mail with its idempotency key, for EnqueueEmails.
@@ -106,53 +92,36 @@ func (o *Outbox) EnqueueEmails(ctx context.Context, es []Keyed) error {
 	if len(es) == 0 {
 		return nil
 	}
-	now := o.now().UTC()
-	docs := make([]any, len(es))
+	jobs := make([]Job, len(es))
 	for i, e := range es {
-		docs[i] = Job{ID: e.Key, Kind: "email", Email: &e.Email, State: StatePending, NextRunAt: now, CreatedAt: now, UpdatedAt: now}
+		jobs[i] = o.pending(e.Key, "email")
+		jobs[i].Email = &e.Email
 	}
-	if _, err := mongox.InsertAll(ctx, o.coll, docs); err != nil { // a duplicate key is a job queued before
-		return fmt.Errorf("queue e-mails: %w", err)
-	}
-	return nil
+	return o.store.addAll(ctx, jobs)
 }
 
 // EnqueueJob stores a job of another kind with its payload, idempotently by key.
 func (o *Outbox) EnqueueJob(ctx context.Context, key, kind string, payload map[string]string) error {
-	now := o.now().UTC()
-	_, err := o.coll.InsertOne(ctx, Job{ID: key, Kind: kind, Payload: payload, State: StatePending, NextRunAt: now, CreatedAt: now, UpdatedAt: now})
-	if mongo.IsDuplicateKeyError(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("queue %s job: %w", kind, err)
-	}
-	return nil
+	j := o.pending(key, kind)
+	j.Payload = payload
+	return o.store.add(ctx, j)
 }
 
-// Cleanup deletes send claims that expired more than a day ago.
+// claimsKept is how long an expired send claim is kept before Cleanup deletes it.
+const claimsKept = 24 * time.Hour
+
+// Cleanup deletes send claims that expired more than a day ago. Jobs themselves, sent or not,
+// are kept.
 func (o *Outbox) Cleanup(ctx context.Context) error {
-	_, err := o.coll.Database().Collection("outbox_claims").DeleteMany(ctx, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: o.now().Add(-24 * time.Hour)}}}})
-	if err != nil {
-		return fmt.Errorf("clean up outbox claims: %w", err)
-	}
-	return nil
+	return o.store.deleteClaimsExpiredBefore(ctx, o.now().Add(-claimsKept))
 }
 
 // List returns up to limit jobs with ids greater than after, in id order, and the cursor for the
 // next page ("" at the end).
 func (o *Outbox) List(ctx context.Context, after string, limit int) ([]Job, string, error) {
-	filter := bson.D{}
-	if after != "" {
-		filter = bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}
-	}
-	cur, err := o.coll.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit+1)))
+	jobs, err := o.store.page(ctx, after, limit+1)
 	if err != nil {
-		return nil, "", fmt.Errorf("list outbox: %w", err)
-	}
-	var jobs []Job
-	if err := cur.All(ctx, &jobs); err != nil {
-		return nil, "", fmt.Errorf("list outbox: %w", err)
+		return nil, "", err
 	}
 	next := ""
 	if len(jobs) > limit {
@@ -163,14 +132,9 @@ func (o *Outbox) List(ctx context.Context, after string, limit int) ([]Job, stri
 }
 
 // Get returns one job.
-func (o *Outbox) Get(ctx context.Context, id string) (Job, error) {
-	var j Job
-	err := o.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&j)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return j, ErrNotFound
-	}
-	return j, err
-}
+//
+// Returns ErrNotFound.
+func (o *Outbox) Get(ctx context.Context, id string) (Job, error) { return o.store.job(ctx, id) }
 
 // ErrNotFound is returned by Get for an unknown id.
 var ErrNotFound = apperr.New(apperr.KindNotFound, "message not found")

@@ -15,10 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // SMTP sends e-mail through one SMTP server.
@@ -166,19 +162,10 @@ func backoff(attempts int) time.Duration {
 // whose _id names the job and the attempt: inserting it succeeds for exactly one worker, on
 // MongoDB and on FerretDB alike (FerretDB's findAndModify is not atomic between connections, so a
 // compare-and-set on the job itself could let two workers send the same e-mail).
+//
+// A claim whose worker died is released once it expires, and the attempt is taken over.
 func (w *Worker) claim(ctx context.Context, j Job, now time.Time) (bool, error) {
-	claims := w.o.coll.Database().Collection("outbox_claims")
-	id := j.ID + "#" + strconv.Itoa(j.Attempts+1)
-	_, err := claims.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "by", Value: w.id}, {Key: "expires_at", Value: now.Add(lease)}})
-	if mongo.IsDuplicateKeyError(err) {
-		// Taken. A claim whose worker died is released once it expires.
-		_, _ = claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "expires_at", Value: bson.D{{Key: "$lt", Value: now}}}})
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("claim job: %w", err)
-	}
-	return true, nil
+	return w.o.store.claim(ctx, j.ID+"#"+strconv.Itoa(j.Attempts+1), w.id, now, now.Add(lease))
 }
 
 // RunOnce sends every due e-mail job and returns how many it sent.
@@ -187,14 +174,9 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	skip := map[string]bool{}
 	for {
 		now := w.o.now().UTC()
-		cur, err := w.o.coll.Find(ctx, bson.D{{Key: "kind", Value: "email"}, {Key: "state", Value: StatePending}, {Key: "next_run_at", Value: bson.D{{Key: "$lte", Value: now}}}},
-			options.Find().SetSort(bson.D{{Key: "next_run_at", Value: 1}}).SetLimit(50))
+		jobs, err := w.o.store.dueEmails(ctx, now, 50)
 		if err != nil {
-			return sent, fmt.Errorf("find jobs: %w", err)
-		}
-		var jobs []Job
-		if err := cur.All(ctx, &jobs); err != nil {
-			return sent, fmt.Errorf("find jobs: %w", err)
+			return sent, err
 		}
 		progressed := false
 		for _, j := range jobs {
@@ -214,20 +196,20 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			err = w.smtp.Send(sendCtx, *j.Email, now)
 			cancel()
-			set := bson.D{{Key: "attempts", Value: j.Attempts}, {Key: "updated_at", Value: w.o.now().UTC()}}
+			a := attempt{n: j.Attempts, at: w.o.now().UTC()}
 			if err == nil {
-				set = append(set, bson.E{Key: "state", Value: StateDone})
+				a.state = StateDone
 				sent++
 			} else {
 				w.log.Warn("e-mail not sent", "job", j.ID, "attempt", j.Attempts, "err", err)
-				set = append(set, bson.E{Key: "last_error", Value: err.Error()}, bson.E{Key: "next_run_at", Value: now.Add(backoff(j.Attempts))})
+				a.err, a.retryAt = err.Error(), now.Add(backoff(j.Attempts))
 				if j.Attempts >= maxAttempts {
-					set = append(set, bson.E{Key: "state", Value: StateFailed})
+					a.state = StateFailed
 				}
 				skip[j.ID] = true
 			}
-			if _, err := w.o.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: j.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
-				return sent, fmt.Errorf("finish job: %w", err)
+			if err := w.o.store.recordAttempt(ctx, j.ID, a); err != nil {
+				return sent, err
 			}
 		}
 		if !progressed {
