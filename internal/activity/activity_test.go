@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,20 +21,12 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// clock is a settable time source shared by the services under test, in nanoseconds since
-// 1970.
-type clock struct{ ns atomic.Int64 }
-
-func (c *clock) Now() time.Time { return time.Unix(0, c.ns.Load()).UTC() }
-
-func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
-
 // world is a Taito over a fresh database with the fixture course published, its clock, and
 // people by name.
 type world struct {
 	a      *app.App
 	db     *mongo.Database
-	clock  *clock
+	clock  *testenv.Clock
 	people map[string]auth.Principal
 	emails map[string]string
 }
@@ -44,8 +35,7 @@ type world struct {
 // and accounts: learners "anna", "ben" and "cai", trainers "tuula" and "toivo", admin "aino".
 func newWorld(t *testing.T, changes ...func(*course.Course)) *world {
 	t.Helper()
-	clk := &clock{}
-	clk.ns.Store(time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC).UnixNano())
+	clk := testenv.NewClock(time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC))
 	a, db := testenv.App(t, clk.Now)
 	co, fsys := testenv.Fixture(t)
 	for _, change := range changes {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,36 +37,12 @@ func at(d time.Duration) *time.Time {
 	return &t
 }
 
-// clock is a settable time source shared by every service of a world.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // world is Taito over a fresh database with the fixture course published, two trainers and an
 // admin.
 type world struct {
 	a     *app.App
 	db    *mongo.Database
-	clock *clock
+	clock *testenv.Clock
 	// trainer runs the cohorts of a test; trainer2 runs none of them.
 	trainer, trainer2, admin auth.Principal
 }
@@ -76,7 +51,7 @@ var ctx = context.Background()
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	clk := &clock{t: t0}
+	clk := testenv.NewClock(t0)
 	a, db := testenv.App(t, clk.Now)
 	testenv.PublishFixture(t, a)
 	w := &world{a: a, db: db, clock: clk}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -26,24 +25,6 @@ import (
 	"github.com/taito-lms/taito/internal/testenv"
 )
 
-// clock is a settable time source shared by the services under test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // testArgon2 keeps tests quick; production parameters are checked in the auth package.
 var testArgon2 = auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1}
 
@@ -60,7 +41,7 @@ type env struct {
 	learning *learning.Service
 	media    *media.Library
 	cohorts  *cohort.Service
-	clock    *clock
+	clock    *testenv.Clock
 	keys     *auth.KeySet
 	users    map[string]auth.User // by role name: admin, trainer, learner, learner2
 }
@@ -70,7 +51,7 @@ const testPassword = "correct horse battery staple"
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := testenv.Mongo(t)
-	clk := &clock{t: time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC)}
+	clk := testenv.NewClock(time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC))
 	keys, err := auth.ParseKeySet(auth.GenerateKeyPEM())
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"net/mail"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,22 +25,15 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// clock is the tests' time, in nanoseconds since the epoch: it moves only when a test moves it.
-type clock struct{ ns atomic.Int64 }
-
-func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
-
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 // newOutbox returns an outbox with its indexes over a fresh database, its clock, and the
 // database.
-func newOutbox(t *testing.T) (*outbox.Outbox, *clock, *mongo.Database) {
+func newOutbox(t *testing.T) (*outbox.Outbox, *testenv.Clock, *mongo.Database) {
 	t.Helper()
 	db := testenv.Mongo(t)
-	c := &clock{}
-	c.ns.Store(start.UnixNano())
-	ob := outbox.New(db, c.now)
+	c := testenv.NewClock(start)
+	ob := outbox.New(db, c.Now)
 	if err := ob.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +330,7 @@ func newWorker(t *testing.T, ob *outbox.Outbox, ms *mailServer) *outbox.Worker {
 // its own.
 type rig struct {
 	ob  *outbox.Outbox
-	clk *clock
+	clk *testenv.Clock
 	db  *mongo.Database
 	ms  *mailServer
 	w   *outbox.Worker
@@ -448,14 +440,14 @@ func TestWorkerRetriesWithBackoff(t *testing.T) {
 				if j.LastError == "" || !strings.Contains(j.LastError, "451") {
 					t.Fatalf("a refused attempt left last_error %q", j.LastError)
 				}
-				wait := j.NextRunAt.Sub(clk.now())
+				wait := j.NextRunAt.Sub(clk.Now())
 				waits = append(waits, wait)
 				// Not due a moment before the back-off ends; due when it does.
-				clk.advance(wait - time.Second)
+				clk.Advance(wait - time.Second)
 				if n := runOnce(t, w); n != 0 || mustGet(t, ob, "job").Attempts != j.Attempts {
 					t.Fatalf("attempt %d was retried before its back-off ended", j.Attempts)
 				}
-				clk.advance(time.Second)
+				clk.Advance(time.Second)
 			}
 			j := mustGet(t, ob, "job")
 			if j.State != tc.state || j.Attempts != tc.attempts {
@@ -469,7 +461,7 @@ func TestWorkerRetriesWithBackoff(t *testing.T) {
 			}
 			// A finished job is never tried again, however late it gets.
 			_, before := ms.counts()
-			clk.advance(30 * 24 * time.Hour)
+			clk.Advance(30 * 24 * time.Hour)
 			runOnce(t, w)
 			if _, after := ms.counts(); after != before {
 				t.Errorf("a %s job was tried again", j.State)
@@ -556,7 +548,7 @@ func TestCleanupRemovesOnlyOldClaims(t *testing.T) {
 	if n := runOnce(t, w); n != 2 {
 		t.Fatalf("sent %d, want 2", n)
 	}
-	clk.advance(48 * time.Hour)
+	clk.Advance(48 * time.Hour)
 	if err := ob.EnqueueEmail(ctx, "new", email("new@taito.test", "Kutsu")); err != nil {
 		t.Fatal(err)
 	}
