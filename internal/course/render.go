@@ -7,6 +7,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+
+	"github.com/taito-lms/taito/internal/links"
 )
 
 // Renderer turns Markdown into HTML that is safe to insert into a page: goldmark renders, and
@@ -77,7 +79,7 @@ type BlockView struct {
 }
 
 // MediaURL is where the API serves a media item.
-func MediaURL(id string) string { return "/api/v1/media/" + id }
+func MediaURL(id string) string { return links.Media(id) }
 
 // View renders lesson id of co in locale, falling back to Finnish per field.
 func (r *Renderer) View(co *Course, version int, id, locale string) (*LessonView, bool) {
