@@ -199,6 +199,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Warn("in-flight requests did not finish in time", "err", err)
 	}
 	<-served
+	// Password-reset requests answered already still look up the account and queue the e-mail
+	// (each bounded by its own 30-second deadline); let them finish before the database closes.
+	a.Auth.Wait()
 	log.Info("HTTP server stopped", "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -12,8 +12,6 @@ package activity
 import (
 	"context"
 
-	"github.com/google/uuid"
-
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/learning"
 )
@@ -50,12 +48,17 @@ func each[T, U any](in []T, f func(T) U) []U {
 }
 
 // recordCompleted writes the completed statement of a submitted form — form "assessment" or
-// "safari", doc the id of its record — about the activity kind/id of a course. The statement's
-// id derives from the record, so that submitting again or retrying writes it once.
+// "safari", doc the id of its record — about the activity kind/id of a course, as a statement
+// Taito judged. The statement's id derives from the record, so that submitting again or retrying
+// writes it once.
 func recordCompleted(ctx context.Context, lrn *learning.Service, actor auth.Principal, form, doc, slug, kind, id string) error {
-	st := learning.Statement{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte(form+"/"+doc)).String(), Actor: lrn.Actor(actor.UserID),
+	sid, err := lrn.StatementID(ctx, form, doc)
+	if err != nil {
+		return err
+	}
+	st := learning.Statement{ID: sid, Actor: lrn.Actor(actor.UserID),
 		Verb: learning.Verb{ID: learning.VerbCompleted}, Object: learning.Object{ObjectType: "Activity", ID: lrn.IRI(slug, kind, id)},
 		Result: &learning.Result{Completion: ptr(true)}}
-	_, err := lrn.Record(ctx, actor, []learning.Entry{{Statement: st, Hash: form + ":" + doc}})
+	_, err = lrn.RecordJudged(ctx, actor.UserID, []learning.Entry{{Statement: st, Hash: form + ":" + doc}})
 	return err
 }

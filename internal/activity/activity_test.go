@@ -32,12 +32,14 @@ type world struct {
 }
 
 // newWorld builds Taito with the fixture course, changed by the changes given and published,
-// and accounts: learners "anna", "ben" and "cai", trainers "tuula" and "toivo", admin "aino".
+// and accounts: learners "anna", "ben" and "cai", trainers "tuula" (an editor of the course) and
+// "toivo", admin "aino" (its owner).
 func newWorld(t *testing.T, changes ...func(*course.Course)) *world {
 	t.Helper()
 	clk := testenv.NewClock(time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC))
 	a, db := testenv.App(t, clk.Now)
 	co, fsys := testenv.Fixture(t)
+	withoutLocks(co) // these tests are about the activities; locks_test.go keeps the locks
 	for _, change := range changes {
 		change(co)
 	}
@@ -48,6 +50,12 @@ func newWorld(t *testing.T, changes ...func(*course.Course)) *world {
 	for name, role := range map[string]auth.Role{"anna": auth.RoleLearner, "ben": auth.RoleLearner, "cai": auth.RoleLearner,
 		"tuula": auth.RoleTrainer, "toivo": auth.RoleTrainer, "aino": auth.RoleAdmin} {
 		w.addUser(t, name, role)
+	}
+	// The operator's import has no owner who signs in; tuula edits the course, which makes her
+	// the moderator of its open wall and the coach of its learners without a cohort.
+	if _, err := a.SetCourseTeam(context.Background(), w.people["aino"], "kokeilu", course.Team{Owners: []string{w.people["aino"].UserID},
+		Editors: []string{w.people["tuula"].UserID}}); err != nil {
+		t.Fatal(err)
 	}
 	return w
 }

@@ -2,7 +2,6 @@ package activity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -41,7 +40,7 @@ type Assessments struct {
 }
 
 // NewAssessments returns the assessment service over db. members may be nil where no cohorts
-// exist (every trainer then coaches every learner).
+// exist (every learner is then coached by the course's team).
 func NewAssessments(db *mongo.Database, courses *course.Service, lrn *learning.Service, members Members, now func() time.Time) *Assessments {
 	return &Assessments{store: newAssessmentStore(db), courses: courses, learning: lrn, members: members, now: now}
 }
@@ -140,7 +139,8 @@ func checkView(a *course.Assessment, ratings map[string]int, notes map[string]st
 // Submit records a learner's self-assessment (submitting again replaces her ratings) and writes
 // its completed statement once.
 //
-// Returns ErrAssessmentNotFound, validation errors and the course package's access errors.
+// Returns ErrAssessmentNotFound, learning.ErrLocked, validation errors and the course package's
+// access errors.
 func (s *Assessments) Submit(ctx context.Context, actor auth.Principal, slug, id string, ratings map[string]int, notes map[string]string) (Assessment, error) {
 	pub, err := s.courses.Current(ctx, actor, slug)
 	if err != nil {
@@ -150,6 +150,9 @@ func (s *Assessments) Submit(ctx context.Context, actor auth.Principal, slug, id
 	if !ok {
 		return Assessment{}, ErrAssessmentNotFound
 	}
+	if err := s.learning.CheckOpen(ctx, actor, slug, "assessments", id); err != nil {
+		return Assessment{}, err
+	}
 	if err := checkView(def, ratings, notes, true); err != nil {
 		return Assessment{}, err
 	}
@@ -158,8 +161,7 @@ func (s *Assessments) Submit(ctx context.Context, actor auth.Principal, slug, id
 	if err := s.store.putSelf(ctx, d); err != nil {
 		return Assessment{}, err
 	}
-	err = recordCompleted(ctx, s.learning, actor, "assessment", did, slug, "assessments", id)
-	if err != nil && !errors.Is(err, learning.ErrConflict) {
+	if err := recordCompleted(ctx, s.learning, actor, "assessment", did, slug, "assessments", id); err != nil {
 		return Assessment{}, err
 	}
 	return s.Get(ctx, actor, did, "fi")
@@ -186,7 +188,8 @@ func (s *Assessments) Coach(ctx context.Context, actor auth.Principal, did strin
 	return s.Get(ctx, actor, did, "fi")
 }
 
-// mayCoach: trainers of the learner's cohort (any trainer for self-paced learners) and admins.
+// mayCoach: the trainers of the learner's cohort in the course, or, for a learner who studies it
+// without a cohort, the course's owners and editors; admins everyone.
 func (s *Assessments) mayCoach(ctx context.Context, actor auth.Principal, learner, slug string) error {
 	if actor.IsAdmin() {
 		return nil
@@ -194,12 +197,19 @@ func (s *Assessments) mayCoach(ctx context.Context, actor auth.Principal, learne
 	if !actor.IsTrainer() {
 		return auth.ErrForbidden
 	}
-	if s.members == nil {
-		return nil
+	cohort := ""
+	if s.members != nil {
+		var err error
+		if cohort, err = s.members.CohortOf(ctx, learner, slug); err != nil {
+			return err
+		}
 	}
-	cohort, err := s.members.CohortOf(ctx, learner, slug)
-	if err != nil || cohort == "" {
-		return err
+	if cohort == "" {
+		team, err := s.courses.OnTeam(ctx, actor, slug)
+		if err != nil || team {
+			return err
+		}
+		return auth.ErrForbidden
 	}
 	ok, err := s.members.IsTrainerOf(ctx, actor.UserID, cohort)
 	if err != nil {

@@ -78,7 +78,7 @@ func TestAssessmentCoaching(t *testing.T) {
 	ctx := context.Background()
 	w.mustCohort(t, "toivo", "cai")
 	self := map[string]int{"1.1": 3, "2.1": 2, "4.2": 4, "tunnistautuminen": 2}
-	annas := w.mustAssess(t, "anna", "alkuarvio", self) // self-paced: any trainer coaches her
+	annas := w.mustAssess(t, "anna", "alkuarvio", self) // self-paced: the course's team coaches her
 	cais := w.mustAssess(t, "cai", "alkuarvio", self)   // in toivo's cohort
 	coach := map[string]int{"1.1": 4, "2.1": 4}
 	notes := map[string]string{"general": "Osaat enemmän kuin arvioit."}
@@ -94,7 +94,8 @@ func TestAssessmentCoaching(t *testing.T) {
 		{name: "a trainer of another cohort", who: "tuula", id: cais.ID, ratings: coach, err: activity.ErrAssessmentNotFound},
 		{name: "an unknown assessment", who: "tuula", id: "ei-ole", ratings: coach, err: activity.ErrAssessmentNotFound},
 		{name: "a rating off the scale", who: "tuula", id: annas.ID, ratings: map[string]int{"1.1": 0}, kind: apperr.KindValidation},
-		{name: "any trainer of a self-paced learner", who: "tuula", id: annas.ID, ratings: coach},
+		{name: "the course's editor coaches a learner without a cohort", who: "tuula", id: annas.ID, ratings: coach},
+		{name: "a trainer outside the course's team", who: "toivo", id: annas.ID, ratings: coach, err: activity.ErrAssessmentNotFound},
 		{name: "the cohort's trainer", who: "toivo", id: cais.ID, ratings: coach},
 		{name: "an admin", who: "aino", id: cais.ID, ratings: coach},
 	} {

@@ -137,10 +137,14 @@ type Attempt struct {
 
 // StartAttempt draws an attempt's questions (fixed on the server from then on).
 //
-// Returns ErrQuizNotFound, ErrNoAttemptsLeft and the course package's access errors.
+// Returns ErrQuizNotFound, ErrNoAttemptsLeft, learning.ErrLocked and the course package's
+// access errors.
 func (s *Quizzes) StartAttempt(ctx context.Context, actor auth.Principal, id, locale string) (Attempt, error) {
 	pub, q, err := s.quiz(ctx, actor, id)
 	if err != nil {
+		return Attempt{}, err
+	}
+	if err := s.learning.CheckOpen(ctx, actor, pub.Course.Slug, "quizzes", q.ID); err != nil {
 		return Attempt{}, err
 	}
 	prev, err := s.store.mine(ctx, actor.UserID, id)
@@ -495,7 +499,7 @@ func (s *Quizzes) result(q *course.Quiz, d *attemptDoc) *Result {
 // Submit grades an attempt on the server, once, and records answered statements and a passed
 // or failed statement with the score. Answers given here are added to those saved before.
 //
-// Returns ErrAttemptNotFound, ErrSubmitted, ErrTimeUp and validation errors.
+// Returns ErrAttemptNotFound, ErrSubmitted, ErrTimeUp, learning.ErrLocked and validation errors.
 func (s *Quizzes) Submit(ctx context.Context, actor auth.Principal, id string, answers map[string][]string) (Attempt, error) {
 	d, pub, q, err := s.attempt(ctx, actor, id)
 	if err != nil {
@@ -503,6 +507,9 @@ func (s *Quizzes) Submit(ctx context.Context, actor auth.Principal, id string, a
 	}
 	if d.SubmittedAt != nil {
 		return s.view(pub.Course, q, d), ErrSubmitted
+	}
+	if err := s.learning.CheckOpen(ctx, actor, pub.Course.Slug, "quizzes", q.ID); err != nil {
+		return Attempt{}, err
 	}
 	// A minute of grace for the network; later than that the attempt is closed.
 	if d.Deadline != nil && s.now().After(d.Deadline.Add(time.Minute)) {
@@ -545,8 +552,8 @@ func (s *Quizzes) Submit(ctx context.Context, actor auth.Principal, id string, a
 	return s.view(pub.Course, q, d), nil
 }
 
-// recordAttempt writes the attempt's statements with ids derived from the attempt, so that a
-// retry after a failure writes each once.
+// recordAttempt writes the attempt's statements, as statements Taito judged, with ids derived
+// from the attempt, so that a retry after a failure writes each once.
 func (s *Quizzes) recordAttempt(ctx context.Context, actor auth.Principal, pub course.Published, d *attemptDoc) error {
 	_, local, _ := splitID(d.Quiz)
 	obj := learning.Object{ObjectType: "Activity", ID: s.learning.IRI(pub.Course.Slug, "quizzes", local)}
@@ -560,7 +567,11 @@ func (s *Quizzes) recordAttempt(ctx context.Context, actor auth.Principal, pub c
 	var entries []learning.Entry
 	for _, dq := range d.Questions {
 		ok := d.Correct[dq.ID]
-		st := learning.Statement{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte(d.ID+"/"+dq.ID)).String(), Actor: s.learning.Actor(actor.UserID),
+		sid, err := s.learning.StatementID(ctx, "quiz-answer", d.ID, dq.ID)
+		if err != nil {
+			return err
+		}
+		st := learning.Statement{ID: sid, Actor: s.learning.Actor(actor.UserID),
 			Verb: learning.Verb{ID: learning.VerbAnswered}, Object: obj,
 			Result: &learning.Result{Success: &ok, Response: strings.Join(d.Answers[dq.ID], "[,]"), Extensions: ext(map[string]any{s.learning.Ext(learning.ExtQuestion): dq.ID})}}
 		entries = append(entries, learning.Entry{Statement: st, Hash: "answered:" + d.ID + "/" + dq.ID})
@@ -570,11 +581,15 @@ func (s *Quizzes) recordAttempt(ctx context.Context, actor auth.Principal, pub c
 		verb = learning.VerbPassed
 	}
 	score := d.Score
-	st := learning.Statement{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte(d.ID+"/result")).String(), Actor: s.learning.Actor(actor.UserID),
+	sid, err := s.learning.StatementID(ctx, "quiz-result", d.ID)
+	if err != nil {
+		return err
+	}
+	st := learning.Statement{ID: sid, Actor: s.learning.Actor(actor.UserID),
 		Verb: learning.Verb{ID: verb}, Object: obj,
 		Result: &learning.Result{Score: &learning.Score{Scaled: &score}, Success: &d.Passed, Completion: ptr(true), Extensions: ext(nil)}}
 	entries = append(entries, learning.Entry{Statement: st, Hash: "result:" + d.ID})
-	_, err := s.learning.Record(ctx, actor, entries)
+	_, err = s.learning.RecordJudged(ctx, actor.UserID, entries)
 	return err
 }
 
@@ -588,11 +603,44 @@ type QuestionStats struct {
 	CommonWrongPick int
 }
 
+// Audience is whose records a trainer's summary covers; the application layer decides it from
+// the principal. The zero Audience is everyone's.
+type Audience struct {
+	// Users, when not nil, are the only learners covered (none when empty).
+	Users []string
+	// Except are learners left out.
+	Except []string
+}
+
+// among keeps those of records read for the audience that it covers; user names a record's
+// learner.
+func among[T any](aud Audience, records []T, user func(T) string) []T {
+	if len(aud.Except) == 0 {
+		return records
+	}
+	except := make(map[string]bool, len(aud.Except))
+	for _, u := range aud.Except {
+		except[u] = true
+	}
+	out := records[:0]
+	for _, r := range records {
+		if !except[user(r)] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Stats summarises submitted attempts at a quiz for trainers, over the given learners (all
 // learners when users is nil), and counts the attempts.
 //
 // Returns auth.ErrForbidden, ErrQuizNotFound and the course package's access errors.
 func (s *Quizzes) Stats(ctx context.Context, actor auth.Principal, id string, users []string) ([]QuestionStats, int, error) {
+	return s.StatsFor(ctx, actor, id, Audience{Users: users})
+}
+
+// StatsFor is Stats over an audience.
+func (s *Quizzes) StatsFor(ctx context.Context, actor auth.Principal, id string, aud Audience) ([]QuestionStats, int, error) {
 	if err := auth.RequireTrainer(actor); err != nil {
 		return nil, 0, err
 	}
@@ -600,10 +648,11 @@ func (s *Quizzes) Stats(ctx context.Context, actor auth.Principal, id string, us
 	if err != nil {
 		return nil, 0, err
 	}
-	docs, err := s.store.submitted(ctx, id, users)
+	docs, err := s.store.submitted(ctx, id, aud.Users)
 	if err != nil {
 		return nil, 0, err
 	}
+	docs = among(aud, docs, func(d attemptDoc) string { return d.User })
 	out := make([]QuestionStats, len(q.Questions))
 	wrong := make([]map[string]int, len(q.Questions))
 	for i, qq := range q.Questions {

@@ -146,7 +146,8 @@ func checkLog(def *course.Safari, l *SafariLog) error {
 // Save creates (id "") or updates one of the actor's safari logs. Submitting writes its
 // completed statement once; a submitted log can still be corrected.
 //
-// Returns validation errors, ErrSafariNotFound and the course package's access errors.
+// Returns validation errors, ErrSafariNotFound, learning.ErrLocked and the course package's
+// access errors.
 func (s *Safaris) Save(ctx context.Context, actor auth.Principal, id string, in SafariInput) (SafariLog, error) {
 	now := s.now().UTC()
 	l := SafariLog{ID: id, User: actor.UserID, Course: in.Course, Safari: in.Safari, WithPeer: in.WithPeer, Steps: in.Steps, Debrief: in.Debrief,
@@ -184,6 +185,9 @@ func (s *Safaris) Save(ctx context.Context, actor auth.Principal, id string, in 
 	def, ok := safariDef(pub.Course, l.Safari)
 	if !ok {
 		return SafariLog{}, apperr.Validation(apperr.FieldError{Field: "safari", Message: "no such safari in this course"})
+	}
+	if err := s.learning.CheckOpen(ctx, actor, l.Course, "safaris", l.Safari); err != nil {
+		return SafariLog{}, err
 	}
 	l.Steps = slices.Clone(l.Steps)
 	if l.Steps == nil {
@@ -246,13 +250,19 @@ type Finding struct {
 //
 // Returns auth.ErrForbidden.
 func (s *Safaris) Summary(ctx context.Context, actor auth.Principal, slug, safari string, users []string) ([]Finding, int, error) {
+	return s.SummaryFor(ctx, actor, slug, safari, Audience{Users: users})
+}
+
+// SummaryFor is Summary over an audience.
+func (s *Safaris) SummaryFor(ctx context.Context, actor auth.Principal, slug, safari string, aud Audience) ([]Finding, int, error) {
 	if err := auth.RequireTrainer(actor); err != nil {
 		return nil, 0, err
 	}
-	logs, err := s.store.submitted(ctx, slug, safari, users)
+	logs, err := s.store.submitted(ctx, slug, safari, aud.Users)
 	if err != nil {
 		return nil, 0, err
 	}
+	logs = among(aud, logs, func(l SafariLog) string { return l.User })
 	type key struct{ step, typ, comp string }
 	agg := map[key]*Finding{}
 	type note struct {

@@ -86,16 +86,26 @@ type wall struct {
 // id is the wall's key in posts: scope/task.
 func (w wall) id() string { return w.scope + "/" + w.task }
 
-// wall resolves a wall the actor may read: an open course's (anyone who may read the course) or a
-// cohort's (its members, trainers and admins).
+// wall resolves a wall the actor may read: an open course's (anyone who may read the course; a
+// course open to its cohorts' members only has none), moderated by the course's owners, editors
+// and admins, or a cohort's (its members, trainers and admins), moderated by its trainers and
+// admins.
 //
 // Returns ErrWallNotFound, ErrNotOnWall and the course package's access errors; an outage stays
 // an outage.
 func (s *Walls) wall(ctx context.Context, actor auth.Principal, scope, task string) (wall, error) {
 	w := wall{scope: scope, task: task}
-	if slug, ok := strings.CutPrefix(scope, "open."); ok {
-		w.slug = slug
-		w.moderator = actor.IsTrainer()
+	open := strings.HasPrefix(scope, "open.")
+	if open {
+		w.slug = strings.TrimPrefix(scope, "open.")
+		if !course.ValidSlug(w.slug) {
+			return w, ErrWallNotFound
+		}
+		team, err := s.courses.OnTeam(ctx, actor, w.slug)
+		if err != nil {
+			return w, err
+		}
+		w.moderator = team
 	} else {
 		if s.members == nil {
 			return w, ErrWallNotFound
@@ -132,6 +142,9 @@ func (s *Walls) wall(ctx context.Context, actor auth.Principal, scope, task stri
 	pub, err := s.courses.Current(ctx, actor, w.slug)
 	if err != nil {
 		return w, err
+	}
+	if open && pub.Course.Access == course.AccessCohort {
+		return w, ErrWallNotFound // a cohort-only course has its cohorts' walls only
 	}
 	for i := range pub.Course.Reflections {
 		if pub.Course.Reflections[i].ID == task {
@@ -223,11 +236,14 @@ func (s *Walls) ListPosts(ctx context.Context, actor auth.Principal, scope, task
 
 // CreatePost writes a post on a wall and records it (an answered statement about the task).
 //
-// Returns ErrWallNotFound, ErrNotOnWall, validation errors and the course package's access
-// errors.
+// Returns ErrWallNotFound, ErrNotOnWall, learning.ErrLocked, validation errors and the course
+// package's access errors.
 func (s *Walls) CreatePost(ctx context.Context, actor auth.Principal, scope, task, body string, anonymous bool) (Post, error) {
 	w, err := s.wall(ctx, actor, scope, task)
 	if err != nil {
+		return Post{}, err
+	}
+	if err := s.learning.CheckOpen(ctx, actor, w.slug, "reflections", w.task); err != nil {
 		return Post{}, err
 	}
 	if err := checkBody(body); err != nil {
@@ -247,14 +263,19 @@ func (s *Walls) CreatePost(ctx context.Context, actor auth.Principal, scope, tas
 	return s.postView(w, actor, d), nil
 }
 
+// recordPost records a post or comment as a statement Taito judged, its id derived from the post.
 func (s *Walls) recordPost(ctx context.Context, actor auth.Principal, w wall, d postDoc, verb string, peer bool) error {
-	st := learning.Statement{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("post/"+d.ID)).String(), Actor: s.learning.Actor(actor.UserID),
+	sid, err := s.learning.StatementID(ctx, "post", d.ID)
+	if err != nil {
+		return err
+	}
+	st := learning.Statement{ID: sid, Actor: s.learning.Actor(actor.UserID),
 		Verb: learning.Verb{ID: verb}, Object: learning.Object{ObjectType: "Activity", ID: s.learning.IRI(w.slug, "reflections", w.task)},
 		Result: &learning.Result{Response: truncate(d.Body, 4000)}}
 	if verb == learning.VerbCommented {
 		st.Result.Extensions = map[string]any{s.learning.Ext(learning.ExtPeer): peer}
 	}
-	_, err := s.learning.Record(ctx, actor, []learning.Entry{{Statement: st, Hash: "post:" + d.ID}})
+	_, err = s.learning.RecordJudged(ctx, actor.UserID, []learning.Entry{{Statement: st, Hash: "post:" + d.ID}})
 	return err
 }
 
@@ -282,10 +303,14 @@ func (s *Walls) post(ctx context.Context, w wall, id string) (postDoc, error) {
 
 // Comment answers a post. A comment on someone else's post counts toward the task's rule.
 //
-// Returns ErrWallNotFound, ErrNotOnWall, ErrPostNotFound and validation errors.
+// Returns ErrWallNotFound, ErrNotOnWall, ErrPostNotFound, learning.ErrLocked and validation
+// errors.
 func (s *Walls) Comment(ctx context.Context, actor auth.Principal, scope, task, postID, body string) (Post, error) {
 	w, err := s.wall(ctx, actor, scope, task)
 	if err != nil {
+		return Post{}, err
+	}
+	if err := s.learning.CheckOpen(ctx, actor, w.slug, "reflections", w.task); err != nil {
 		return Post{}, err
 	}
 	parent, err := s.post(ctx, w, postID)
@@ -375,7 +400,7 @@ func (s *Walls) EditPost(ctx context.Context, actor auth.Principal, scope, task,
 	}
 	if ch.Hidden != nil || ch.Featured != nil {
 		if !w.moderator {
-			return Post{}, apperr.New(apperr.KindForbidden, "only the cohort's trainers hide or feature posts")
+			return Post{}, apperr.New(apperr.KindForbidden, "only the wall's moderators hide or feature posts")
 		}
 		if ch.Hidden != nil {
 			d.Hidden = *ch.Hidden
@@ -408,7 +433,7 @@ func (s *Walls) DeletePost(ctx context.Context, actor auth.Principal, scope, tas
 		return err
 	}
 	if d.User != actor.UserID && !w.moderator {
-		return apperr.New(apperr.KindForbidden, "only the author or the cohort's trainers remove a post")
+		return apperr.New(apperr.KindForbidden, "only the author or the wall's moderators remove a post")
 	}
 	return s.store.remove(ctx, postID)
 }

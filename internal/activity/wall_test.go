@@ -114,6 +114,10 @@ func TestOpenWall(t *testing.T) {
 			return err
 		}},
 		{name: "someone else removes", do: func() error { return walls.DeletePost(ctx, ben, openWall, task, post.ID) }, kind: apperr.KindForbidden},
+		{name: "a trainer outside the course's team hides", do: func() error {
+			_, err := walls.EditPost(ctx, w.people["toivo"], openWall, task, post.ID, activity.PostChange{Hidden: &hidden})
+			return err
+		}, kind: apperr.KindForbidden},
 		{name: "a trainer hides", do: func() error {
 			_, err := walls.EditPost(ctx, tuula, openWall, task, post.ID, activity.PostChange{Hidden: &hidden})
 			return err

@@ -3,8 +3,11 @@ package app
 import (
 	"context"
 	"io/fs"
+	"slices"
+	"strings"
 
 	"github.com/taito-lms/taito/internal/activity"
+	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/learning"
@@ -15,7 +18,8 @@ import (
 // MyCourse is one of a learner's courses with where her reflection posts go.
 type MyCourse struct {
 	learning.MyCourse
-	// Wall is her cohort's id, or open.<slug> when she studies the course self-paced.
+	// Wall is her cohort's id, or open.<slug> when she studies an open course self-paced ("" when
+	// she has no cohort in a course for cohorts' members only, which has no open wall).
 	Wall string
 }
 
@@ -32,7 +36,7 @@ func (a *App) MyCourses(ctx context.Context, actor auth.Principal) ([]MyCourse, 
 		if err != nil {
 			return nil, err
 		}
-		if wall == "" {
+		if wall == "" && mc.Published.Course.Access != course.AccessCohort {
 			wall = activity.OpenScope(slug)
 		}
 		out[i] = MyCourse{MyCourse: mc, Wall: wall}
@@ -75,41 +79,76 @@ func (a *App) OutboxJobs(ctx context.Context, actor auth.Principal, after string
 	return a.Outbox.List(ctx, after, limit)
 }
 
-// audience is whose answers a trainer's statistics cover: the members of one cohort she runs,
-// or (cohort "") everyone, for trainers and admins.
-func (a *App) audience(ctx context.Context, actor auth.Principal, cohortID string) ([]string, error) {
-	if cohortID == "" {
-		if !actor.IsAdmin() && !actor.IsTrainer() {
-			return nil, auth.ErrForbidden
+// audience is whose records a trainer's statistics of a course cover: with a cohort, its members
+// (a cohort she runs; admins any); without one, every learner she reaches there — admins
+// everyone, a trainer the members of the cohorts of the course she runs and, when she is on the
+// course's team, the learners who study it without a cohort (never another trainer's cohort's).
+func (a *App) audience(ctx context.Context, actor auth.Principal, slug, cohortID string) (activity.Audience, error) {
+	if err := auth.RequireTrainer(actor); err != nil {
+		return activity.Audience{}, err
+	}
+	if cohortID != "" {
+		if _, err := a.Cohorts.Get(ctx, actor, cohortID); err != nil {
+			return activity.Audience{}, err
 		}
-		return nil, nil
+		users, err := a.Cohorts.Members(ctx, cohortID)
+		if users == nil {
+			users = []string{}
+		}
+		return activity.Audience{Users: users}, err
 	}
-	if _, err := a.Cohorts.Get(ctx, actor, cohortID); err != nil {
-		return nil, err
+	if actor.IsAdmin() {
+		return activity.Audience{}, nil
 	}
-	users, err := a.Cohorts.Members(ctx, cohortID)
-	if users == nil {
-		users = []string{}
+	reach, err := a.Cohorts.Reach(ctx, actor, slug)
+	if err != nil {
+		return activity.Audience{}, err
 	}
-	return users, err
+	team, err := a.Courses.OnTeam(ctx, actor, slug)
+	if err != nil {
+		return activity.Audience{}, err
+	}
+	if team {
+		return activity.Audience{Except: reach.Others}, nil
+	}
+	return activity.Audience{Users: reach.Mine}, nil
 }
 
-// QuizStats are a quiz's item statistics over one cohort's attempts (cohortID "": everyone's).
+// QuizStats are a quiz's item statistics over one cohort's attempts (cohortID "": those of every
+// learner the actor reaches in the course).
 func (a *App) QuizStats(ctx context.Context, actor auth.Principal, quiz, cohortID string) ([]activity.QuestionStats, int, error) {
-	users, err := a.audience(ctx, actor, cohortID)
+	slug, _, _ := strings.Cut(quiz, ":")
+	aud, err := a.audience(ctx, actor, slug, cohortID)
 	if err != nil {
 		return nil, 0, err
 	}
-	return a.Quizzes.Stats(ctx, actor, quiz, users)
+	return a.Quizzes.StatsFor(ctx, actor, quiz, aud)
 }
 
-// SafariSummary sums a safari's observations over one cohort's logs (cohortID "": everyone's).
+// errNoSafari is a summary asked of a safari the course does not have.
+var errNoSafari = apperr.New(apperr.KindNotFound, "the course has no such safari")
+
+// SafariSummary sums a safari's observations over one cohort's logs (cohortID "": those of every
+// learner the actor reaches in the course).
+//
+// Returns auth.ErrForbidden, course.ErrNotPublished, a not-found error for a safari the course
+// does not have, and cohort.ErrNotFound.
 func (a *App) SafariSummary(ctx context.Context, actor auth.Principal, slug, safari, cohortID string) ([]activity.Finding, int, error) {
-	users, err := a.audience(ctx, actor, cohortID)
+	if err := auth.RequireTrainer(actor); err != nil {
+		return nil, 0, err
+	}
+	pub, err := a.Courses.Current(ctx, actor, slug)
 	if err != nil {
 		return nil, 0, err
 	}
-	return a.Safaris.Summary(ctx, actor, slug, safari, users)
+	if !slices.ContainsFunc(pub.Course.Safaris, func(s course.Safari) bool { return s.ID == safari }) {
+		return nil, 0, errNoSafari
+	}
+	aud, err := a.audience(ctx, actor, slug, cohortID)
+	if err != nil {
+		return nil, 0, err
+	}
+	return a.Safaris.SummaryFor(ctx, actor, slug, safari, aud)
 }
 
 // LearnerProgress is one member's whole progress, for her cohort's trainers and admins.
@@ -122,6 +161,32 @@ func (a *App) LearnerProgress(ctx context.Context, actor auth.Principal, cohortI
 	}
 	p, err := a.Learning.ProgressFor(ctx, user, c.Course)
 	return p, u, err
+}
+
+// CourseTeam returns a course's owners and editors, to trainers.
+func (a *App) CourseTeam(ctx context.Context, actor auth.Principal, slug string) (course.Team, error) {
+	return a.Courses.Team(ctx, actor, slug)
+}
+
+// SetCourseTeam replaces a course's owners and editors, for its owners and admins; every one
+// must be an enabled account (invited or active) that may act as a trainer.
+//
+// Returns auth.ErrForbidden, course.ErrCourseNotFound, course.ErrNotOwner and validation errors.
+func (a *App) SetCourseTeam(ctx context.Context, actor auth.Principal, slug string, t course.Team) (course.Team, error) {
+	return a.Courses.SetTeam(ctx, actor, slug, t, a.trainers)
+}
+
+// trainers tells which of the ids are enabled accounts that may act as trainers.
+func (a *App) trainers(ctx context.Context, ids []string) (map[string]bool, error) {
+	users, err := a.Auth.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(users))
+	for id, u := range users {
+		out[id] = !u.Disabled && (slices.Contains(u.Roles, auth.RoleTrainer) || slices.Contains(u.Roles, auth.RoleAdmin))
+	}
+	return out, nil
 }
 
 // The command line acts as the operator: whoever runs it holds the data directory or the

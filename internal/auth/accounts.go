@@ -162,7 +162,7 @@ type MeUpdate struct {
 }
 
 // UpdateMe changes the actor's name, locale or password. A new password needs the current one,
-// and signs the account out everywhere else (every refresh-token family is revoked).
+// and ends every session of the account, this one too (see LogoutAll).
 //
 // Returns validation errors and ErrUserNotFound.
 func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (User, error) {
@@ -179,6 +179,7 @@ func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (User,
 			return User{}, err
 		}
 		up.PasswordHash = &h
+		up.EndSessions = true
 	}
 	now := s.now().UTC()
 	up.UpdatedAt = &now
@@ -186,8 +187,8 @@ func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (User,
 	if err != nil {
 		return User{}, err
 	}
-	if in.Password != nil {
-		if err := s.store.revokeUserTokens(ctx, p.UserID, s.now().UTC()); err != nil {
+	if up.EndSessions {
+		if err := s.sessionsEnded(ctx, p.UserID, now); err != nil {
 			return User{}, err
 		}
 	}
@@ -377,9 +378,10 @@ type UserPatch struct {
 	Disabled *bool
 }
 
-// UpdateUser changes an account, for admins. Disabling revokes every refresh token of the user
-// at once; the user's access tokens stop working within 30 seconds. An admin cannot disable
-// herself or drop her own admin role, so an organisation never locks itself out by accident.
+// UpdateUser changes an account, for admins. Disabling the account or changing its roles ends
+// every session of it (see LogoutAll): enabling it again does not bring them back. An admin
+// cannot disable herself or drop her own admin role, so an organisation never locks itself out
+// by accident.
 //
 // Returns ErrForbidden, ErrUserNotFound, validation errors and conflicts.
 func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, in UserPatch) (User, error) {
@@ -390,6 +392,13 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, in
 	if err != nil {
 		return User{}, err
 	}
+	if up.Roles != nil && !up.EndSessions {
+		old, err := s.store.userByID(ctx, id)
+		if err != nil {
+			return User{}, err
+		}
+		up.EndSessions = !slices.Equal(old.Roles, up.Roles)
+	}
 	now := s.now().UTC()
 	up.UpdatedAt = &now
 	d, err := s.store.updateUser(ctx, id, up)
@@ -397,8 +406,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, in
 		return User{}, err
 	}
 	s.cache.Forget(id)
-	if d.Disabled {
-		if err := s.store.revokeUserTokens(ctx, id, now); err != nil {
+	if up.EndSessions {
+		if err := s.sessionsEnded(ctx, id, now); err != nil {
 			return User{}, err
 		}
 	}
@@ -427,6 +436,7 @@ func patchChanges(actor Principal, id string, in UserPatch) (userUpdate, error) 
 	}
 	if in.Disabled != nil {
 		up.Disabled = in.Disabled
+		up.EndSessions = *in.Disabled
 		if id == actor.UserID && *in.Disabled {
 			return userUpdate{}, apperr.New(apperr.KindConflict, "you cannot disable your own account")
 		}

@@ -73,6 +73,7 @@ var (
 	ErrUserNotFound       = apperr.New(apperr.KindNotFound, "user not found")
 	ErrEmailTaken         = apperr.New(apperr.KindConflict, "an account with this email already exists")
 	ErrTooManyAttempts    = apperr.New(apperr.KindRateLimited, "too many failed sign-ins, wait a moment and try again")
+	ErrTooManyResets      = apperr.New(apperr.KindRateLimited, "too many password-reset requests, wait a while and try again")
 )
 
 // RequireAdmin allows admins only.

@@ -15,14 +15,30 @@ const PasswordResetTTL = time.Hour
 // oneTimeReset is the kind of a password reset's one-time token.
 const oneTimeReset = "password_reset"
 
-// RequestPasswordReset queues a reset link for an enabled account. It says nothing about whether
-// the account exists: callers answer the same whatever happens here.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
+// RequestPasswordReset asks for a reset link for an address, from a client address. It counts
+// the request against both (5 per e-mail address and 20 per client address an hour) and then
+// returns: the account is looked up and the link queued in the background (see Wait), so that
+// a known and an unknown address take the same work and time here and the caller answers the
+// same whatever the address.
+//
+// Returns ErrTooManyResets with the time to wait.
+func (s *Service) RequestPasswordReset(ctx context.Context, email, clientIP string) error {
 	e, fe := NormalizeEmail("email", email)
-	if fe != nil {
-		return nil
+	now := s.now().UTC()
+	if err := s.attempt(ctx, now, resetAddress.on(clientIP)); err != nil || fe != nil {
+		return err
 	}
-	d, err := s.store.userByEmail(ctx, e)
+	if err := s.attempt(ctx, now, resetAccount.on(e)); err != nil {
+		return err
+	}
+	s.inBackground(ctx, "queue password reset", func(ctx context.Context) error { return s.sendReset(ctx, e) })
+	return nil
+}
+
+// sendReset queues a reset link for the enabled account with a (normalised) e-mail address, if
+// there is one.
+func (s *Service) sendReset(ctx context.Context, email string) error {
+	d, err := s.store.userByEmail(ctx, email)
 	if errors.Is(err, ErrUserNotFound) || (err == nil && d.Disabled) {
 		return nil
 	}
@@ -40,8 +56,8 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	return s.outbox.EnqueueEmail(ctx, "reset:"+hashToken(tok)[:32], msg)
 }
 
-// ConfirmPasswordReset sets a new password with a reset token (single use, one hour) and signs
-// the account out everywhere.
+// ConfirmPasswordReset sets a new password with a reset token (single use, one hour) and ends
+// every session of the account (see LogoutAll).
 //
 // Returns validation errors and ErrInvalidToken.
 func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password string) error {
@@ -63,8 +79,8 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, token, password stri
 	if !ok {
 		return ErrInvalidToken
 	}
-	if _, err := s.store.updateUser(ctx, ot.UserID, userUpdate{PasswordHash: &h, UpdatedAt: &now}); err != nil {
+	if _, err := s.store.updateUser(ctx, ot.UserID, userUpdate{PasswordHash: &h, UpdatedAt: &now, EndSessions: true}); err != nil {
 		return err
 	}
-	return s.store.revokeUserTokens(ctx, ot.UserID, now)
+	return s.sessionsEnded(ctx, ot.UserID, now)
 }

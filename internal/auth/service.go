@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,11 +18,15 @@ import (
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
-// How long an account's status (roles, disabled) is cached for Authenticate.
+// How long an account's status (roles, disabled, token generation) and whether a session has
+// ended are cached for Authenticate.
 const (
 	statusCacheTTL = 30 * time.Second // among replicas: another's change shows within this
 	soleStatusTTL  = 10 * time.Minute // a sole writer forgets its own changes at once
 )
+
+// backgroundTimeout bounds work a request leaves running after it answers (a reset e-mail).
+const backgroundTimeout = 30 * time.Second
 
 // Service is the accounts and authentication capability: sessions (session.go), sign-in
 // throttling (throttle.go), accounts (accounts.go), invitations (invitation.go) and password
@@ -35,7 +40,15 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	cache     *cache.Cache[userStatus]
+	ended     *cache.Cache[bool] // by refresh family: whether the session has ended
 	dummyHash string
+
+	background sync.WaitGroup // work requests left running; see Wait
+
+	// throttleLocks serialise this process's changes to one throttle counter (by a hash of its
+	// key): FerretDB's updates are not atomic between connections, so without them parallel
+	// attempts on the embedded default would lose counts. MongoDB's are atomic across replicas.
+	throttleLocks [64]sync.Mutex
 }
 
 // NewService returns the service over db. links builds invitation and reset links.
@@ -47,8 +60,11 @@ func NewService(db *mongo.Database, tokens *Tokens, hasher *Hasher, ob *outbox.O
 	if soleWriter {
 		ttl = soleStatusTTL
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	s := &Service{store: newStore(db), tokens: tokens, hasher: hasher, outbox: ob, links: l,
-		now: now, log: log, cache: cache.New[userStatus](ttl, 10000, now)}
+		now: now, log: log, cache: cache.New[userStatus](ttl, 10000, now), ended: cache.New[bool](ttl, 20000, now)}
 	// A real hash to verify against when the account does not exist, so that an unknown e-mail
 	// takes as long as a wrong password.
 	s.dummyHash, _ = hasher.Hash(context.Background(), randomToken())
@@ -61,8 +77,27 @@ func (s *Service) EnsureIndexes(ctx context.Context) error { return s.store.ensu
 // Tokens is the access-token signer and verifier.
 func (s *Service) Tokens() *Tokens { return s.tokens }
 
-// Cleanup deletes refresh and one-time tokens that expired more than a day ago and stale
-// throttle counters. Run it periodically; it is safe on several replicas at once.
+// Wait waits for the work that requests left running in the background (password-reset
+// lookups and e-mails, each bounded by 30 seconds): call it at shutdown, after the HTTP server
+// has stopped, and in tests before looking for the result.
+func (s *Service) Wait() { s.background.Wait() }
+
+// inBackground runs f after the request that asked for it has answered, with the request's
+// values but a deadline of its own. A failure is logged.
+func (s *Service) inBackground(ctx context.Context, what string, f func(context.Context) error) {
+	ctx = context.WithoutCancel(ctx)
+	s.background.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, backgroundTimeout)
+		defer cancel()
+		if err := f(ctx); err != nil {
+			s.log.Error(what, "err", err)
+		}
+	})
+}
+
+// Cleanup deletes refresh and one-time tokens and ended-session records that expired more than
+// a day ago and stale throttle counters. Run it periodically; it is safe on several replicas at
+// once.
 func (s *Service) Cleanup(ctx context.Context) (int64, error) {
 	return s.store.deleteExpired(ctx, s.now().UTC().Add(-24*time.Hour))
 }

@@ -24,35 +24,37 @@ type Session struct {
 type userStatus struct {
 	roles    []Role
 	disabled bool
+	gen      int64 // the token generation: tokens of an older one are refused
 }
 
 func (s *Service) newSession(ctx context.Context, u userDoc, family string) (Session, error) {
-	access, err := s.tokens.Sign(Principal{UserID: u.ID, Roles: u.Roles})
+	if family == "" {
+		family = newID()
+	}
+	access, err := s.tokens.sign(grant{Principal: Principal{UserID: u.ID, Roles: u.Roles}, session: family, gen: u.TokenGen})
 	if err != nil {
 		return Session{}, fmt.Errorf("sign access token: %w", err)
 	}
 	refresh := randomToken()
-	if family == "" {
-		family = newID()
-	}
 	now := s.now().UTC()
-	if err := s.store.insertRefresh(ctx, refreshDoc{ID: hashToken(refresh), UserID: u.ID, Family: family, ExpiresAt: now.Add(RefreshTokenTTL), CreatedAt: now}); err != nil {
+	if err := s.store.insertRefresh(ctx, refreshDoc{ID: hashToken(refresh), UserID: u.ID, Family: family, Gen: u.TokenGen, ExpiresAt: now.Add(RefreshTokenTTL), CreatedAt: now}); err != nil {
 		return Session{}, err
 	}
 	return Session{AccessToken: access, ExpiresIn: s.tokens.TTL(), RefreshToken: refresh}, nil
 }
 
 // Login checks an e-mail and password. A wrong e-mail, a wrong password, a disabled or a pending
-// account all give ErrInvalidCredentials after the same hashing work. After repeated failures
-// for the account or the client address it gives ErrTooManyAttempts with a Retry-After.
+// account all give ErrInvalidCredentials after the same hashing work. Every attempt is counted
+// against the account and the client address before the password is checked, so that parallel
+// guesses count too; past the limits it gives ErrTooManyAttempts with a Retry-After, without
+// checking the password. A successful sign-in is taken off the counts.
 func (s *Service) Login(ctx context.Context, email, password, clientIP string) (Session, error) {
 	key := strings.ToLower(strings.TrimSpace(email))
 	if len(key) > maxEmailLength || len(password) > MaxPasswordBytes {
 		return Session{}, ErrInvalidCredentials
 	}
-	counters := signInCounters(key, clientIP)
 	now := s.now().UTC()
-	if err := s.checkThrottle(ctx, counters, now); err != nil {
+	if err := s.attempt(ctx, now, signInAccount.on(key), signInAddress.on(clientIP)); err != nil {
 		return Session{}, err
 	}
 	u, ok, rehash, err := s.verifyPassword(ctx, key, password)
@@ -60,12 +62,9 @@ func (s *Service) Login(ctx context.Context, email, password, clientIP string) (
 		return Session{}, err
 	}
 	if !ok {
-		if err := s.recordFailures(ctx, counters, now); err != nil {
-			return Session{}, err
-		}
 		return Session{}, ErrInvalidCredentials
 	}
-	if err := s.store.clearThrottle(ctx, counters.account); err != nil {
+	if err := s.succeeded(ctx, signInAccount.on(key), signInAddress.on(clientIP)); err != nil {
 		return Session{}, err
 	}
 	if rehash {
@@ -107,7 +106,7 @@ func (s *Service) rehash(ctx context.Context, userID, password string) {
 }
 
 // Refresh rotates a refresh token: the presented one is used up and a new one returned in the
-// same family. Presenting a token that was already used revokes the whole family (it has been
+// same family. Presenting a token that was already used ends the whole session (it has been
 // copied), so both the thief and the owner must sign in again.
 //
 // Returns ErrInvalidToken.
@@ -122,33 +121,51 @@ func (s *Service) Refresh(ctx context.Context, token string) (Session, error) {
 		return Session{}, err
 	}
 	if !ok {
-		if err := s.revokeIfReused(ctx, hash, now); err != nil {
+		if err := s.endIfReused(ctx, hash, now); err != nil {
 			return Session{}, err
 		}
 		return Session{}, ErrInvalidToken
 	}
 	u, err := s.store.userByID(ctx, d.UserID)
-	if errors.Is(err, ErrUserNotFound) || (err == nil && u.Disabled) {
+	if errors.Is(err, ErrUserNotFound) || (err == nil && (u.Disabled || d.Gen < u.TokenGen)) {
 		return Session{}, ErrInvalidToken
 	}
 	if err != nil {
 		return Session{}, err
 	}
-	return s.newSession(ctx, u, d.Family)
+	sess, err := s.newSession(ctx, u, d.Family)
+	if err != nil {
+		return Session{}, err
+	}
+	// A logout racing with this refresh may have revoked the family before the new token was
+	// stored: Logout records the end before revoking, so looking after storing catches it.
+	ended, err := s.store.sessionEnded(ctx, d.Family)
+	if err != nil {
+		return Session{}, err
+	}
+	if ended {
+		if err := s.store.revokeFamily(ctx, d.Family, now); err != nil {
+			return Session{}, err
+		}
+		return Session{}, ErrInvalidToken
+	}
+	return sess, nil
 }
 
-// revokeIfReused revokes the family of a refresh token that could not be used because it was
-// used already.
-func (s *Service) revokeIfReused(ctx context.Context, hash string, now time.Time) error {
+// endIfReused ends the session of a refresh token that could not be used because it was used
+// already.
+func (s *Service) endIfReused(ctx context.Context, hash string, now time.Time) error {
 	old, found, err := s.store.refreshByHash(ctx, hash)
 	if err != nil || !found || old.UsedAt == nil || old.RevokedAt != nil {
 		return err
 	}
-	s.log.Warn("refresh token reused: family revoked", "user", old.UserID, "family", old.Family)
-	return s.store.revokeFamily(ctx, old.Family, now)
+	s.log.Warn("refresh token reused: session ended", "user", old.UserID, "family", old.Family)
+	return s.endSession(ctx, old.UserID, old.Family, now)
 }
 
-// Logout revokes the family of a refresh token. An unknown token is not an error.
+// Logout ends the session (refresh family) of a refresh token: its refresh tokens at once, its
+// access tokens at once on this replica and within 30 seconds on the others. Other sessions of
+// the account go on. An unknown token is not an error.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	if token == "" || len(token) > 128 {
 		return nil
@@ -157,33 +174,100 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if err != nil || !found {
 		return err
 	}
-	return s.store.revokeFamily(ctx, d.Family, s.now().UTC())
+	return s.endSession(ctx, d.UserID, d.Family, s.now().UTC())
 }
 
-// Authenticate verifies an access token and checks the account is still enabled, from a cache
-// at most 30 seconds old: a disabled user is locked out within that, well inside the access
-// token's life. The roles are the account's current ones, not the token's.
+// endSession ends one session: first recorded as ended (which access tokens are checked
+// against), then its refresh tokens revoked.
+func (s *Service) endSession(ctx context.Context, userID, family string, now time.Time) error {
+	// Kept until the last access token of the session has expired.
+	expires := now.Add(MaxAccessTokenTTL + tokenLeeway)
+	if err := s.store.endSession(ctx, endedDoc{ID: family, UserID: userID, EndedAt: now, ExpiresAt: expires}); err != nil {
+		return err
+	}
+	s.ended.Put(family, true)
+	return s.store.revokeFamily(ctx, family, now)
+}
+
+// LogoutAll signs the actor out everywhere: every session of her account ends, this one too.
+//
+// Returns ErrUserNotFound.
+func (s *Service) LogoutAll(ctx context.Context, actor Principal) error {
+	_, err := s.store.updateUser(ctx, actor.UserID, userUpdate{EndSessions: true})
+	if err != nil {
+		return err
+	}
+	return s.sessionsEnded(ctx, actor.UserID, s.now().UTC())
+}
+
+// sessionsEnded finishes ending every session of an account whose token generation was just
+// raised (userUpdate.EndSessions): this replica forgets the account's status at once, and every
+// refresh token is revoked.
+func (s *Service) sessionsEnded(ctx context.Context, userID string, now time.Time) error {
+	s.cache.Forget(userID)
+	return s.store.revokeUserTokens(ctx, userID, now)
+}
+
+// Authenticate verifies an access token and checks that the account is enabled, that the token
+// is of the account's current generation and that its session has not ended, from caches at
+// most 30 seconds old (10 minutes for a sole writer, which forgets its own changes at once): a
+// change made on another replica shows within that, well inside the access token's life. The
+// roles are the account's current ones, not the token's.
 //
 // Returns ErrInvalidToken.
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
-	p, err := s.tokens.Verify(token)
+	g, err := s.tokens.verify(token)
 	if err != nil {
 		return Principal{}, err
 	}
-	st, ok := s.cache.Get(p.UserID)
-	if !ok {
-		u, err := s.store.userByID(ctx, p.UserID)
-		if errors.Is(err, ErrUserNotFound) {
-			return Principal{}, ErrInvalidToken
-		}
+	st, err := s.status(ctx, g)
+	if err != nil {
+		return Principal{}, err
+	}
+	if st.disabled || g.gen < st.gen {
+		return Principal{}, ErrInvalidToken
+	}
+	if g.session != "" {
+		ended, err := s.sessionHasEnded(ctx, g.session)
 		if err != nil {
 			return Principal{}, err
 		}
-		st = userStatus{roles: u.Roles, disabled: u.Disabled}
-		s.cache.Put(p.UserID, st)
+		if ended {
+			return Principal{}, ErrInvalidToken
+		}
 	}
-	if st.disabled {
-		return Principal{}, ErrInvalidToken
+	return Principal{UserID: g.UserID, Roles: slices.Clone(st.roles)}, nil
+}
+
+// status is the status of a grant's account, from the cache unless the grant is of a newer
+// generation than the cache knows (the change was made on another replica).
+//
+// Returns ErrInvalidToken for an account that no longer exists.
+func (s *Service) status(ctx context.Context, g grant) (userStatus, error) {
+	if st, ok := s.cache.Get(g.UserID); ok && g.gen <= st.gen {
+		return st, nil
 	}
-	return Principal{UserID: p.UserID, Roles: slices.Clone(st.roles)}, nil
+	u, err := s.store.userByID(ctx, g.UserID)
+	if errors.Is(err, ErrUserNotFound) {
+		return userStatus{}, ErrInvalidToken
+	}
+	if err != nil {
+		return userStatus{}, err
+	}
+	st := userStatus{roles: u.Roles, disabled: u.Disabled, gen: u.TokenGen}
+	s.cache.Put(g.UserID, st)
+	return st, nil
+}
+
+// sessionHasEnded reports whether a session has ended, from the cache when it knows.
+func (s *Service) sessionHasEnded(ctx context.Context, family string) (bool, error) {
+	if ended, ok := s.ended.Get(family); ok {
+		return ended, nil
+	}
+	ended, err := s.store.sessionEnded(ctx, family)
+	if err != nil {
+		return false, err
+	}
+	s.ended.Put(family, ended)
+	return ended, nil
 }

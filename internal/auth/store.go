@@ -18,20 +18,24 @@ const (
 	refreshColl  = "refresh_tokens"
 	oneTimeColl  = "auth_tokens" // invitations and password resets
 	throttleColl = "login_throttle"
+	endedColl    = "ended_sessions" // sessions (refresh families) ended before their tokens expire
 )
 
 type userDoc struct {
-	ID           string    `bson:"_id"`
-	Email        string    `bson:"email"`
-	Name         string    `bson:"name"`
-	Roles        []Role    `bson:"roles"`
-	OrgUnit      string    `bson:"org_unit"`
-	Locale       string    `bson:"locale"`
-	PasswordHash string    `bson:"password_hash"`
-	Disabled     bool      `bson:"disabled"`
-	RemindersOff bool      `bson:"reminders_off,omitempty"`
-	CreatedAt    time.Time `bson:"created_at"`
-	UpdatedAt    time.Time `bson:"updated_at"`
+	ID           string `bson:"_id"`
+	Email        string `bson:"email"`
+	Name         string `bson:"name"`
+	Roles        []Role `bson:"roles"`
+	OrgUnit      string `bson:"org_unit"`
+	Locale       string `bson:"locale"`
+	PasswordHash string `bson:"password_hash"`
+	Disabled     bool   `bson:"disabled"`
+	RemindersOff bool   `bson:"reminders_off,omitempty"`
+	// TokenGen is the generation of the account's tokens: raised when every session ends, and
+	// every token of an older generation is refused.
+	TokenGen  int64     `bson:"token_gen,omitempty"`
+	CreatedAt time.Time `bson:"created_at"`
+	UpdatedAt time.Time `bson:"updated_at"`
 }
 
 func (d userDoc) user() User {
@@ -43,6 +47,7 @@ type refreshDoc struct {
 	ID        string     `bson:"_id"` // sha256 of the token, hex
 	UserID    string     `bson:"user_id"`
 	Family    string     `bson:"family"`
+	Gen       int64      `bson:"gen,omitempty"` // the account's token generation when issued
 	ExpiresAt time.Time  `bson:"expires_at"`
 	CreatedAt time.Time  `bson:"created_at"`
 	UsedAt    *time.Time `bson:"used_at"`
@@ -58,15 +63,25 @@ type oneTimeDoc struct {
 	UsedAt    *time.Time `bson:"used_at"`
 }
 
+// throttleDoc counts attempts against one key (an account, a client address) in a window.
 type throttleDoc struct {
 	ID           string    `bson:"_id"`
-	Failures     int       `bson:"failures"`
+	Failures     int       `bson:"failures"` // attempts in the window not yet known to succeed
 	WindowStart  time.Time `bson:"window_start"`
 	BlockedUntil time.Time `bson:"blocked_until"`
+	Blocks       int       `bson:"blocks,omitempty"` // back-offs so far in the window
+}
+
+// endedDoc records a session ended before its access tokens expire; it is kept until they have.
+type endedDoc struct {
+	ID        string    `bson:"_id"` // the refresh family
+	UserID    string    `bson:"user_id"`
+	EndedAt   time.Time `bson:"ended_at"`
+	ExpiresAt time.Time `bson:"expires_at"`
 }
 
 type store struct {
-	users, refresh, oneTime, throttle *mongo.Collection
+	users, refresh, oneTime, throttle, ended *mongo.Collection
 }
 
 func newStore(db *mongo.Database) *store {
@@ -75,6 +90,7 @@ func newStore(db *mongo.Database) *store {
 		refresh:  db.Collection(refreshColl),
 		oneTime:  db.Collection(oneTimeColl),
 		throttle: db.Collection(throttleColl),
+		ended:    db.Collection(endedColl),
 	}
 }
 
@@ -215,6 +231,19 @@ type userUpdate struct {
 	PasswordHash          *string
 	RemindersOff          *bool
 	UpdatedAt             *time.Time
+	EndSessions           bool // raise the token generation: every token issued so far is refused
+}
+
+// update is the change as a MongoDB update.
+func (u userUpdate) update() bson.D {
+	up := bson.D{}
+	if set := u.set(); len(set) > 0 {
+		up = append(up, bson.E{Key: "$set", Value: set})
+	}
+	if u.EndSessions {
+		up = append(up, bson.E{Key: "$inc", Value: bson.D{{Key: "token_gen", Value: 1}}})
+	}
+	return up
 }
 
 func (u userUpdate) set() bson.D {
@@ -243,7 +272,7 @@ func setIf[T any](set *bson.D, key string, v *T) {
 // Returns ErrUserNotFound.
 func (s *store) updateUser(ctx context.Context, id string, u userUpdate) (userDoc, error) {
 	var d userDoc
-	err := s.users.FindOneAndUpdate(ctx, byID(id), bson.D{{Key: "$set", Value: u.set()}},
+	err := s.users.FindOneAndUpdate(ctx, byID(id), u.update(),
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return d, ErrUserNotFound
@@ -324,6 +353,24 @@ func (s *store) revokeUserTokens(ctx context.Context, userID string, now time.Ti
 	return mongox.Err(ctx, "revoke user's tokens", err)
 }
 
+// Ended sessions.
+
+// endSession records that a session ended; expires is when its last access token does.
+func (s *store) endSession(ctx context.Context, d endedDoc) error {
+	_, err := s.ended.UpdateOne(ctx, byID(d.ID), bson.D{{Key: "$set", Value: bson.D{
+		{Key: "user_id", Value: d.UserID}, {Key: "ended_at", Value: d.EndedAt}, {Key: "expires_at", Value: d.ExpiresAt}}}},
+		options.UpdateOne().SetUpsert(true))
+	return mongox.Err(ctx, "end session", err)
+}
+
+// sessionEnded reports whether a session (refresh family) was ended.
+func (s *store) sessionEnded(ctx context.Context, family string) (bool, error) {
+	var d endedDoc
+	err := s.ended.FindOne(ctx, byID(family)).Decode(&d)
+	_, found, err := lookup(ctx, d, err, "check session")
+	return found, err
+}
+
 // One-time tokens (invitations and password resets).
 
 func (s *store) insertOneTime(ctx context.Context, d oneTimeDoc) error {
@@ -349,39 +396,53 @@ func (s *store) useOneTime(ctx context.Context, hash, kind string, now time.Time
 	return lookup(ctx, d, err, "use one-time token")
 }
 
-// Sign-in throttling.
+// Throttling.
 
-func (s *store) throttleDocs(ctx context.Context, keys ...string) ([]throttleDoc, error) {
-	cur, err := s.throttle.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}})
-	return mongox.All[throttleDoc](ctx, "read sign-in throttle", cur, err)
+// countAttempt counts one attempt against key in the current window, starting a new window when
+// the old one has passed, and returns the counter as it is now. The count is one increment,
+// atomic on MongoDB (on FerretDB only within the process, which the service serialises).
+func (s *store) countAttempt(ctx context.Context, key string, now time.Time, window time.Duration) (throttleDoc, error) {
+	cutoff := now.Add(-window)
+	for range 3 {
+		var d throttleDoc
+		err := s.throttle.FindOneAndUpdate(ctx,
+			bson.D{{Key: "_id", Value: key}, {Key: "window_start", Value: bson.D{{Key: "$gt", Value: cutoff}}}},
+			bson.D{
+				{Key: "$inc", Value: bson.D{{Key: "failures", Value: 1}}},
+				{Key: "$setOnInsert", Value: bson.D{{Key: "window_start", Value: now}, {Key: "blocked_until", Value: time.Time{}}}},
+			},
+			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)).Decode(&d)
+		if !mongo.IsDuplicateKeyError(err) {
+			return d, mongox.Err(ctx, "count attempt", err)
+		}
+		// The counter is there but its window has passed (or another attempt created it just
+		// now): start a new window, which only one of concurrent attempts does, and count again.
+		_, err = s.throttle.UpdateOne(ctx,
+			bson.D{{Key: "_id", Value: key}, {Key: "window_start", Value: bson.D{{Key: "$lte", Value: cutoff}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "failures", Value: 0}, {Key: "window_start", Value: now}, {Key: "blocked_until", Value: time.Time{}}, {Key: "blocks", Value: 0}}}})
+		if err != nil {
+			return throttleDoc{}, mongox.Err(ctx, "count attempt", err)
+		}
+	}
+	return throttleDoc{}, mongox.Err(ctx, "count attempt", errors.New("counter keeps changing"))
 }
 
-// recordFailure counts one failed sign-in against key within the current window, starting a new
-// window when the old one has passed, and returns the count so far.
-func (s *store) recordFailure(ctx context.Context, key string, now time.Time, window time.Duration) (int, error) {
-	var d throttleDoc
-	err := s.throttle.FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: key}, {Key: "window_start", Value: bson.D{{Key: "$gt", Value: now.Add(-window)}}}},
-		bson.D{{Key: "$inc", Value: bson.D{{Key: "failures", Value: 1}}}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	if err == nil {
-		return d.Failures, nil
-	}
-	if !errors.Is(err, mongo.ErrNoDocuments) {
-		return 0, mongox.Err(ctx, "count failed sign-in", err)
-	}
-	_, err = s.throttle.UpdateOne(ctx, byID(key),
-		bson.D{{Key: "$set", Value: bson.D{{Key: "failures", Value: 1}, {Key: "window_start", Value: now}, {Key: "blocked_until", Value: time.Time{}}}}},
-		options.UpdateOne().SetUpsert(true))
+// claimBackoff starts a back-off until until, if the counter is still blocked until prev (a
+// compare-and-set: of concurrent attempts only one claims it). It reports whether this one did.
+func (s *store) claimBackoff(ctx context.Context, key string, prev, until time.Time) (bool, error) {
+	res, err := s.throttle.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "blocked_until", Value: prev}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "blocked_until", Value: until}}}, {Key: "$inc", Value: bson.D{{Key: "blocks", Value: 1}}}})
 	if err != nil {
-		return 0, mongox.Err(ctx, "count failed sign-in", err)
+		return false, mongox.Err(ctx, "throttle", err)
 	}
-	return 1, nil
+	return res.ModifiedCount == 1, nil
 }
 
-func (s *store) block(ctx context.Context, key string, until time.Time) error {
-	_, err := s.throttle.UpdateOne(ctx, byID(key), bson.D{{Key: "$max", Value: bson.D{{Key: "blocked_until", Value: until}}}})
-	return mongox.Err(ctx, "throttle sign-in", err)
+// uncount takes back one attempt that turned out to succeed.
+func (s *store) uncount(ctx context.Context, key string) error {
+	_, err := s.throttle.UpdateOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "failures", Value: bson.D{{Key: "$gt", Value: 0}}}},
+		bson.D{{Key: "$inc", Value: bson.D{{Key: "failures", Value: -1}}}})
+	return mongox.Err(ctx, "throttle", err)
 }
 
 func (s *store) clearThrottle(ctx context.Context, key string) error {
@@ -389,8 +450,8 @@ func (s *store) clearThrottle(ctx context.Context, key string) error {
 	return mongox.Err(ctx, "clear sign-in throttle", err)
 }
 
-// deleteExpired deletes refresh and one-time tokens that expired before cutoff and throttle
-// counters whose window started before it, and returns how many it deleted.
+// deleteExpired deletes refresh and one-time tokens and ended-session records that expired before
+// cutoff and throttle counters whose window started before it, and returns how many it deleted.
 func (s *store) deleteExpired(ctx context.Context, cutoff time.Time) (int64, error) {
 	var total int64
 	for _, c := range []struct {
@@ -400,6 +461,7 @@ func (s *store) deleteExpired(ctx context.Context, cutoff time.Time) (int64, err
 		{s.refresh, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
 		{s.oneTime, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
 		{s.throttle, bson.D{{Key: "window_start", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
+		{s.ended, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
 	} {
 		res, err := c.coll.DeleteMany(ctx, c.filter)
 		if err != nil {

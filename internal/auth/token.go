@@ -22,7 +22,26 @@ const tokenLeeway = 30 * time.Second
 
 type accessClaims struct {
 	Roles []Role `json:"roles"`
+	// Session is the refresh family the token was issued in: logging that session out ends
+	// the token too. Empty for tokens signed outside a session (Sign).
+	Session string `json:"sid,omitempty"`
+	// Gen is the account's token generation at issue: ending every session of the account
+	// raises it, and older tokens are refused.
+	Gen int64 `json:"gen,omitempty"`
 	jwt.RegisteredClaims
+}
+
+// grant is what a verified access token says: who, in which session, of which generation.
+// Whether the session or the generation has ended is for Service.Authenticate to check.
+type grant struct {
+	Principal
+	session string
+	gen     int64
+}
+
+// principal is a copy of the grant's principal that the caller may change.
+func (g grant) principal() Principal {
+	return Principal{UserID: g.UserID, Roles: slices.Clone(g.Roles)}
 }
 
 // Tokens signs and verifies access tokens.
@@ -33,9 +52,10 @@ type Tokens struct {
 	now    func() time.Time
 	parser *jwt.Parser
 
-	// verified remembers tokens that passed, until they expire or for 30 seconds at most, so
-	// that a learner's stream of requests costs one signature check.
-	verified *cache.Cache[Principal]
+	// verified remembers tokens whose signature and claims passed, until they expire or for 30
+	// seconds at most, so that a learner's stream of requests costs one signature check. It
+	// says nothing of revocation, which Service.Authenticate checks on every request.
+	verified *cache.Cache[grant]
 }
 
 const (
@@ -49,7 +69,7 @@ func NewTokens(keys *KeySet, issuer string, ttl time.Duration, now func() time.T
 		ttl = MaxAccessTokenTTL
 	}
 	return &Tokens{
-		keys: keys, issuer: issuer, ttl: ttl, now: now, verified: cache.New[Principal](verifiedTTL, verifiedMax, now),
+		keys: keys, issuer: issuer, ttl: ttl, now: now, verified: cache.New[grant](verifiedTTL, verifiedMax, now),
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{"EdDSA"}),
 			jwt.WithIssuer(issuer),
@@ -69,14 +89,20 @@ func (t *Tokens) TTL() time.Duration { return t.ttl }
 // Keys is the key set, for publishing.
 func (t *Tokens) Keys() *KeySet { return t.keys }
 
-// Sign issues an access token for p.
-func (t *Tokens) Sign(p Principal) (string, error) {
+// Sign issues an access token for p outside any session (for tools and tests): only the
+// account's generation 0 accepts it, so ending every session of the account ends it too.
+func (t *Tokens) Sign(p Principal) (string, error) { return t.sign(grant{Principal: p}) }
+
+// sign issues an access token for a grant.
+func (t *Tokens) sign(g grant) (string, error) {
 	now := t.now()
 	k := t.keys.current()
 	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, accessClaims{
-		Roles: p.Roles,
+		Roles:   g.Roles,
+		Session: g.session,
+		Gen:     g.gen,
 		RegisteredClaims: jwt.RegisteredClaims{
-			Subject:   p.UserID,
+			Subject:   g.UserID,
 			Issuer:    t.issuer,
 			Audience:  jwt.ClaimStrings{Audience},
 			IssuedAt:  jwt.NewNumericDate(now),
@@ -91,14 +117,24 @@ func (t *Tokens) Sign(p Principal) (string, error) {
 // maxTokenLength bounds what is parsed at all.
 const maxTokenLength = 4096
 
-// Verify checks an access token and returns its principal. Every failure is ErrInvalidToken: the
-// client is never told why.
+// Verify checks an access token's signature and claims and returns its principal. It does not
+// know whether the token's session has ended: requests go through Service.Authenticate, which
+// does. Every failure is ErrInvalidToken: the client is never told why.
 func (t *Tokens) Verify(raw string) (Principal, error) {
-	if raw == "" || len(raw) > maxTokenLength {
-		return Principal{}, ErrInvalidToken
+	g, err := t.verify(raw)
+	if err != nil {
+		return Principal{}, err
 	}
-	if p, ok := t.verified.Get(raw); ok {
-		return Principal{UserID: p.UserID, Roles: slices.Clone(p.Roles)}, nil
+	return g.principal(), nil
+}
+
+// verify checks an access token's signature and claims and returns its grant.
+func (t *Tokens) verify(raw string) (grant, error) {
+	if raw == "" || len(raw) > maxTokenLength {
+		return grant{}, ErrInvalidToken
+	}
+	if g, ok := t.verified.Get(raw); ok {
+		return g, nil
 	}
 	var claims accessClaims
 	_, err := t.parser.ParseWithClaims(raw, &claims, func(tok *jwt.Token) (any, error) {
@@ -109,15 +145,15 @@ func (t *Tokens) Verify(raw string) (Principal, error) {
 		}
 		return pub, nil
 	})
-	if err != nil || claims.Subject == "" || claims.ID == "" {
-		return Principal{}, ErrInvalidToken
+	if err != nil || claims.Subject == "" || claims.ID == "" || claims.Gen < 0 {
+		return grant{}, ErrInvalidToken
 	}
 	for _, r := range claims.Roles {
 		if !r.Valid() {
-			return Principal{}, ErrInvalidToken
+			return grant{}, ErrInvalidToken
 		}
 	}
-	p := Principal{UserID: claims.Subject, Roles: slices.Clone(claims.Roles)}
-	t.verified.PutUntil(raw, p, claims.ExpiresAt.Time)
-	return Principal{UserID: p.UserID, Roles: slices.Clone(p.Roles)}, nil
+	g := grant{Principal: Principal{UserID: claims.Subject, Roles: claims.Roles}, session: claims.Session, gen: claims.Gen}
+	t.verified.PutUntil(raw, g, claims.ExpiresAt.Time)
+	return g, nil
 }

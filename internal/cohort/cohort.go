@@ -39,6 +39,7 @@ var (
 	ErrBadCode       = apperr.New(apperr.KindNotFound, "no open cohort has this code")
 	ErrAlreadyMember = apperr.New(apperr.KindConflict, "already a member of this cohort")
 	ErrNotMember     = apperr.New(apperr.KindNotFound, "not a member of this cohort")
+	ErrInOtherCohort = apperr.New(apperr.KindConflict, "already in another cohort of this course: its trainer moves you")
 )
 
 // ModuleDates are a module's opening and due dates in a cohort. The JSON API reads and writes
@@ -314,26 +315,103 @@ func (s *Service) Update(ctx context.Context, actor auth.Principal, id string, p
 	return s.store.updateCohort(ctx, id, p)
 }
 
-// enrol makes a user a member; an existing active membership is ErrAlreadyMember.
-func (s *Service) enrol(ctx context.Context, c Cohort, user string) error {
-	already, err := s.enrolMany(ctx, c, []string{user})
-	if err == nil && already[0] {
+// What enrolling did to one user.
+const (
+	joined    = iota
+	already   // an active member already
+	elsewhere // active in another cohort of the course that the actor does not run
+)
+
+// enrol makes the actor a member.
+//
+// Returns ErrClosed, ErrAlreadyMember and ErrInOtherCohort.
+func (s *Service) enrol(ctx context.Context, actor auth.Principal, c Cohort) error {
+	res, err := s.enrolMany(ctx, actor, c, []string{actor.UserID})
+	switch {
+	case err != nil:
+		return err
+	case res[0] == already:
 		return ErrAlreadyMember
+	case res[0] == elsewhere:
+		return ErrInOtherCohort
 	}
-	return err
+	return nil
 }
 
-// enrolMany makes the users active members of the cohort and reports which of them were
-// already; one write per collection for the common case of new members, a former member
-// comes back through a conditional update. Members of another cohort of the course move to
-// this one.
-func (s *Service) enrolMany(ctx context.Context, c Cohort, users []string) ([]bool, error) {
+// enrolMany makes the users active members of the cohort and reports what happened to each.
+// Within a course a learner has at most one active cohort: one in another cohort of the course
+// moves here only when the actor may manage that cohort (an admin, one of its trainers) or it is
+// closed, and her membership there ends; otherwise she stays where she is (elsewhere).
+//
+// The learner's membership of the course is claimed first, with a condition on the cohort it
+// may be taken from, so two trainers enrolling her at once cannot both win; a retry after a
+// failure finishes what was started. The common case of new members is one write per
+// collection.
+func (s *Service) enrolMany(ctx context.Context, actor auth.Principal, c Cohort, users []string) ([]int, error) {
 	if c.Status == StatusClosed {
 		return nil, ErrClosed
 	}
 	now := s.now().UTC()
-	already := make([]bool, len(users))
-	dups, err := s.store.insertEnrolments(ctx, c, users, now)
+	current, err := s.store.membershipsOf(ctx, c.Course, users)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int, len(users))
+	movable := map[string]bool{}
+	var from []string
+	var leaving [][2]string
+	for i, u := range users {
+		old := current[u]
+		if old == "" || old == c.ID {
+			continue
+		}
+		ok, asked := movable[old]
+		if !asked {
+			if ok, err = s.mayTakeFrom(ctx, actor, old); err != nil {
+				return nil, err
+			}
+			movable[old] = ok
+			if ok {
+				from = append(from, old)
+			}
+		}
+		if !ok {
+			out[i] = elsewhere
+			continue
+		}
+		leaving = append(leaving, [2]string{old, u})
+	}
+	// Leaving first: if the move stops half-way, a retry still finds her membership in the old
+	// cohort and ends nothing twice.
+	if err := s.store.endEnrolments(ctx, leaving); err != nil {
+		return nil, err
+	}
+	var coming []string
+	seen := map[string]bool{}
+	for i, u := range users {
+		if out[i] == joined && !seen[u] {
+			seen[u] = true
+			coming = append(coming, u)
+		}
+	}
+	for _, u := range users {
+		defer s.forgetMembership(c.Course, u)
+	}
+	lost, err := s.store.claimMemberships(ctx, c, coming, from, now)
+	if err != nil {
+		return nil, err
+	}
+	var enrol []string
+	var rows []int
+	for i, u := range users {
+		if out[i] == joined && slices.Contains(lost, u) {
+			out[i] = elsewhere
+		}
+		if out[i] == joined {
+			enrol, rows = append(enrol, u), append(rows, i)
+		}
+	}
+	dups, err := s.store.insertEnrolments(ctx, c, enrol, now)
 	if err != nil {
 		return nil, err
 	}
@@ -341,42 +419,49 @@ func (s *Service) enrolMany(ctx context.Context, c Cohort, users []string) ([]bo
 		// Former members come back; the others are members already.
 		again := make([]string, len(dups))
 		for k, i := range dups {
-			again[k] = users[i]
+			again[k] = enrol[i]
 		}
 		back, err := s.store.reactivateEnrolments(ctx, c.ID, again, now)
 		if err != nil {
 			return nil, err
 		}
 		for _, i := range dups {
-			already[i] = !back[users[i]]
+			if !back[enrol[i]] {
+				out[rows[i]] = already
+			}
 		}
 	}
-	var joined []string
-	seen := map[string]bool{}
-	for i, u := range users {
-		if already[i] || seen[u] {
-			continue
-		}
-		seen[u] = true
-		joined = append(joined, u)
-		defer s.forgetMembership(c.Course, u)
+	return out, nil
+}
+
+// mayTakeFrom reports whether the actor may move a learner out of another cohort: an admin, one
+// of its trainers, anyone when it is closed or gone.
+func (s *Service) mayTakeFrom(ctx context.Context, actor auth.Principal, id string) (bool, error) {
+	if actor.IsAdmin() {
+		return true, nil
 	}
-	if err := s.store.recordMemberships(ctx, c, joined, now); err != nil {
-		return nil, err
+	c, err := s.store.cohort(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return true, nil
 	}
-	return already, nil
+	if err != nil {
+		return false, err
+	}
+	return c.Status == StatusClosed || slices.Contains(c.Trainers, actor.UserID), nil
 }
 
 // MemberResult is what happened to one address of an enrolment request.
 type MemberResult struct {
 	Email  string
-	Status string // enrolled | invited | already_member | invalid
+	Status string // enrolled | invited | already_member | in_other_cohort | invalid
 	Reason string
 	UserID string
 }
 
 // AddMembers enrols existing users by e-mail and invites new ones (as learners). A bad address
-// never stops the good ones: each address gets a result.
+// never stops the good ones: each address gets a result. Someone active in another cohort of
+// the course that the actor does not run stays there (in_other_cohort); from the actor's own
+// cohorts she moves here.
 //
 // Returns ErrNotFound, ErrClosed and apperr.KindTooLarge for more than 10000 addresses.
 func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id string, emails []string, names map[string]string, orgUnits map[string]string) ([]MemberResult, error) {
@@ -460,13 +545,16 @@ func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id strin
 			out = append(out, r)
 		}
 	}
-	already, err := s.enrolMany(ctx, c, ids)
+	did, err := s.enrolMany(ctx, actor, c, ids)
 	if err != nil {
 		return nil, err
 	}
 	for k, row := range rows {
-		if already[k] {
+		switch did[k] {
+		case already:
 			out[row].Status = "already_member"
+		case elsewhere:
+			out[row].Status, out[row].Reason = "in_other_cohort", "active in another trainer's cohort of this course"
 		}
 	}
 	return out, nil
@@ -500,9 +588,10 @@ func (s *Service) RemoveMember(ctx context.Context, actor auth.Principal, id, us
 	return s.store.deleteMembership(ctx, c, user)
 }
 
-// Join enrols the actor with a cohort's self-enrolment code.
+// Join enrols the actor with a cohort's self-enrolment code. Someone active in another cohort of
+// the course stays there: her trainer moves her.
 //
-// Returns ErrBadCode (also for a closed cohort's code) and ErrAlreadyMember.
+// Returns ErrBadCode (also for a closed cohort's code), ErrAlreadyMember and ErrInOtherCohort.
 func (s *Service) Join(ctx context.Context, actor auth.Principal, code string) (Cohort, error) {
 	code = strings.ToUpper(strings.TrimSpace(code))
 	if len(code) != 8 {
@@ -515,7 +604,7 @@ func (s *Service) Join(ctx context.Context, actor auth.Principal, code string) (
 	if err != nil {
 		return Cohort{}, err
 	}
-	return c, s.enrol(ctx, c, actor.UserID)
+	return c, s.enrol(ctx, actor, c)
 }
 
 // Members returns the active members' user ids.

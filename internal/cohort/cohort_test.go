@@ -435,8 +435,8 @@ func TestAddMembers(t *testing.T) {
 		if got, err := w.a.Cohorts.CohortOf(ctx, bertta.ID, slug); err != nil || got != c.ID {
 			t.Errorf("bertta's cohort %q (%v), want the one she moved to", got, err)
 		}
-		if ok, err := w.a.Cohorts.IsMember(ctx, bertta.ID, other.ID); err != nil || !ok {
-			t.Errorf("bertta stays a member of the other cohort: %v (%v)", ok, err)
+		if ok, err := w.a.Cohorts.IsMember(ctx, bertta.ID, other.ID); err != nil || ok {
+			t.Errorf("bertta is still a member of the cohort she moved from: %v (%v)", ok, err)
 		}
 		if got := len(w.jobs(t, "invitation:")); got != 1 {
 			t.Errorf("%d invitations queued, want 1", got)
@@ -566,6 +566,122 @@ func TestCompletionReport(t *testing.T) {
 			checkErr(t, err, tt.err, nil)
 			if diff := cmp.Diff(tt.want, got); err == nil && diff != "" {
 				t.Errorf("report (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestOneActiveCohortPerCourse: a learner has at most one active cohort in a course. Another
+// trainer's enrolment never moves her; her own trainers, admins and anyone from a closed cohort
+// do, and she leaves the cohort she moves from.
+func TestOneActiveCohortPerCourse(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	aino, bertta, cai := w.learner(t, "aino"), w.learner(t, "bertta"), w.learner(t, "cai")
+	mine := w.mustCohort(t, cohort.NewCohort{Name: "Minun", JoinCode: true})
+	second := w.mustCohort(t, cohort.NewCohort{Name: "Syksy"})
+	theirs, err := w.a.Cohorts.Create(ctx, w.trainer2, cohort.NewCohort{Course: slug, Name: "Toisen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := w.a.Cohorts.AddMembers(ctx, w.trainer2, theirs.ID, []string{aino.Email, bertta.Email, cai.Email}, nil, nil); err != nil || len(res) != 3 {
+		t.Fatalf("enrol in the other trainer's cohort: %v %v", res, err)
+	}
+	// add enrols the user in a cohort as actor, after first if it is given.
+	add := func(actor auth.Principal, c cohort.Cohort, u auth.User, first func() error) func() ([]cohort.MemberResult, error) {
+		return func() ([]cohort.MemberResult, error) {
+			if first != nil {
+				if err := first(); err != nil {
+					return nil, err
+				}
+			}
+			return w.a.Cohorts.AddMembers(ctx, actor, c.ID, []string{u.Email}, nil, nil)
+		}
+	}
+	tests := []struct {
+		name   string
+		do     func() ([]cohort.MemberResult, error)
+		want   []string
+		err    error
+		user   auth.User
+		cohort string // the user's cohort afterwards
+		left   string // a cohort she is no member of afterwards
+	}{
+		{name: "another trainer's learner stays where she is", do: add(w.trainer, mine, aino, nil),
+			want: []string{"aino@example.fi in_other_cohort"}, user: aino, cohort: theirs.ID, left: mine.ID},
+		{name: "nor does she join by code", err: cohort.ErrInOtherCohort, user: aino, cohort: theirs.ID, left: mine.ID,
+			do: func() ([]cohort.MemberResult, error) {
+				_, err := w.a.Cohorts.Join(ctx, as(aino), mine.JoinCode)
+				return nil, err
+			}},
+		{name: "her trainer removes her, then anyone may enrol her",
+			do:   add(w.trainer, mine, aino, func() error { return w.a.Cohorts.RemoveMember(ctx, w.trainer2, theirs.ID, aino.ID) }),
+			want: []string{"aino@example.fi enrolled"}, user: aino, cohort: mine.ID, left: theirs.ID},
+		{name: "an admin moves a learner", do: add(w.admin, mine, bertta, nil),
+			want: []string{"bertta@example.fi enrolled"}, user: bertta, cohort: mine.ID, left: theirs.ID},
+		{name: "the other trainer cannot take her back", do: add(w.trainer2, theirs, bertta, nil),
+			want: []string{"bertta@example.fi in_other_cohort"}, user: bertta, cohort: mine.ID, left: theirs.ID},
+		{name: "from a closed cohort anyone moves her",
+			do: add(w.trainer, mine, cai, func() error {
+				_, err := w.a.Cohorts.Update(ctx, w.trainer2, theirs.ID, cohort.Patch{Status: ptr(cohort.StatusClosed)})
+				return err
+			}),
+			want: []string{"cai@example.fi enrolled"}, user: cai, cohort: mine.ID, left: theirs.ID},
+		{name: "her own trainer moves her between his cohorts", do: add(w.trainer, second, cai, nil),
+			want: []string{"cai@example.fi enrolled"}, user: cai, cohort: second.ID, left: mine.ID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := tt.do()
+			checkErr(t, err, tt.err, nil)
+			if diff := cmp.Diff(tt.want, results(res)); err == nil && diff != "" {
+				t.Errorf("results (-want +got):\n%s", diff)
+			}
+			if of, err := w.a.Cohorts.CohortOf(ctx, tt.user.ID, slug); err != nil || of != tt.cohort {
+				t.Errorf("her cohort %q (%v), want %q", of, err, tt.cohort)
+			}
+			if member, err := w.a.Cohorts.IsMember(ctx, tt.user.ID, tt.left); err != nil || member {
+				t.Errorf("still a member of %s: %v (%v)", tt.left, member, err)
+			}
+			if member, err := w.a.Cohorts.IsMember(ctx, tt.user.ID, tt.cohort); err != nil || !member {
+				t.Errorf("not a member of %s: %v (%v)", tt.cohort, member, err)
+			}
+		})
+	}
+}
+
+// TestReach: whom a trainer reaches in a course through its cohorts.
+func TestReach(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	aino, bertta := w.learner(t, "aino"), w.learner(t, "bertta")
+	w.mustCohort(t, cohort.NewCohort{}, aino)
+	theirs, err := w.a.Cohorts.Create(ctx, w.trainer2, cohort.NewCohort{Course: slug, Name: "Toisen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.a.Cohorts.AddMembers(ctx, w.trainer2, theirs.ID, []string{bertta.Email}, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		actor auth.Principal
+		want  cohort.Reach
+		err   error
+	}{
+		{name: "a trainer", actor: w.trainer, want: cohort.Reach{Mine: []string{aino.ID}, Others: []string{bertta.ID}}},
+		{name: "the other trainer", actor: w.trainer2, want: cohort.Reach{Mine: []string{bertta.ID}, Others: []string{aino.ID}}},
+		{name: "an admin runs every cohort", actor: w.admin, want: cohort.Reach{Mine: []string{aino.ID, bertta.ID}, Others: []string{}}},
+		{name: "a learner", actor: as(aino), err: auth.ErrForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := w.a.Cohorts.Reach(ctx, tt.actor, slug)
+			checkErr(t, err, tt.err, nil)
+			slices.Sort(got.Mine)
+			slices.Sort(tt.want.Mine)
+			if diff := cmp.Diff(tt.want, got); err == nil && diff != "" {
+				t.Errorf("reach (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -319,3 +319,54 @@ func (s *Service) CompletionReport(ctx context.Context, actor auth.Principal, sl
 	sort.Slice(out, func(i, j int) bool { return out[i].OrgUnit < out[j].OrgUnit })
 	return out, nil
 }
+
+// Reach is whom a trainer reaches in a course through its cohorts: the active members of the
+// cohorts of the course she runs (Mine), and those of the other cohorts of it (Others), each
+// once and never in both.
+type Reach struct {
+	Mine, Others []string
+}
+
+// Reach returns whom the actor reaches in a course through its cohorts; an admin runs every
+// cohort.
+//
+// Returns auth.ErrForbidden to learners.
+func (s *Service) Reach(ctx context.Context, actor auth.Principal, slug string) (Reach, error) {
+	if err := auth.RequireTrainer(actor); err != nil {
+		return Reach{}, err
+	}
+	rows, err := s.store.courseEnrolments(ctx, slug)
+	if err != nil {
+		return Reach{}, err
+	}
+	runs := map[string]bool{}
+	if !actor.IsAdmin() {
+		cs, err := s.store.cohortsRunBy(ctx, slug, actor.UserID)
+		if err != nil {
+			return Reach{}, err
+		}
+		for _, c := range cs {
+			runs[c.ID] = true
+		}
+	}
+	mine := map[string]bool{}
+	for _, r := range rows {
+		if actor.IsAdmin() || runs[r.Cohort] {
+			mine[r.User] = true
+		}
+	}
+	r := Reach{Mine: []string{}, Others: []string{}}
+	seen := map[string]bool{}
+	for _, row := range rows {
+		if seen[row.User] {
+			continue
+		}
+		seen[row.User] = true
+		if mine[row.User] {
+			r.Mine = append(r.Mine, row.User)
+		} else {
+			r.Others = append(r.Others, row.User)
+		}
+	}
+	return r, nil
+}

@@ -160,9 +160,10 @@ func TestAutoReminders(t *testing.T) {
 	w.mustUpdate(t, planned, cohort.Patch{AutoReminderDays: ptr(2)})
 	off := w.mustCohort(t, cohort.NewCohort{Name: "Ei muistutuksia", Schedule: sched})
 	w.mustUpdate(t, off, cohort.Patch{Status: ptr(cohort.StatusRunning)})
-	for _, co := range []cohort.Cohort{c, planned, off} {
-		w.mustEnrol(t, co, aino, bertta, dora)
-	}
+	// A learner has one active cohort per course: the cohorts that do not remind have their own.
+	w.mustEnrol(t, c, aino, bertta, dora)
+	w.mustEnrol(t, planned, w.learner(t, "eeva"))
+	w.mustEnrol(t, off, w.learner(t, "frida"))
 	key := func(module string, u auth.User) string { return "auto-reminder:" + c.ID + ":" + module + ":" + u.ID }
 	tests := []struct {
 		name string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -322,26 +323,93 @@ func (s *store) membership(ctx context.Context, slug, user string) (string, erro
 	return m.Cohort, nil
 }
 
-// recordMemberships makes c the users' cohort in its course: new memberships in one write,
-// memberships in another cohort of the course moved to c.
-func (s *store) recordMemberships(ctx context.Context, c Cohort, users []string, now time.Time) error {
+// membershipsOf returns, of the users, each one's active cohort in a course; users without one
+// are left out.
+func (s *store) membershipsOf(ctx context.Context, slug string, users []string) (map[string]string, error) {
+	if len(users) == 0 {
+		return map[string]string{}, nil
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = membershipID(slug, u)
+	}
+	cur, err := s.memberships.Find(ctx, bson.D{inIDs(ids)})
+	docs, err := mongox.All[membershipDoc](ctx, "find memberships", cur, err)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(docs))
+	for _, d := range docs {
+		out[strings.TrimPrefix(d.ID, slug+":")] = d.Cohort
+	}
+	return out, nil
+}
+
+// claimMemberships makes c the users' cohort in its course: new memberships in one write, and
+// memberships in the cohorts from (those the caller may take members from) moved to c. It
+// returns the users whose membership is in another cohort still, because it was there or moved
+// there meanwhile.
+func (s *store) claimMemberships(ctx context.Context, c Cohort, users, from []string, now time.Time) ([]string, error) {
 	docs := make([]any, len(users))
 	for i, u := range users {
 		docs[i] = membershipDoc{ID: membershipID(c.Course, u), Cohort: c.ID, At: now}
 	}
 	dups, err := mongox.InsertAll(ctx, s.memberships, docs) // translated already
 	if err != nil {
-		return fmt.Errorf("record membership: %w", err)
+		return nil, fmt.Errorf("record membership: %w", err)
 	}
 	if len(dups) == 0 {
+		return nil, nil
+	}
+	had := make([]string, len(dups))
+	ids := make([]string, len(dups))
+	for k, i := range dups {
+		had[k], ids[k] = users[i], membershipID(c.Course, users[i])
+	}
+	if len(from) > 0 {
+		_, err = s.memberships.UpdateMany(ctx, bson.D{inIDs(ids), {Key: "cohort", Value: bson.D{{Key: "$in", Value: from}}}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}})
+		if err != nil {
+			return nil, mongox.Err(ctx, "move membership", err)
+		}
+	}
+	held, err := s.membershipsOf(ctx, c.Course, had)
+	if err != nil {
+		return nil, err
+	}
+	var elsewhere []string
+	for _, u := range had {
+		if held[u] != c.ID {
+			elsewhere = append(elsewhere, u)
+		}
+	}
+	return elsewhere, nil
+}
+
+// endEnrolments marks the users' active enrolments in cohorts removed; enrolments names each as
+// cohort and user.
+func (s *store) endEnrolments(ctx context.Context, enrolments [][2]string) error {
+	if len(enrolments) == 0 {
 		return nil
 	}
-	moved := make([]string, len(dups))
-	for k, i := range dups {
-		moved[k] = membershipID(c.Course, users[i])
+	ids := make([]string, len(enrolments))
+	for i, e := range enrolments {
+		ids[i] = enrolmentID(e[0], e[1])
 	}
-	_, err = s.memberships.UpdateMany(ctx, bson.D{inIDs(moved)}, bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}})
-	return mongox.Err(ctx, "move membership", err)
+	_, err := s.enrolments.UpdateMany(ctx, bson.D{inIDs(ids), {Key: "status", Value: enrolmentActive}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: enrolmentRemoved}}}})
+	return mongox.Err(ctx, "end former enrolments", err)
+}
+
+// courseEnrolments returns the active enrolments in every cohort of a course.
+func (s *store) courseEnrolments(ctx context.Context, slug string) ([]enrolmentDoc, error) {
+	cur, err := s.enrolments.Find(ctx, bson.D{{Key: "course", Value: slug}, {Key: "status", Value: enrolmentActive}})
+	return mongox.All[enrolmentDoc](ctx, "list the course's enrolments", cur, err)
+}
+
+// cohortsRunBy lists the cohorts of a course that trainer runs.
+func (s *store) cohortsRunBy(ctx context.Context, slug, trainer string) ([]Cohort, error) {
+	return s.findCohorts(ctx, "list a trainer's cohorts of a course", bson.D{{Key: "course", Value: slug}, {Key: "trainers", Value: trainer}})
 }
 
 // deleteMembership ends the learner's membership in a course if it is the cohort's.

@@ -34,8 +34,9 @@ type ImportResult struct {
 // are skipped), writes the outline as the draft unless it is unchanged, and with Publish makes
 // it the current version unless that has the same content. A course with errors is refused
 // before anything is written. With DryRun nothing is written; assets are still read and checked.
+// A new course is the actor's (see CreateCourse); an existing one takes only its team's imports.
 //
-// Returns ErrForbidden and validation errors.
+// Returns ErrForbidden, ErrNotOnTeam and validation errors.
 func (s *Service) Import(ctx context.Context, actor auth.Principal, co *Course, fsys fs.FS, opt ImportOptions) (ImportResult, error) {
 	if err := auth.RequireTrainer(actor); err != nil {
 		return ImportResult{}, err

@@ -372,6 +372,7 @@ func (c *Course) eachText(fn func(path string, t Text)) {
 			if len(u.Accepted) > 0 {
 				t := Text{}
 				for loc, vs := range u.Accepted {
+					t[loc] = "" // every key, for the key check
 					if len(vs) > 0 {
 						t[loc] = vs[0]
 					}

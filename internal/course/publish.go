@@ -21,7 +21,8 @@ type PublishResult struct {
 // errors is refused with every problem; a draft equal to the current version gives
 // ErrNothingToPublish. Removing lessons is allowed and reported.
 //
-// Returns ErrForbidden, ErrCourseNotFound, validation errors and ErrNothingToPublish.
+// Returns ErrForbidden, ErrCourseNotFound, ErrNotOnTeam, validation errors and
+// ErrNothingToPublish.
 func (s *Service) Publish(ctx context.Context, actor auth.Principal, slug string) (PublishResult, error) {
 	draft, err := s.GetDraft(ctx, actor, slug)
 	if err != nil {
@@ -163,12 +164,11 @@ func (s *Service) Versions(ctx context.Context, actor auth.Principal, slug strin
 }
 
 // SetArchived archives a course (hidden from the catalogue and from new learners; versions and
-// learners' records stay) or restores it.
+// learners' records stay) or restores it, for its team and admins.
+//
+// Returns ErrForbidden, ErrCourseNotFound and ErrNotOnTeam.
 func (s *Service) SetArchived(ctx context.Context, actor auth.Principal, slug string, archived bool) error {
-	if err := auth.RequireTrainer(actor); err != nil {
-		return err
-	}
-	cd, err := s.store.course(ctx, slug)
+	cd, err := s.editable(ctx, actor, slug)
 	if err != nil {
 		return err
 	}

@@ -104,6 +104,9 @@ func (r *Renderer) View(co *Course, version int, id, locale string) (*LessonView
 		if b.Quiz != "" {
 			b.Quiz = co.Slug + ":" + b.Quiz // the quiz API's id
 		}
+		if !linkURL(b.URL) {
+			b.URL = "" // every view, a draft's preview too, serves only links publishing allows
+		}
 		bv := BlockView{Kind: b.Kind, URL: b.URL, QuizID: b.Quiz, TaskID: b.Task, AssessmentID: b.Assessment, SafariID: b.Safari,
 			Alt: b.Alt.Get(locale), Caption: b.Caption.Get(locale), Title: b.Title.Get(locale), Transcript: b.Transcript.Get(locale),
 			Text: b.Text.Get(locale), Instructions: b.Instructions.Get(locale)}

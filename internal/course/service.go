@@ -26,6 +26,8 @@ var (
 	ErrIfMatchRequired  = apperr.New(apperr.KindPrecondition, "send the draft's ETag in If-Match to save it")
 	ErrNothingToPublish = apperr.New(apperr.KindConflict, "the draft is the same as the current published version")
 	ErrNotAvailable     = apperr.New(apperr.KindForbidden, "this course is for members of its cohorts")
+	ErrNotOnTeam        = apperr.New(apperr.KindForbidden, "only the course's owners and editors change it")
+	ErrNotOwner         = apperr.New(apperr.KindForbidden, "only the course's owners change its team")
 	ErrNotPublished     = apperr.New(apperr.KindNotFound, "course not found") // unpublished courses are invisible to readers
 	errVersionExists    = errors.New("version exists")
 	errNoAssets         = apperr.New(apperr.KindUnavailable, "media storage is not available: a course's files cannot be checked or stored")

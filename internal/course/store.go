@@ -20,6 +20,8 @@ const (
 	StatusArchived  = "archived"  // hidden from the catalogue; versions kept
 )
 
+// courseDoc is a course. Owners and Editors are its team (user ids); a course stored before
+// teams existed has none, and only admins edit it.
 type courseDoc struct {
 	ID             string    `bson:"_id"` // slug
 	Title          Text      `bson:"title"`
@@ -27,6 +29,8 @@ type courseDoc struct {
 	Status         string    `bson:"status"`
 	Access         string    `bson:"access"`
 	CurrentVersion int       `bson:"current_version"`
+	Owners         []string  `bson:"owners,omitempty"`
+	Editors        []string  `bson:"editors,omitempty"`
 	CreatedBy      string    `bson:"created_by"`
 	CreatedAt      time.Time `bson:"created_at"`
 	UpdatedAt      time.Time `bson:"updated_at"`
@@ -157,6 +161,20 @@ func (s *store) setStatus(ctx context.Context, slug, status string, now time.Tim
 	res, err := s.courses.UpdateOne(ctx, byID(slug), setDoc(field("status", status), field("updated_at", now)))
 	if err != nil {
 		return mongox.Err(ctx, "set course "+slug+" "+status, err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrCourseNotFound
+	}
+	return nil
+}
+
+// setTeam replaces a course's owners and editors.
+//
+// Returns ErrCourseNotFound.
+func (s *store) setTeam(ctx context.Context, slug string, owners, editors []string, now time.Time) error {
+	res, err := s.courses.UpdateOne(ctx, byID(slug), setDoc(field("owners", owners), field("editors", editors), field("updated_at", now)))
+	if err != nil {
+		return mongox.Err(ctx, "set the team of course "+slug, err)
 	}
 	if res.MatchedCount == 0 {
 		return ErrCourseNotFound

@@ -2,6 +2,7 @@ package course
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -126,14 +127,43 @@ func (c *checker) text(p string, t Text, required bool, max int) {
 	if required && strings.TrimSpace(t[SourceLocale]) == "" {
 		c.err(p, "Finnish text (fi) is required")
 	}
-	for loc, v := range t {
-		if !slices.Contains(Locales, loc) {
-			c.err(p, "unknown locale %q (use fi, sv or en)", loc)
-		}
-		if utf8.RuneCountInString(v) > max {
+	for _, loc := range Locales {
+		if utf8.RuneCountInString(t[loc]) > max {
 			c.err(p, "the %s text is longer than %d characters", loc, max)
 		}
 	}
+}
+
+// keys reports every key of the outline's language maps that is not a locale. The keys become
+// field names in the database, which refuses names that start with '$' or hold '.' or NUL.
+func (c *checker) keys(co *Course) {
+	co.eachText(func(p string, t Text) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			if slices.Contains(Locales, k) {
+				continue
+			}
+			if len(k) > 64 {
+				c.err(p, "a key of %d bytes is not a locale (use fi, sv or en)", len(k))
+			} else {
+				c.err(p, "unknown locale %q (use fi, sv or en)", k)
+			}
+		}
+	})
+}
+
+// checkKeys returns a validation error naming every key of the outline's language maps that is
+// not a locale, or nil. Unlike other problems, which a draft may keep while it is being
+// written, such keys are refused before anything is stored.
+func checkKeys(co *Course) error {
+	c := &checker{}
+	c.keys(co)
+	return c.ps.Err()
+}
+
+// linkURL reports whether raw may be a link a reader follows: an https:// address.
+func linkURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme == "https" && u.Host != ""
 }
 
 func (c *checker) id(p, kind, id string, seen map[string]bool) {
@@ -167,6 +197,7 @@ func Validate(co *Course) Problems {
 	if co.Credits != nil && (co.Credits.Amount <= 0 || co.Credits.Unit == "") {
 		c.err("credits", "needs a positive amount and a unit such as ECTS")
 	}
+	c.keys(co)
 
 	quizzes, tasks, assessments, safaris := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
 	c.activities(co, quizzes, tasks, assessments, safaris)
@@ -300,8 +331,7 @@ func (c *checker) block(bp string, b Block, quizzes, tasks, assessments, safaris
 		c.text(bp+".title", b.Title, false, maxShortText)
 		c.text(bp+".transcript", b.Transcript, false, maxTextLength)
 	case KindLink:
-		u, err := url.Parse(b.URL)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
+		if !linkURL(b.URL) {
 			c.err(bp+".url", "must be an https:// address")
 		}
 		c.text(bp+".text", b.Text, true, maxShortText)
@@ -396,10 +426,8 @@ func (c *checker) activities(co *Course, quizzes, tasks, assessments, safaris ma
 		safaris[s.ID] = true
 		c.text(sp+".title", s.Title, true, maxShortText)
 		c.text(sp+".service.name", s.Service.Name, true, maxShortText)
-		if s.Service.URL != "" {
-			if u, err := url.Parse(s.Service.URL); err != nil || u.Scheme != "https" {
-				c.err(sp+".service.url", "must be an https:// address")
-			}
+		if s.Service.URL != "" && !linkURL(s.Service.URL) {
+			c.err(sp+".service.url", "must be an https:// address")
 		}
 		if len(s.Steps) == 0 {
 			c.err(sp+".steps", "a safari needs at least one step")
@@ -452,11 +480,6 @@ func (c *checker) question(up string, u Question, ids map[string]bool) {
 	case QuestionShortText:
 		if len(u.Accepted[SourceLocale]) == 0 {
 			c.err(up+".accepted", "a short-text question needs accepted answers in Finnish (fi)")
-		}
-		for loc := range u.Accepted {
-			if !slices.Contains(Locales, loc) {
-				c.err(up+".accepted", "unknown locale %q", loc)
-			}
 		}
 	default:
 		c.err(up+".type", "unknown question type %q (single, multiple, true_false, matching, short_text)", u.Type)

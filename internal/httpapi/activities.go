@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/csv"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -545,7 +544,7 @@ func (s *Server) safariSummary(c *fiber.Ctx) error {
 		}
 		w.Flush()
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="safari-%s.csv"`, c.Query("safari")))
+		c.Set(fiber.HeaderContentDisposition, attachment("safari", c.Query("course")+"-"+c.Query("safari"), "csv"))
 		return c.SendString(b.String())
 	}
 	out := struct {

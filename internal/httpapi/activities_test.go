@@ -3,6 +3,9 @@ package httpapi_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"mime"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +56,7 @@ func TestQuizzes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.publishFixture(t)
+	e.makeEditor(t, "trainer") // she moderates the open wall, coaches and counts the learners without a cohort
 	learner, learner2, trainer := e.token(t, "learner"), e.token(t, "learner2"), e.token(t, "trainer")
 	do(t, e.app, scenario{method: "POST", path: "/api/v1/courses/kokeilu/lessons/tervetuloa/events", token: learner, body: `{"type":"viewed"}`})
 
@@ -93,6 +97,7 @@ func TestQuizzes(t *testing.T) {
 	run(t, e.app, []scenario{{name: "no attempts left", method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: learner, status: 409, want: []string{"no attempts left"}}})
 
 	// The quiz has a 30-minute limit: a submission after it is refused, and nothing is graded.
+	do(t, e.app, scenario{method: "POST", path: "/api/v1/courses/kokeilu/lessons/tervetuloa/events", token: learner2, body: `{"type":"viewed"}`}) // opens the quiz lesson
 	_, body = do(t, e.app, scenario{method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: learner2})
 	late, lateAnswers := answerAll(t, body, true)
 	if !strings.Contains(string(body), `"deadline"`) {
@@ -109,7 +114,10 @@ func TestReflectionWall(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.publishFixture(t)
+	e.makeEditor(t, "trainer") // she moderates the open wall, coaches and counts the learners without a cohort
 	learner, learner2, trainer := e.token(t, "learner"), e.token(t, "learner2"), e.token(t, "trainer")
+	e.finishStart(t, "learner") // the wall's lesson waits for the first module
+	e.finishStart(t, "learner2")
 	wall := "/api/v1/cohorts/open.kokeilu/walls/viikko-1/posts"
 	resp, body := do(t, e.app, scenario{method: "POST", path: wall, token: learner, body: `{"body":"Huomasin, että **moni asiakas** jää kirjautumiseen. <script>x</script>"}`})
 	if resp.StatusCode != 201 {
@@ -181,7 +189,9 @@ func TestAssessmentAndSafari(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.publishFixture(t)
+	e.makeEditor(t, "trainer") // she moderates the open wall, coaches and counts the learners without a cohort
 	learner, learner2, trainer := e.token(t, "learner"), e.token(t, "learner2"), e.token(t, "trainer")
+	e.finishStart(t, "learner") // the assessment's and the safari's lessons wait for the first module
 	ratings := `{"1.1":3,"2.1":2,"4.2":4,"tunnistautuminen":2}`
 	resp, body := do(t, e.app, scenario{method: "POST", path: "/api/v1/assessments", token: learner, body: `{"course":"kokeilu","assessment":"alkuarvio","ratings":` + ratings + `,"notes":{"2":"Kirjautuminen jännittää."}}`})
 	if resp.StatusCode != 201 {
@@ -239,4 +249,58 @@ func semicolonCSV(s string) ([][]string, error) {
 	r := csv.NewReader(strings.NewReader(s))
 	r.Comma = ';'
 	return r.ReadAll()
+}
+
+// TestOpenWallsOnlyForOpenCourses: a course open to its cohorts' members only has no open wall,
+// so no one posts on open.<slug> around her cohort (issue 15, case 7).
+func TestOpenWallsOnlyForOpenCourses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.publishCohortOnlyFixture(t)
+	trainer, learner := e.token(t, "trainer"), e.token(t, "learner")
+	id := e.mustCreate(t, scenario{method: "POST", path: "/api/v1/cohorts", token: trainer, body: `{"course":"kokeilu","name":"Ryhmä"}`})
+	do(t, e.app, scenario{method: "POST", path: "/api/v1/cohorts/" + id + "/members", token: trainer, body: `{"emails":["learner@example.fi"]}`})
+	e.finishStart(t, "learner")
+	open := "/api/v1/cohorts/open.kokeilu/walls/viikko-1/posts"
+	run(t, e.app, []scenario{
+		{name: "a member posts on the open wall", method: "POST", path: open, token: learner, body: `{"body":"Ohi ryhmän."}`, status: 404},
+		{name: "a member reads it", method: "GET", path: open, token: learner, status: 404},
+		{name: "a trainer posts on it", method: "POST", path: open, token: trainer, body: `{"body":"Ohi ryhmän."}`, status: 404},
+		{name: "her cohort's wall", method: "POST", path: "/api/v1/cohorts/" + id + "/walls/viikko-1/posts", token: learner, body: `{"body":"Ryhmässä."}`, status: 201},
+		{name: "her courses name her cohort's wall", method: "GET", path: "/api/v1/me/courses", token: learner, status: 200, want: []string{`"wall":"` + id + `"`}},
+	})
+}
+
+// TestSafariCSVNamesItsFileSafely: the summary's file name is built from the course's and the
+// safari's ids, never from the request as sent, and an unknown course or safari is not found
+// rather than an empty file (issue 15, case 10).
+func TestSafariCSVNamesItsFileSafely(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.publishFixture(t)
+	admin := e.token(t, "admin")
+	csvOf := func(course, safari string) string {
+		return "/api/v1/safari-logs/summary?format=csv&course=" + url.QueryEscape(course) + "&safari=" + url.QueryEscape(safari)
+	}
+	noFile := func(t *testing.T, resp *http.Response, _ []byte) {
+		if cd := resp.Header.Get("Content-Disposition"); cd != "" {
+			t.Errorf("Content-Disposition %q on an error", cd)
+		}
+	}
+	run(t, e.app, []scenario{
+		{name: "a quote in the safari", method: "GET", path: csvOf("kokeilu", `x"; filename="evil.bat`), token: admin, status: 404, check: noFile},
+		{name: "an unknown safari", method: "GET", path: csvOf("kokeilu", "ei-ole"), token: admin, status: 404, check: noFile},
+		{name: "an unknown course", method: "GET", path: csvOf("ei-ole", "kela-safari"), token: admin, status: 404, check: noFile},
+		{name: "an unknown course as JSON", method: "GET", path: "/api/v1/safari-logs/summary?course=ei-ole&safari=kela-safari", token: admin, status: 404},
+		{name: "a safe, quoted file name", method: "GET", path: csvOf("kokeilu", "kela-safari"), token: admin, status: 200,
+			check: func(t *testing.T, resp *http.Response, _ []byte) {
+				want := `attachment; filename="safari-kokeilu-kela-safari.csv"; filename*=UTF-8''safari-kokeilu-kela-safari.csv`
+				if got := resp.Header.Get("Content-Disposition"); got != want {
+					t.Errorf("Content-Disposition %q, want %q", got, want)
+				}
+				if _, params, err := mime.ParseMediaType(resp.Header.Get("Content-Disposition")); err != nil || params["filename"] != "safari-kokeilu-kela-safari.csv" {
+					t.Errorf("parsed: %v %v", params, err)
+				}
+			}},
+	})
 }

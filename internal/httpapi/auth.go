@@ -109,6 +109,14 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// logoutAll signs the caller out everywhere: every session of her account ends, this one too.
+func (s *Server) logoutAll(c *fiber.Ctx) error {
+	if err := s.auth.LogoutAll(c.UserContext(), principal(c)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 type acceptInvitationRequest struct {
 	Token    string  `json:"token"`
 	Password string  `json:"password"`
@@ -138,7 +146,8 @@ type acceptedResponse struct {
 	Status string `json:"status"`
 }
 
-// passwordReset always answers 202, whether or not the account exists.
+// passwordReset answers 202 whether or not the account exists, after the same work either way
+// (the lookup and the e-mail happen in the background), or 429 past the limits.
 func (s *Server) passwordReset(c *fiber.Ctx) error {
 	var req passwordResetRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -147,7 +156,7 @@ func (s *Server) passwordReset(c *fiber.Ctx) error {
 	if req.Email == "" {
 		return apperr.Validation(apperr.FieldError{Field: "email", Message: "is required"})
 	}
-	if err := s.auth.RequestPasswordReset(c.UserContext(), req.Email); err != nil {
+	if err := s.auth.RequestPasswordReset(c.UserContext(), req.Email, c.IP()); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(acceptedResponse{Status: "accepted"})

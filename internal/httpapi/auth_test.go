@@ -5,17 +5,22 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/httpapi"
 	"github.com/taito-lms/taito/internal/links"
 )
 
@@ -300,6 +305,7 @@ func TestPasswordReset(t *testing.T) {
 	old := e.login(t, "learner@example.fi", testPassword)
 	_, known := do(t, e.app, scenario{method: "POST", path: "/api/v1/auth/password-reset", body: `{"email":"learner@example.fi"}`})
 	_, unknown := do(t, e.app, scenario{method: "POST", path: "/api/v1/auth/password-reset", body: `{"email":"nobody@example.fi"}`})
+	e.auth.Wait() // the lookup and the e-mail happen after the answer
 	if string(known) != string(unknown) {
 		t.Errorf("reset answers differ: %s vs %s", known, unknown)
 	}
@@ -412,4 +418,265 @@ func TestJWKS(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	run(t, e.app, []scenario{{name: "jwks", method: "GET", path: "/.well-known/jwks.json", status: 200, want: []string{`"kty":"OKP"`, `"alg":"EdDSA"`, `"kid":"` + e.keys.JWKS()[0].Kid + `"`}, forbid: []string{`"d":`}}})
+}
+
+// me is a scenario that uses an access token.
+func me(name, token string, status int) scenario {
+	return scenario{name: name, method: "GET", path: "/api/v1/me", token: token, status: status}
+}
+
+func refreshWith(name, refreshToken string, status int) scenario {
+	return scenario{name: name, method: "POST", path: "/api/v1/auth/refresh", body: jsonBody(map[string]string{"refresh_token": refreshToken}), status: status}
+}
+
+func logoutWith(name, refreshToken string) scenario {
+	return scenario{name: name, method: "POST", path: "/api/v1/auth/logout", body: jsonBody(map[string]string{"refresh_token": refreshToken}), status: 204}
+}
+
+// patchUser returns scenarios of the admin changing the account of who.
+func (e *env) patchUser(t *testing.T, who string) func(name, body string) scenario {
+	t.Helper()
+	admin, path := e.token(t, "admin"), "/api/v1/users/"+e.users[who].ID
+	return func(name, body string) scenario {
+		return scenario{name: name, method: "PATCH", path: path, token: admin, body: body, status: 200}
+	}
+}
+
+// twoDevices signs the learner in twice, as on a phone and on a laptop: two sessions.
+func (e *env) twoDevices(t *testing.T) (phone, laptop tokens) {
+	t.Helper()
+	return e.login(t, "learner@example.fi", testPassword), e.login(t, "learner@example.fi", testPassword)
+}
+
+// TestLogoutEndsThatDevicesAccessTokenOnly: logging out ends the session's access token at
+// once, not only its refresh token; the account's other device goes on.
+func TestLogoutEndsThatDevicesAccessTokenOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	phone, laptop := e.twoDevices(t)
+	run(t, e.app, []scenario{
+		me("phone works", phone.AccessToken, 200),
+		me("laptop works", laptop.AccessToken, 200),
+		logoutWith("phone logs out", phone.RefreshToken),
+		me("phone's access token refused at once", phone.AccessToken, 401),
+		refreshWith("phone's refresh token refused", phone.RefreshToken, 401),
+		me("laptop still works", laptop.AccessToken, 200),
+		refreshWith("laptop still refreshes", laptop.RefreshToken, 200),
+	})
+}
+
+// TestSignOutEverywhereEndsEveryAccessToken: POST /auth/logout-all ends every session of the
+// account, the caller's too.
+func TestSignOutEverywhereEndsEveryAccessToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	phone, laptop := e.twoDevices(t)
+	run(t, e.app, []scenario{
+		me("phone works", phone.AccessToken, 200),
+		{name: "sign out everywhere from the laptop", method: "POST", path: "/api/v1/auth/logout-all", token: laptop.AccessToken, status: 204},
+		me("laptop refused", laptop.AccessToken, 401),
+		me("phone refused", phone.AccessToken, 401),
+		refreshWith("phone cannot refresh", phone.RefreshToken, 401),
+		refreshWith("laptop cannot refresh", laptop.RefreshToken, 401),
+		me("other accounts go on", e.token(t, "learner2"), 200),
+	})
+	run(t, e.app, []scenario{me("a new sign-in works", e.token(t, "learner"), 200)})
+}
+
+// TestPasswordChangeEndsEveryAccessToken: a new password ends every session, so a stolen access
+// token stops working at once.
+func TestPasswordChangeEndsEveryAccessToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	phone, laptop := e.twoDevices(t)
+	run(t, e.app, []scenario{
+		me("phone works", phone.AccessToken, 200),
+		{name: "change password on the laptop", method: "PATCH", path: "/api/v1/me", token: laptop.AccessToken, body: jsonBody(map[string]string{"password": "Uusi pitkä salasana", "current_password": testPassword}), status: 200},
+		me("phone refused", phone.AccessToken, 401),
+		me("laptop refused", laptop.AccessToken, 401),
+	})
+	run(t, e.app, []scenario{me("signed in with the new password", e.login(t, "learner@example.fi", "Uusi pitkä salasana").AccessToken, 200)})
+}
+
+// TestPasswordResetEndsEveryAccessToken: setting a password with a reset link ends every
+// session, whoever held it.
+func TestPasswordResetEndsEveryAccessToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	old := e.login(t, "learner@example.fi", testPassword)
+	run(t, e.app, []scenario{
+		me("works before the reset", old.AccessToken, 200),
+		{name: "ask for a reset", method: "POST", path: "/api/v1/auth/password-reset", body: `{"email":"learner@example.fi"}`, status: 202},
+	})
+	e.auth.Wait()
+	mails := e.outboxTo(t, "learner@example.fi")
+	if len(mails) != 1 {
+		t.Fatalf("%d reset e-mails, want 1", len(mails))
+	}
+	run(t, e.app, []scenario{
+		{name: "confirm", method: "POST", path: "/api/v1/auth/password-reset/confirm", body: jsonBody(map[string]string{"token": linkToken(t, mails[0].Email.Text), "password": "Uusi salasana talveksi"}), status: 204},
+		me("access token from before the reset refused", old.AccessToken, 401),
+	})
+}
+
+// TestRoleChangeEndsEveryAccessToken: a change of roles ends the account's sessions (a token
+// must never outlive the roles it was issued for); other changes do not.
+func TestRoleChangeEndsEveryAccessToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	patch := e.patchUser(t, "learner2")
+	tk := e.login(t, "learner2@example.fi", testPassword)
+	run(t, e.app, []scenario{
+		patch("rename", `{"name":"Toinen Oppija"}`),
+		me("a rename keeps the session", tk.AccessToken, 200),
+		patch("same roles again", `{"roles":["learner"]}`),
+		me("unchanged roles keep the session", tk.AccessToken, 200),
+		patch("make a trainer", `{"roles":["learner","trainer"]}`),
+		me("access token of the old roles refused", tk.AccessToken, 401),
+		refreshWith("refresh token of the old roles refused", tk.RefreshToken, 401),
+	})
+	fresh := e.login(t, "learner2@example.fi", testPassword)
+	run(t, e.app, []scenario{{name: "a new sign-in has the new roles", method: "GET", path: "/api/v1/me", token: fresh.AccessToken, status: 200, want: []string{`"roles":["learner","trainer"]`}}})
+}
+
+// TestDisablingEndsAccessTokensForGood: disabling ends every session; enabling the account
+// again does not bring them back.
+func TestDisablingEndsAccessTokensForGood(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	patch := e.patchUser(t, "learner")
+	tk := e.login(t, "learner@example.fi", testPassword)
+	run(t, e.app, []scenario{
+		me("works", tk.AccessToken, 200),
+		patch("disable", `{"disabled":true}`),
+		me("refused while disabled", tk.AccessToken, 401),
+		patch("enable again", `{"disabled":false}`),
+		me("still refused after enabling", tk.AccessToken, 401),
+		refreshWith("refresh still refused after enabling", tk.RefreshToken, 401),
+	})
+	run(t, e.app, []scenario{me("a new sign-in works", e.token(t, "learner"), 200)})
+}
+
+// TestEndedSessionsReachOtherReplicasWithin30Seconds: another replica with warm caches refuses
+// a logged-out session's token, and every token after signing out everywhere, within 30 s.
+func TestEndedSessionsReachOtherReplicasWithin30Seconds(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	other := auth.NewService(e.db, e.auth.Tokens(), auth.NewHasher(testArgon2, 1, 4), e.outbox, links.New(testIssuer), false, e.clock.Now, nil)
+	ctx := context.Background()
+	phone, laptop := e.twoDevices(t)
+	for _, tk := range []string{phone.AccessToken, laptop.AccessToken} {
+		if _, err := other.Authenticate(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, e.app, []scenario{logoutWith("phone logs out", phone.RefreshToken)})
+	e.clock.Advance(31 * time.Second)
+	if _, err := other.Authenticate(ctx, phone.AccessToken); err == nil {
+		t.Error("another replica accepts a logged-out session's access token after 31 s")
+	}
+	if _, err := other.Authenticate(ctx, laptop.AccessToken); err != nil {
+		t.Errorf("another replica refuses the other device after a logout: %v", err)
+	}
+	run(t, e.app, []scenario{{name: "sign out everywhere", method: "POST", path: "/api/v1/auth/logout-all", token: laptop.AccessToken, status: 204}})
+	// A new sign-in works on the other replica at once, although its cache has not caught up.
+	if _, err := other.Authenticate(ctx, e.token(t, "learner")); err != nil {
+		t.Errorf("another replica refuses a sign-in made after signing out everywhere: %v", err)
+	}
+	e.clock.Advance(31 * time.Second)
+	if _, err := other.Authenticate(ctx, laptop.AccessToken); err == nil {
+		t.Error("another replica accepts an access token 31 s after signing out everywhere")
+	}
+}
+
+// postFrom sends a request as the test client does, from a given client address.
+// It may run outside the test's goroutine: a failure to send is reported as status 0.
+func postFrom(t *testing.T, app *fiber.App, path, body, clientIP string) int {
+	t.Helper()
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if clientIP != "" {
+		req.Header.Set("X-Forwarded-For", clientIP)
+	}
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		t.Error(err)
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestParallelWrongPasswordsAreThrottled: every attempt is counted before its password is
+// checked, so 30 guesses at once for one account cannot all be checked.
+func TestParallelWrongPasswordsAreThrottled(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	wrong := jsonBody(map[string]string{"email": "trainer@example.fi", "password": "not the password"})
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for range 30 {
+		wg.Go(func() {
+			status := postFrom(t, e.app, "/api/v1/auth/login", wrong, "")
+			mu.Lock()
+			statuses[status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if statuses[429] == 0 || statuses[401] > 10 || statuses[401]+statuses[429] != 30 {
+		t.Errorf("30 parallel wrong passwords: %v; want at most 10 checked (401) and the rest 429", statuses)
+	}
+	right := jsonBody(map[string]string{"email": "trainer@example.fi", "password": testPassword})
+	if status := postFrom(t, e.app, "/api/v1/auth/login", right, ""); status != 429 {
+		t.Errorf("the right password during the back-off: %d, want 429", status)
+	}
+}
+
+// TestPasswordResetIsLimitedPerAddress: at most 5 reset e-mails an hour to one address.
+func TestPasswordResetIsLimitedPerAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var sc []scenario
+	for i := range 5 {
+		sc = append(sc, scenario{name: fmt.Sprintf("request %d", i+1), method: "POST", path: "/api/v1/auth/password-reset", body: `{"email":"learner@example.fi"}`, status: 202})
+	}
+	sc = append(sc,
+		scenario{name: "request 6 refused", method: "POST", path: "/api/v1/auth/password-reset", body: `{"email":"Learner@example.fi"}`, status: 429, want: []string{"too many password-reset requests"},
+			check: func(t *testing.T, resp *http.Response, _ []byte) {
+				if resp.Header.Get("Retry-After") == "" {
+					t.Error("429 without Retry-After")
+				}
+			}},
+		scenario{name: "another address goes on", method: "POST", path: "/api/v1/auth/password-reset", body: `{"email":"learner2@example.fi"}`, status: 202},
+	)
+	run(t, e.app, sc)
+	e.auth.Wait()
+	if n := len(e.outboxTo(t, "learner@example.fi")); n != 5 {
+		t.Errorf("%d reset e-mails queued for one address, want 5", n)
+	}
+	e.clock.Advance(time.Hour + time.Second)
+	run(t, e.app, []scenario{{name: "an hour later", method: "POST", path: "/api/v1/auth/password-reset", body: `{"email":"learner@example.fi"}`, status: 202}})
+	e.auth.Wait()
+}
+
+// TestPasswordResetIsLimitedPerClientAddress: one client asks for at most 20 resets an hour,
+// whatever the addresses; another client is not affected.
+func TestPasswordResetIsLimitedPerClientAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	proxied := httpapi.New(e.a, httpapi.Options{Log: quietLog(), Now: e.clock.Now, TrustedProxies: []string{"0.0.0.0"}}).App()
+	for i := range 20 {
+		if status := postFrom(t, proxied, "/api/v1/auth/password-reset", fmt.Sprintf(`{"email":"nobody%d@example.fi"}`, i), "203.0.113.7"); status != 202 {
+			t.Fatalf("request %d: %d, want 202", i+1, status)
+		}
+	}
+	if status := postFrom(t, proxied, "/api/v1/auth/password-reset", `{"email":"learner@example.fi"}`, "203.0.113.7"); status != 429 {
+		t.Errorf("request 21 from one client: %d, want 429", status)
+	}
+	if status := postFrom(t, proxied, "/api/v1/auth/password-reset", `{"email":"learner@example.fi"}`, "203.0.113.8"); status != 202 {
+		t.Errorf("another client: %d, want 202", status)
+	}
+	e.auth.Wait()
 }

@@ -16,7 +16,9 @@ func TestCohorts(t *testing.T) {
 	e := newEnv(t)
 	e.publishFixture(t)
 	trainer, learner, learner2, admin := e.token(t, "trainer"), e.token(t, "learner"), e.token(t, "learner2"), e.token(t, "admin")
-	opens := e.clock.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339)
+	e.finishStart(t, "learner") // the wall's lesson waits for the first module
+	e.finishStart(t, "learner2")
+	opens := e.clock.Now().Add(-24 * time.Hour).Format(time.RFC3339) // module 2 opened yesterday: its wall takes posts
 	due := e.clock.Now().Add(14 * 24 * time.Hour).Format(time.RFC3339)
 	body := `{"course":"kokeilu","name":"Joensuu kevät 2026","join_code":true,"schedule":[{"module":"harjoitus","opens":"` + opens + `","due":"` + due + `"}]}`
 	resp, out := do(t, e.app, scenario{method: "POST", path: "/api/v1/cohorts", token: trainer, body: body})
@@ -43,7 +45,7 @@ func TestCohorts(t *testing.T) {
 			body: `{"emails":["learner@example.fi","Uusi.Henkilo@example.fi","not-an-email","learner@example.fi"]}`,
 			want: []string{`"status":"enrolled"`, `"status":"invited"`, `"status":"invalid"`, `"status":"already_member"`}},
 		{name: "a learner adds members", method: "POST", path: "/api/v1/cohorts/" + c.ID + "/members", token: learner, body: `{"emails":["x@example.fi"]}`, status: 404},
-		{name: "schedule locks module 2", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"opens":"`, `"due":"`}},
+		{name: "schedule of module 2", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"opens":"`, `"due":"`}},
 		{name: "wall for members", method: "POST", path: wall, token: learner, body: `{"body":"Kohorttiseinä."}`, status: 201},
 		{name: "non-member cannot post", method: "POST", path: wall, token: learner2, body: `{"body":"Ulkopuolinen."}`, status: 403},
 		{name: "non-member cannot read", method: "GET", path: wall, token: learner2, status: 403},
@@ -143,4 +145,83 @@ func (e *env) tokenOfNewTrainer(t *testing.T) string {
 	tok := linkToken(t, e.outboxTo(t, "toinen.kouluttaja@example.fi")[0].Email.Text)
 	do(t, e.app, scenario{method: "POST", path: "/api/v1/auth/invitations/accept", body: jsonBody(map[string]string{"token": tok, "password": testPassword})})
 	return e.login(t, "toinen.kouluttaja@example.fi", testPassword).AccessToken
+}
+
+// finishStart takes the fixture's first module as who: the welcome lesson and its quiz, passed.
+func (e *env) finishStart(t *testing.T, who string) {
+	t.Helper()
+	tok := e.token(t, who)
+	do(t, e.app, scenario{method: "POST", path: "/api/v1/courses/kokeilu/lessons/tervetuloa/events", token: tok, body: `{"type":"viewed"}`})
+	_, body := do(t, e.app, scenario{method: "POST", path: "/api/v1/quizzes/kokeilu:alkuvisa/attempts", token: tok})
+	id, right := answerAll(t, body, true)
+	if resp, out := do(t, e.app, scenario{method: "POST", path: "/api/v1/attempts/" + id + "/submit", token: tok, body: jsonBody(map[string]any{"answers": right})}); resp.StatusCode != 200 {
+		t.Fatalf("%s's quiz: %d %s", who, resp.StatusCode, out)
+	}
+}
+
+// mustCreate sends a request that must create something and returns the new thing's id.
+func (e *env) mustCreate(t *testing.T, sc scenario) string {
+	t.Helper()
+	resp, out := do(t, e.app, sc)
+	if resp.StatusCode != 201 {
+		t.Fatalf("%s %s: %d %s", sc.method, sc.path, resp.StatusCode, out)
+	}
+	var created struct{ ID string }
+	_ = json.Unmarshal(out, &created)
+	return created.ID
+}
+
+// TestTrainerScopeStaysWithTheirCohorts: another trainer cannot take a learner over by enrolling
+// her, and sees neither her coach view, her progress, her safari notes, her quiz answers nor
+// the authors of anonymous posts; her own trainer keeps her (issue 15, case 4).
+func TestTrainerScopeStaysWithTheirCohorts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.publishFixture(t)
+	trainer, other, learner, learner2, admin := e.token(t, "trainer"), e.tokenOfNewTrainer(t), e.token(t, "learner"), e.token(t, "learner2"), e.token(t, "admin")
+	mine := e.mustCreate(t, scenario{method: "POST", path: "/api/v1/cohorts", token: trainer, body: `{"course":"kokeilu","name":"Kouluttajan ryhmä"}`})
+	theirs := e.mustCreate(t, scenario{method: "POST", path: "/api/v1/cohorts", token: other, body: `{"course":"kokeilu","name":"Toisen ryhmä"}`})
+	do(t, e.app, scenario{method: "POST", path: "/api/v1/cohorts/" + mine + "/members", token: trainer, body: `{"emails":["learner@example.fi"]}`})
+	// She works in her cohort; learner2 studies the course on her own.
+	for _, who := range []string{"learner", "learner2"} {
+		e.finishStart(t, who)
+	}
+	assessment := e.mustCreate(t, scenario{method: "POST", path: "/api/v1/assessments", token: learner,
+		body: `{"course":"kokeilu","assessment":"alkuarvio","ratings":{"1.1":3,"2.1":2,"4.2":4,"tunnistautuminen":2}}`})
+	logWith := func(note string) string {
+		return `{"course":"kokeilu","safari":"kela-safari","submitted":true,"steps":[{"step":"kirjaudu","did_and_said":"x","observations":[{"type":"usability","severity":2,"note":"` + note + `"}]}]}`
+	}
+	e.mustCreate(t, scenario{method: "POST", path: "/api/v1/safari-logs", token: learner, body: logWith("Ryhmäläisen havainto")})
+	e.mustCreate(t, scenario{method: "POST", path: "/api/v1/safari-logs", token: learner2, body: logWith("Itsenäisen havainto")})
+	openWall := "/api/v1/cohorts/open.kokeilu/walls/viikko-1/posts"
+	post := e.mustCreate(t, scenario{method: "POST", path: openWall, token: learner2, body: `{"body":"Nimetön pohdinta.","anonymous":true}`})
+	learnerID, learner2ID := e.users["learner"].ID, e.users["learner2"].ID
+	summary := "/api/v1/safari-logs/summary?course=kokeilu&safari=kela-safari"
+	run(t, e.app, []scenario{
+		{name: "another trainer's enrolment leaves her where she is", method: "POST", path: "/api/v1/cohorts/" + theirs + "/members", token: other,
+			body: `{"emails":["learner@example.fi"]}`, status: 200, want: []string{`"status":"in_other_cohort"`}, forbid: []string{`"status":"enrolled"`}},
+		{name: "her wall stays her cohort's", method: "GET", path: "/api/v1/me/courses", token: learner, status: 200, want: []string{`"wall":"` + mine + `"`}},
+		{name: "the other trainer has no coach view", method: "GET", path: "/api/v1/assessments/" + assessment, token: other, status: 404},
+		{name: "nor coaches her", method: "PUT", path: "/api/v1/assessments/" + assessment + "/coach", token: other, body: `{"ratings":{"1.1":4}}`, status: 404},
+		{name: "nor sees her progress", method: "GET", path: "/api/v1/cohorts/" + theirs + "/learners/" + learnerID, token: other, status: 404},
+		{name: "nor removes her", method: "DELETE", path: "/api/v1/cohorts/" + theirs + "/members/" + learnerID, token: other, status: 404},
+		{name: "safari notes without a cohort reach only the trainer's learners", method: "GET", path: summary, token: other, status: 200,
+			want: []string{`"logs":0`}, forbid: []string{"Ryhmäläisen havainto", "Itsenäisen havainto"}},
+		{name: "quiz statistics too", method: "GET", path: "/api/v1/quizzes/kokeilu:alkuvisa/stats", token: other, status: 200, want: []string{`"attempts":0`}},
+		{name: "her trainer sees her notes and no one else's", method: "GET", path: summary, token: trainer, status: 200,
+			want: []string{`"logs":1`, "Ryhmäläisen havainto"}, forbid: []string{"Itsenäisen havainto"}},
+		{name: "her trainer coaches her", method: "PUT", path: "/api/v1/assessments/" + assessment + "/coach", token: trainer, body: `{"ratings":{"1.1":4}}`, status: 200},
+		{name: "an admin sees everyone's notes", method: "GET", path: summary, token: admin, status: 200, want: []string{`"logs":2`, "Ryhmäläisen havainto", "Itsenäisen havainto"}},
+		{name: "a trainer outside the course's team does not moderate its open wall", method: "PATCH", path: openWall + "/" + post, token: other, body: `{"hidden":true}`, status: 403},
+		{name: "nor sees who wrote anonymously", method: "GET", path: openWall, token: other, status: 200, want: []string{"Nimetön pohdinta."}, forbid: []string{learner2ID}},
+		{name: "her trainer removes her", method: "DELETE", path: "/api/v1/cohorts/" + mine + "/members/" + learnerID, token: trainer, status: 204},
+		{name: "and adds her back", method: "POST", path: "/api/v1/cohorts/" + mine + "/members", token: trainer, body: `{"emails":["learner@example.fi"]}`, status: 200,
+			want: []string{`"status":"enrolled"`}},
+	})
+	e.makeEditor(t, "trainer")
+	run(t, e.app, []scenario{
+		{name: "the course's editor moderates its open wall", method: "PATCH", path: openWall + "/" + post, token: trainer, body: `{"hidden":true}`, status: 200},
+		{name: "and sees who wrote anonymously", method: "GET", path: openWall, token: trainer, status: 200, want: []string{learner2ID}},
+		{name: "and reaches the learners without a cohort", method: "GET", path: summary, token: trainer, status: 200, want: []string{`"logs":2`}},
+	})
 }

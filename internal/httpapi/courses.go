@@ -213,6 +213,48 @@ func (s *Server) archiveCourse(c *fiber.Ctx) error {
 	return c.JSON(statusResponse{Slug: c.Params("slug"), Status: status})
 }
 
+// teamBody is a course's team as a client sends and reads it.
+type teamBody struct {
+	Owners  []string `json:"owners"`
+	Editors []string `json:"editors"`
+}
+
+type teamResponse struct {
+	Slug string `json:"slug"`
+	teamBody
+}
+
+func (s *Server) getTeam(c *fiber.Ctx) error {
+	t, err := s.app.CourseTeam(c.UserContext(), principal(c), c.Params("slug"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(teamResponse{Slug: c.Params("slug"), teamBody: teamBody(t)})
+}
+
+// setTeam replaces the course's owners and editors: both lists are required (empty for none).
+func (s *Server) setTeam(c *fiber.Ctx) error {
+	var req teamBody
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var f apperr.Fields
+	if req.Owners == nil {
+		f.Add("owners", "is required")
+	}
+	if req.Editors == nil {
+		f.Add("editors", "is required")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	t, err := s.app.SetCourseTeam(c.UserContext(), principal(c), c.Params("slug"), course.Team(req))
+	if err != nil {
+		return err
+	}
+	return c.JSON(teamResponse{Slug: c.Params("slug"), teamBody: teamBody(t)})
+}
+
 type outlineLesson struct {
 	ID              string         `json:"id"`
 	Title           string         `json:"title"`
@@ -295,12 +337,13 @@ func (s *Server) getCourse(c *fiber.Ctx) error {
 	return c.JSON(o)
 }
 
-// getLesson serves published content with an ETag; a matching If-None-Match gets 304.
+// getLesson serves published content with an ETag; a matching If-None-Match gets 304. A lesson
+// locked for a learner is 403 with the reason in her language.
 func (s *Server) getLesson(c *fiber.Ctx) error {
 	if err := checkLocaleParam(c); err != nil {
 		return err
 	}
-	v, etag, err := s.courses.Lesson(c.UserContext(), principal(c), c.Params("slug"), c.Params("lesson"), locale(c))
+	v, etag, err := s.app.Lesson(c.UserContext(), principal(c), c.Params("slug"), c.Params("lesson"), locale(c))
 	if err != nil {
 		return err
 	}

@@ -134,6 +134,7 @@ func TestCourseDelivery(t *testing.T) {
 		{name: "outline by Accept-Language", method: "GET", path: "/api/v1/courses/kokeilu", token: learner, headers: map[string]string{"Accept-Language": "en-GB,en;q=0.9"}, status: 200, want: []string{`"title":"Trial course"`}},
 		{name: "Swedish falls back to Finnish", method: "GET", path: "/api/v1/courses/kokeilu/lessons/tervetuloa?locale=sv", token: learner, status: 200, want: []string{`"title":"Tervetuloa"`, `"locale":"sv"`}},
 		{name: "scripts are removed", method: "GET", path: "/api/v1/courses/kokeilu/lessons/tervetuloa", token: learner, status: 200, forbid: []string{"<script", "alert(1)</script"}},
+		{name: "the welcome lesson viewed opens the quiz lesson", method: "POST", path: "/api/v1/courses/kokeilu/lessons/tervetuloa/events", token: learner, body: `{"type":"viewed"}`, status: 201},
 		{name: "quiz block has no answers", method: "GET", path: "/api/v1/courses/kokeilu/lessons/visa", token: learner, status: 200, want: []string{`"quiz_id":"kokeilu:alkuvisa"`}, forbid: []string{"correct", "Palvelu", "accepted"}},
 		{name: "not modified", method: "GET", path: "/api/v1/courses/kokeilu/lessons/tervetuloa?locale=en", token: learner, headers: map[string]string{"If-None-Match": etag}, status: 304},
 		{name: "other locale has another ETag", method: "GET", path: "/api/v1/courses/kokeilu/lessons/tervetuloa?locale=fi", token: learner, headers: map[string]string{"If-None-Match": etag}, status: 200},
@@ -145,14 +146,21 @@ func TestCourseDelivery(t *testing.T) {
 	})
 }
 
-func TestCohortOnlyCourse(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
+// publishCohortOnlyFixture imports and publishes the fixture course open to its cohorts'
+// members only.
+func (e *env) publishCohortOnlyFixture(t *testing.T) {
+	t.Helper()
 	co, fsys := fixture(t)
 	co.Access = course.AccessCohort
 	if _, err := e.a.ImportCourse(context.Background(), co, fsys, course.ImportOptions{Publish: true}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestCohortOnlyCourse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.publishCohortOnlyFixture(t)
 	run(t, e.app, []scenario{
 		{name: "learner outside every cohort", method: "GET", path: "/api/v1/courses/kokeilu", token: e.token(t, "learner"), status: 403, want: []string{"members of its cohorts"}},
 		{name: "learner lesson", method: "GET", path: "/api/v1/courses/kokeilu/lessons/tervetuloa", token: e.token(t, "learner"), status: 403},
@@ -209,4 +217,69 @@ func TestImportTwice(t *testing.T) {
 		t.Errorf("media record: %+v %v", item, err)
 	}
 	_ = http.StatusOK
+}
+
+// makeEditor makes one of the env's users an editor of the fixture course, which the operator
+// imported with no owner who signs in: the admin becomes its owner.
+func (e *env) makeEditor(t *testing.T, who string) {
+	t.Helper()
+	body := jsonBody(map[string][]string{"owners": {e.users["admin"].ID}, "editors": {e.users[who].ID}})
+	if resp, out := do(t, e.app, scenario{method: "PUT", path: "/api/v1/courses/kokeilu/team", token: e.token(t, "admin"), body: body}); resp.StatusCode != 200 {
+		t.Fatalf("make %s an editor: %d %s", who, resp.StatusCode, out)
+	}
+}
+
+// TestOnlyTheCourseTeamChangesACourse: a course's owners and editors edit, publish and archive
+// it, its owners name them, admins do everything; any other trainer reads what is published and
+// runs cohorts on it, and nothing more (issue 15, case 4).
+func TestOnlyTheCourseTeamChangesACourse(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.publishFixture(t)
+	trainer, other, learner, admin := e.token(t, "trainer"), e.tokenOfNewTrainer(t), e.token(t, "learner"), e.token(t, "admin")
+	resp, body := do(t, e.app, scenario{method: "POST", path: "/api/v1/courses", token: trainer, body: `{"slug":"oma-kurssi","title":{"fi":"Oma kurssi"}}`})
+	if resp.StatusCode != 201 {
+		t.Fatalf("create: %d %s", resp.StatusCode, body)
+	}
+	etag := resp.Header.Get("ETag")
+	co, _ := fixture(t)
+	co.Slug = "oma-kurssi"
+	outline := jsonBody(co)
+	var otherID string
+	_, me := do(t, e.app, scenario{method: "GET", path: "/api/v1/me", token: other})
+	var m struct{ ID string }
+	_ = json.Unmarshal(me, &m)
+	otherID = m.ID
+	trainerID, learnerID := e.users["trainer"].ID, e.users["learner"].ID
+	team := func(owners, editors []string) string {
+		return jsonBody(map[string][]string{"owners": owners, "editors": editors})
+	}
+	run(t, e.app, []scenario{
+		{name: "the creator owns her course", method: "GET", path: "/api/v1/courses/oma-kurssi/team", token: other, status: 200,
+			want: []string{`"owners":["` + trainerID + `"]`, `"editors":[]`}},
+		{name: "another trainer reads the draft", method: "GET", path: "/api/v1/courses/oma-kurssi/draft", token: other, status: 403, want: []string{"owners and editors"}},
+		{name: "another trainer saves the draft", method: "PUT", path: "/api/v1/courses/oma-kurssi/draft", token: other, body: outline, headers: map[string]string{"If-Match": etag}, status: 403},
+		{name: "another trainer publishes", method: "POST", path: "/api/v1/courses/oma-kurssi/publish", token: other, status: 403},
+		{name: "another trainer archives", method: "POST", path: "/api/v1/courses/oma-kurssi/archive", token: other, status: 403},
+		{name: "another trainer archives the imported course", method: "POST", path: "/api/v1/courses/kokeilu/archive", token: other, status: 403},
+		{name: "the course's trainer publishes the operator's import", method: "POST", path: "/api/v1/courses/kokeilu/publish", token: trainer, status: 403},
+		{name: "another trainer reads the published course", method: "GET", path: "/api/v1/courses/kokeilu", token: other, status: 200},
+		{name: "another trainer runs a cohort on it", method: "POST", path: "/api/v1/cohorts", token: other, body: `{"course":"kokeilu","name":"Oma ryhmä"}`, status: 201},
+		{name: "another trainer names the team", method: "PUT", path: "/api/v1/courses/oma-kurssi/team", token: other, body: team([]string{otherID}, []string{}), status: 403},
+		{name: "a learner reads the team", method: "GET", path: "/api/v1/courses/oma-kurssi/team", token: learner, status: 403},
+		{name: "a learner names the team", method: "PUT", path: "/api/v1/courses/oma-kurssi/team", token: learner, body: team([]string{learnerID}, []string{}), status: 403},
+		{name: "the team of no course", method: "PUT", path: "/api/v1/courses/ei-ole/team", token: admin, body: team([]string{trainerID}, []string{}), status: 404},
+		{name: "without editors", method: "PUT", path: "/api/v1/courses/oma-kurssi/team", token: trainer, body: `{"owners":["` + trainerID + `"]}`, status: 422, want: []string{`"field":"editors"`}},
+		{name: "an unknown field", method: "PUT", path: "/api/v1/courses/oma-kurssi/team", token: trainer, body: `{"owners":[],"editors":[],"admins":[]}`, status: 422, want: []string{`"field":"admins"`}},
+		{name: "not a list", method: "PUT", path: "/api/v1/courses/oma-kurssi/team", token: trainer, body: `{"owners":"` + trainerID + `","editors":[]}`, status: 422},
+		{name: "no owner", method: "PUT", path: "/api/v1/courses/oma-kurssi/team", token: trainer, body: team([]string{}, []string{otherID}), status: 422, want: []string{`"field":"owners"`}},
+		{name: "a learner, a stranger and someone twice", method: "PUT", path: "/api/v1/courses/oma-kurssi/team", token: trainer, status: 422,
+			body: team([]string{trainerID, learnerID}, []string{"ei-ketaan", trainerID}), want: []string{`"field":"owners.1"`, `"field":"editors.0"`, `"field":"editors.1"`}},
+		{name: "the owner names an editor", method: "PUT", path: "/api/v1/courses/oma-kurssi/team", token: trainer, body: team([]string{trainerID}, []string{otherID}), status: 200,
+			want: []string{`"slug":"oma-kurssi"`, `"editors":["` + otherID + `"]`}},
+		{name: "the editor reads the draft", method: "GET", path: "/api/v1/courses/oma-kurssi/draft", token: other, status: 200},
+		{name: "the editor saves it", method: "PUT", path: "/api/v1/courses/oma-kurssi/draft", token: other, body: outline, headers: map[string]string{"If-Match": etag}, status: 200},
+		{name: "the editor names the team", method: "PUT", path: "/api/v1/courses/oma-kurssi/team", token: other, body: team([]string{otherID}, []string{}), status: 403},
+		{name: "an admin archives any course", method: "POST", path: "/api/v1/courses/kokeilu/archive", token: admin, status: 200},
+	})
 }

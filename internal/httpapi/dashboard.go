@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/csv"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -134,8 +133,25 @@ func (s *Server) report(c *fiber.Ctx) error {
 	}
 	w.Flush()
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="cohort-%s.csv"`, d.Cohort.ID))
+	c.Set(fiber.HeaderContentDisposition, attachment("cohort", d.Cohort.ID, "csv"))
 	return c.SendString(b.String())
+}
+
+// attachment is a Content-Disposition for a download named prefix-<name>.ext (RFC 6266): the name
+// keeps only lower-case letters, digits and '-', so nothing a request carries can end the
+// quoted value or add a parameter, and filename* says the same for clients that read it.
+func attachment(prefix, name, ext string) string {
+	safe := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r - 'A' + 'a'
+		}
+		return '-'
+	}, name)
+	file := prefix + "-" + strings.Trim(safe, "-") + "." + ext
+	return `attachment; filename="` + file + `"; filename*=UTF-8''` + file
 }
 
 type learnerProgressOut struct {

@@ -9,14 +9,17 @@ import (
 	"mime"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taito-lms/taito/internal/apperr"
 )
 
-// decodeJSON reads the request body into v strictly: JSON media type, one value, no unknown
-// fields, the right types. Every problem is a client error with a clear message.
+// decodeJSON reads the request body into v strictly: JSON media type, UTF-8 text, one value,
+// no unknown fields, the right types. Every problem is a client error with a clear message.
 func decodeJSON(c *fiber.Ctx, v any) error {
 	return decodeJSONBytes(c.Get(fiber.HeaderContentType), c.Body(), v)
 }
@@ -29,6 +32,9 @@ func decodeJSONBytes(contentType string, body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return apperr.New(apperr.KindInvalid, "the request body is empty; send a JSON object")
 	}
+	if err := checkText(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -38,6 +44,50 @@ func decodeJSONBytes(contentType string, body []byte, v any) error {
 		return apperr.New(apperr.KindInvalid, "unexpected data after the JSON value")
 	}
 	return nil
+}
+
+// checkText refuses a body that is not UTF-8 or whose strings escape half of a UTF-16
+// surrogate pair ("\ud800"): encoding/json would silently store U+FFFD in their place.
+func checkText(body []byte) error {
+	if !utf8.Valid(body) {
+		at := 0
+		for at < len(body) {
+			r, size := utf8.DecodeRune(body[at:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			at += size
+		}
+		return apperr.New(apperr.KindInvalid, fmt.Sprintf("the body is not valid UTF-8 (byte %d)", at))
+	}
+	// Outside strings JSON has no backslashes, so every backslash starts an escape.
+	for i := 0; i+1 < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character
+		r, ok := hex4(body[i:])
+		if !ok || !utf16.IsSurrogate(r) {
+			continue // not a surrogate, or a syntax error the decoder reports
+		}
+		if next := body[i+5:]; len(next) > 0 && next[0] == '\\' {
+			if low, ok := hex4(next[1:]); ok && utf16.DecodeRune(r, low) != unicode.ReplacementChar {
+				i += 10 // a pair: one character
+				continue
+			}
+		}
+		return apperr.New(apperr.KindInvalid, fmt.Sprintf("the body escapes half of a UTF-16 surrogate pair (byte %d), which is not a character", i-1))
+	}
+	return nil
+}
+
+// hex4 reads a \u escape's "uXXXX" at the start of b.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 5 || b[0] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[1:5]), 16, 32)
+	return rune(n), err == nil
 }
 
 func jsonError(err error) error {

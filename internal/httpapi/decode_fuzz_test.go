@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"errors"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -10,11 +12,15 @@ import (
 )
 
 // FuzzDecodeLogin feeds arbitrary bodies to the strict JSON decoder with the sign-in request: it
-// must never panic, and every failure must be a client error, never an internal one.
+// must never panic, every failure must be a client error, never an internal one, and what it
+// accepts is the text that was sent: never a U+FFFD put in place of bytes that are not UTF-8 or
+// of an escaped half surrogate.
 func FuzzDecodeLogin(f *testing.F) {
 	for _, seed := range []string{
 		`{"email":"a@b.fi","password":"x"}`, `{"email":`, `[]`, `{"email":"a","email":"b"}`, `{"x":1}`,
 		`{"email":"\ud800","password":""}`, `{} {}`, "{\"email\":\"\xff\"}", `null`, `{"password":1e999}`,
+		`{"email":"\udc00\ud800"}`, `{"email":"\ud83d\ude00"}`, `{"email":"\\ud800"}`, `{"email":"\ud800\u0041"}`,
+		"{\"email\":\"\xed\xa0\x80\"}", "{\"email\":\"\xc3\"}", `{"email":"\ufffd"}`, "{\"email\":\"\xef\xbf\xbd\"}",
 	} {
 		f.Add(seed)
 	}
@@ -22,6 +28,16 @@ func FuzzDecodeLogin(f *testing.F) {
 		var req loginRequest
 		err := decodeJSONBytes("application/json", []byte(body), &req)
 		if err == nil {
+			for _, v := range []string{req.Email, req.Password} {
+				if !utf8.ValidString(v) {
+					t.Fatalf("body %q decoded to a string that is not UTF-8: %q", body, v)
+				}
+				// U+FFFD may come only from the body itself, raw or escaped.
+				sent := strings.Count(body, "\ufffd") + strings.Count(strings.ToLower(body), `\ufffd`)
+				if strings.Count(v, "\ufffd") > sent {
+					t.Fatalf("body %q: U+FFFD in %q that the body did not send", body, v)
+				}
+			}
 			return
 		}
 		var ae *apperr.Error

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -90,14 +89,8 @@ func TestHealthAndReadiness(t *testing.T) {
 func TestBodyLimitIsProblemJSON(t *testing.T) {
 	t.Parallel()
 	// The limit is enforced by the HTTP server while reading, so this needs a real listener.
-	app := newServer(t, httpapi.Options{BodyLimit: 1024}).App()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() { _ = app.Shutdown() })
-	resp, err := http.Post("http://"+ln.Addr().String()+"/healthz", "application/json", strings.NewReader(strings.Repeat("x", 4096)))
+	addr := listen(t, newServer(t, httpapi.Options{BodyLimit: 1024}).App())
+	resp, err := http.Post("http://"+addr+"/healthz", "application/json", strings.NewReader(strings.Repeat("x", 4096)))
 	if err != nil {
 		t.Fatal(err)
 	}

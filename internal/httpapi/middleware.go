@@ -70,13 +70,22 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 	return nil
 }
 
-// securityHeaders sets headers every JSON API response should carry.
+// securityHeaders sets the headers every API response carries before the handler runs.
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	setSecurityHeaders(c)
+	return c.Next()
+}
+
+// setSecurityHeaders sets the headers every API response carries, whatever its status. The
+// error handler sets them too: Fiber calls it without the middleware for what fails before
+// routing (a body over the limit, a malformed request).
+func setSecurityHeaders(c *fiber.Ctx) {
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 	c.Set("Referrer-Policy", "no-referrer")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Next()
+	// The API serves data, never a page: nothing it sends may load, run or be framed.
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; frame-ancestors 'none'")
 }
 
 // deadline bounds every request's work: the domain sees the deadline through c.UserContext().

@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	app.Post("/api/v1/auth/login", s.login)
 	app.Post("/api/v1/auth/refresh", s.refresh)
 	app.Post("/api/v1/auth/logout", s.logout)
+	app.Post("/api/v1/auth/logout-all", s.authn, s.logoutAll)
 	app.Post("/api/v1/auth/invitations/accept", s.acceptInvitation)
 	app.Post("/api/v1/auth/password-reset", s.passwordReset)
 	app.Post("/api/v1/auth/password-reset/confirm", s.passwordResetConfirm)
@@ -26,7 +27,7 @@ func (s *Server) routes() {
 	app.Patch("/api/v1/users/:id", s.authn, s.updateUser)
 	app.Get("/api/v1/outbox", s.authn, s.listOutbox)
 
-	// Courses: catalogue and delivery for every signed-in user, authoring for trainers.
+	// Courses: catalogue and delivery for every signed-in user, authoring for each course's team.
 	app.Get("/api/v1/courses", s.authn, s.listCourses)
 	app.Post("/api/v1/courses", s.authn, s.createCourse)
 	app.Get("/api/v1/courses/:slug", s.authn, s.getCourse)
@@ -37,6 +38,8 @@ func (s *Server) routes() {
 	app.Post("/api/v1/courses/:slug/publish", s.authn, s.publishCourse)
 	app.Get("/api/v1/courses/:slug/versions", s.authn, s.listVersions)
 	app.Post("/api/v1/courses/:slug/archive", s.authn, s.archiveCourse)
+	app.Get("/api/v1/courses/:slug/team", s.authn, s.getTeam)
+	app.Put("/api/v1/courses/:slug/team", s.authn, s.setTeam)
 
 	// Media: uploads straight to S3 on presigned URLs, delivery by redirect.
 	app.Post("/api/v1/media/uploads", s.authn, s.startUpload)

@@ -1,10 +1,8 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,14 +16,7 @@ import (
 func TestShippedCourseWalkthrough(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	fsys := os.DirFS("../..")
-	co, problems := course.Load(fsys, "courses/digiohjaus")
-	if err := problems.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.a.ImportCourse(context.Background(), co, fsys, course.ImportOptions{Publish: true}); err != nil {
-		t.Fatal(err)
-	}
+	co := importShippedCourse(t, e)
 	slug := co.Slug
 	tok := func(who string) string { return e.token(t, who) }
 	must := func(sc scenario, status int) []byte {

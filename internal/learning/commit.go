@@ -14,33 +14,34 @@ import (
 	"github.com/taito-lms/taito/internal/mongox"
 )
 
-// prepare fills in the server's fields of a statement and returns its log document.
-func (s *Service) prepare(user, slug string, e *Entry, now time.Time, system bool) (statementDoc, error) {
+// prepare fills in the server's fields of a statement — stored, version and authority, whatever
+// a client sent in them — and returns its log document.
+func (s *Service) prepare(user, slug string, e *Entry, now time.Time, authority string, system bool) (statementDoc, error) {
 	st := &e.Statement
-	st.Stored = now.Format(time.RFC3339Nano)
+	st.Stored, st.stored = now.Format(time.RFC3339Nano), now
 	if st.Timestamp == "" {
 		st.Timestamp = st.Time().Format(time.RFC3339Nano)
 	}
 	st.Version = XAPIVersion
-	st.Authority = &Agent{ObjectType: "Agent", Name: "Taito", Account: &Account{HomePage: s.publicURL, Name: "taito"}}
+	st.Authority = s.authorityAgent(user, authority)
 	raw, err := json.Marshal(st)
 	if err != nil {
 		return statementDoc{}, fmt.Errorf("encode statement: %w", err)
 	}
 	return statementDoc{ID: st.ID, User: user, Course: slug, Verb: VerbName(st.Verb.ID), Object: st.Object.ID,
-		Timestamp: st.Time(), Stored: now, Hash: e.Hash, System: system, JSON: string(raw)}, nil
+		Timestamp: st.Time(), Stored: now, Hash: e.Hash, System: system, Authority: authority, JSON: string(raw)}, nil
 }
 
-// duplicate handles a statement whose id is in the log already: the same content is a
-// duplicate (its stored form replaces the entry's, so the projection update is identical),
-// other content is ErrConflict.
-func (s *Service) duplicate(ctx context.Context, user string, e *Entry) error {
+// duplicate handles a statement whose id is in the log already: the same content from the same
+// learner and authority is a duplicate (its stored form replaces the entry's, so the projection
+// update is identical: the same receive time), anything else is ErrConflict.
+func (s *Service) duplicate(ctx context.Context, user, authority string, e *Entry) error {
 	prev, err := s.store.statement(ctx, e.Statement.ID)
 	if err != nil {
 		return err
 	}
-	if prev.Hash != e.Hash || prev.User != user {
-		return ErrConflict
+	if prev.Hash != e.Hash || prev.User != user || prev.authority() != authority {
+		return ErrConflict.With(fmt.Errorf("statement %s of %s", e.Statement.ID, user))
 	}
 	st, err := prev.statement()
 	if err != nil {
@@ -72,11 +73,12 @@ type groupCommit struct {
 
 // job is one request's statements in the group-commit queue.
 type job struct {
-	user    string
-	targets []target
-	entries []*Entry
-	now     time.Time
-	taken   bool // guarded by groupCommit.mu
+	user      string
+	authority string
+	targets   []target
+	entries   []*Entry
+	now       time.Time
+	taken     bool // guarded by groupCommit.mu
 
 	done  chan struct{}
 	dups  []bool
@@ -88,8 +90,8 @@ type job struct {
 // groupCommit) and returns which were duplicates and the projections afterwards, by course.
 // Both writes are idempotent, so a failure part-way is healed by the client's retry with the
 // same ids.
-func (s *Service) commit(ctx context.Context, user string, targets []target, es []*Entry, now time.Time) ([]bool, map[string]*Facts, error) {
-	j := &job{user: user, targets: targets, entries: es, now: now, done: make(chan struct{})}
+func (s *Service) commit(ctx context.Context, user, authority string, targets []target, es []*Entry, now time.Time) ([]bool, map[string]*Facts, error) {
+	j := &job{user: user, authority: authority, targets: targets, entries: es, now: now, done: make(chan struct{})}
 	g := &s.group
 	g.mu.Lock()
 	g.queue = append(g.queue, j)
@@ -161,7 +163,7 @@ func (s *Service) flush(batch []*job) {
 		j.after = map[string]*Facts{}
 		jd := make([]statementDoc, 0, len(j.entries))
 		for i, e := range j.entries {
-			d, err := s.prepare(j.user, j.targets[i].slug, e, j.now, false)
+			d, err := s.prepare(j.user, j.targets[i].slug, e, j.now, j.authority, false)
 			if err != nil {
 				j.err = err
 				break
@@ -193,7 +195,7 @@ func (s *Service) flush(batch []*job) {
 		}
 		r := refs[n]
 		if errors.Is(err, mongox.ErrDuplicate) {
-			err = s.duplicate(ctx, r.j.user, r.j.entries[r.i])
+			err = s.duplicate(ctx, r.j.user, r.j.authority, r.j.entries[r.i])
 		}
 		if err != nil {
 			failed[n] = true
@@ -218,7 +220,7 @@ func (s *Service) flush(batch []*job) {
 			continue
 		}
 		slug := r.j.targets[r.i].slug
-		u := s.updateFor(r.j.targets[r.i], &r.j.entries[r.i].Statement)
+		u := s.updateFor(r.j.targets[r.i], &r.j.entries[r.i].Statement, r.j.authority == AuthorityTaito)
 		id := progressID(r.j.user, slug)
 		k, ok := byKey[id]
 		if !ok {

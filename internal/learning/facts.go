@@ -12,17 +12,23 @@ import (
 // operators ($min, $max, $set of a value keyed by its statement) can keep, so that applying the
 // same statements in any order, any number of times, gives the same document. Completion, locks
 // and percentages are computed from it against the course's rules when read.
+//
+// Each fact keeps its authority by where it lives: Lessons, Resume and the first and last
+// activity are what a learner may report herself (her client's statements and Taito's alike);
+// Quizzes, Tasks and Forms are judged facts, written only from statements of AuthorityTaito
+// (see updateFor), so a rebuild from the log, which keeps each statement's authority, gives them
+// back exactly.
 type Facts struct {
 	ID      string                  `bson:"_id"` // user:course
 	User    string                  `bson:"user"`
 	Course  string                  `bson:"course"`
 	FirstAt time.Time               `bson:"first_at"`
 	LastAt  time.Time               `bson:"last_at"`
-	Resume  string                  `bson:"resume,omitempty"` // "timestamp|lesson|position": the latest wins by $max
-	Lessons map[string]*LessonFacts `bson:"lessons,omitempty"`
-	Quizzes map[string]*QuizFacts   `bson:"quizzes,omitempty"`
-	Tasks   map[string]*TaskFacts   `bson:"tasks,omitempty"`
-	Forms   map[string]*FormFacts   `bson:"forms,omitempty"` // self-assessments and safari logs
+	Resume  string                  `bson:"resume,omitempty"`  // "timestamp|lesson|position": the latest wins by $max
+	Lessons map[string]*LessonFacts `bson:"lessons,omitempty"` // self-reported
+	Quizzes map[string]*QuizFacts   `bson:"quizzes,omitempty"` // judged
+	Tasks   map[string]*TaskFacts   `bson:"tasks,omitempty"`   // judged
+	Forms   map[string]*FormFacts   `bson:"forms,omitempty"`   // judged: self-assessments and safari logs
 	// Rev changes with every write Taito makes to the document: a write made on the strength of
 	// a cached copy names the revision it saw, so that a copy another writer has overtaken is
 	// noticed rather than trusted.
@@ -35,7 +41,7 @@ type LessonFacts struct {
 	LastAt   time.Time      `bson:"last_at"`
 	ViewedAt time.Time      `bson:"viewed_at,omitempty"`
 	DoneAt   time.Time      `bson:"done_at,omitempty"`
-	Time     map[string]int `bson:"time,omitempty"` // 30-second bucket → seconds spent in it (max)
+	Time     map[string]int `bson:"time,omitempty"` // 30-second bucket of the server's receive time → seconds credited in it (max, at most maxBucketCredit)
 	Resume   string         `bson:"resume,omitempty"`
 }
 

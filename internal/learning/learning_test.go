@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/learning"
@@ -31,19 +32,41 @@ const issuer = "http://taito.test"
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// setup publishes the importer's fixture course in a fresh database and returns a learning
-// service over db (or over another connection to the same database, when given).
-func setup(t *testing.T) (*mongo.Database, *course.Service, *learning.Service) {
+// setup publishes the importer's fixture course without its locks (these tests are about the
+// log and the projection, so that any statement may come in any order) in a fresh database
+// and returns a learning service over db.
+func setup(t testing.TB) (*mongo.Database, *course.Service, *learning.Service) {
 	t.Helper()
-	a, db := testenv.App(t, nil)
-	testenv.PublishFixture(t, a)
+	db, courses, l, _ := setupWith(t, time.Now, withoutLocks)
+	return db, courses, l
+}
+
+// withoutLocks opens every module and lesson of a course at once.
+func withoutLocks(co *course.Course) {
+	for i := range co.Modules {
+		co.Modules[i].Prerequisites, co.Modules[i].Sequential = nil, false
+	}
+}
+
+// setupWith publishes the fixture course, changed by the changes given, in a fresh database and
+// returns a learning service over it on the clock now, and the whole Taito.
+func setupWith(t testing.TB, now func() time.Time, changes ...func(*course.Course)) (*mongo.Database, *course.Service, *learning.Service, *app.App) {
+	t.Helper()
+	a, db := testenv.App(t, now)
+	co, fsys := testenv.Fixture(t)
+	for _, change := range changes {
+		change(co)
+	}
+	if _, err := a.ImportCourse(context.Background(), co, fsys, course.ImportOptions{Publish: true}); err != nil {
+		t.Fatal(err)
+	}
 	courses := a.Courses
 	ctx := context.Background()
-	l := learning.NewService(db, courses, outbox.New(db, time.Now), nil, issuer, false, time.Now, quiet)
+	l := learning.NewService(db, courses, outbox.New(db, now), nil, issuer, false, now, quiet)
 	if err := l.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return db, courses, l
+	return db, courses, l, a
 }
 
 // randomStatements makes n statements about the fixture course by user, spread over a week.

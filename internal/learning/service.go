@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,6 +46,9 @@ type Service struct {
 	group      groupCommit
 	cache      *factsCache
 	soleWriter bool
+
+	keyMu sync.Mutex
+	key   []byte // see statementKey
 }
 
 // Projection cache bounds: about 32 MB of learners' facts; an entry older than the TTL is read
@@ -67,6 +71,9 @@ type Schedules interface {
 // directory is locked): then cached projections are known to be current, and an update that
 // changes nothing on the cached copy is not written.
 func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, schedules Schedules, publicURL string, soleWriter bool, now func() time.Time, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	ttl := factsTTL
 	if soleWriter {
 		ttl = factsTTLSole
@@ -75,8 +82,14 @@ func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, 
 		publicURL: strings.TrimRight(publicURL, "/"), soleWriter: soleWriter, now: now, log: log, cache: newFactsCache(factsCacheBytes, ttl)}
 }
 
-// EnsureIndexes creates the indexes the service needs.
-func (s *Service) EnsureIndexes(ctx context.Context) error { return s.store.ensureIndexes(ctx) }
+// EnsureIndexes creates the indexes the service needs and the key of its statement ids.
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	if err := s.store.ensureIndexes(ctx); err != nil {
+		return err
+	}
+	_, err := s.statementKey(ctx)
+	return err
+}
 
 // IRI returns the activity IRI of a thing in a course: kind "" is the course itself; otherwise
 // modules, lessons, quizzes, reflections, assessments or safaris.
@@ -177,19 +190,34 @@ type Recorded struct {
 	Duplicate bool // the same statement was recorded before; nothing was added
 }
 
-// Record validates statements (all of them, before writing any), checks that the actor wrote
-// them about things she may study, stores each in the log and applies it to her progress. A
-// statement id seen before with the same content succeeds again without adding anything; with
-// other content it is ErrConflict. When a write fails the error says so and the client retries
-// with the same ids: nothing is lost or counted twice.
+// Record records statements a learner's client sent about herself: all of them are checked —
+// each statement, each voiding's target, an id the batch has twice with other content, and the
+// lock of each thing they are about — before any is written, so that a batch is stored whole
+// or not at all (but for an id that the log has with other content, which only the write finds). Each is stored in her log and applied to her progress as far as she may report it
+// (see AuthorityLearner). A statement id seen before with the same content succeeds again
+// without adding anything; with other content it is ErrConflict. When a write fails the error
+// says so and the client retries with the same ids: nothing is lost or counted twice.
+//
+// Returns validation errors, ErrNotYours, ErrConflict, ErrLocked, ErrTooMany, the voiding errors
+// and the course package's access errors.
 func (s *Service) Record(ctx context.Context, actor auth.Principal, entries []Entry) ([]Recorded, error) {
-	rec, _, err := s.recordEntries(ctx, actor, entries)
+	rec, _, err := s.record(ctx, writer{user: actor.UserID, actor: actor, authority: AuthorityLearner}, entries)
 	return rec, err
 }
 
-// recordEntries is Record that also returns the learner's progress in each course it touched,
-// as evaluated after the statements were applied.
-func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entries []Entry) ([]Recorded, map[string]Progress, error) {
+// writer is who records: a learner's client (AuthorityLearner, with her principal for her
+// course access and locks) or Taito's own services (AuthorityTaito).
+type writer struct {
+	user      string
+	actor     auth.Principal
+	authority string
+}
+
+func (w writer) judged() bool { return w.authority == AuthorityTaito }
+
+// record is Record and RecordJudged; it also returns the learner's progress in each course it
+// touched, as evaluated after the statements were applied.
+func (s *Service) record(ctx context.Context, w writer, entries []Entry) ([]Recorded, map[string]Progress, error) {
 	if len(entries) == 0 {
 		return nil, nil, apperr.New(apperr.KindInvalid, "no statements")
 	}
@@ -199,6 +227,7 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 	now := s.now().UTC()
 	published := map[string]course.Published{}
 	targets := make([]target, len(entries))
+	hashes := map[string]string{} // id → hash: one id twice with other content refuses the batch
 	var f apperr.Fields
 	for i := range entries {
 		st := &entries[i].Statement
@@ -216,10 +245,20 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 			}
 			return nil, nil, err
 		}
-		if st.Actor.Account == nil || st.Actor.Account.Name != actor.UserID || st.Actor.Account.HomePage != s.publicURL {
+		st.stored = now
+		if st.Actor.Account == nil || st.Actor.Account.Name != w.user || st.Actor.Account.HomePage != s.publicURL {
 			return nil, nil, ErrNotYours
 		}
+		if st.ID != "" {
+			if h, seen := hashes[st.ID]; seen && h != entries[i].Hash {
+				return nil, nil, ErrConflict.With(fmt.Errorf("statement %s twice in one batch with other content", st.ID))
+			}
+			hashes[st.ID] = entries[i].Hash
+		}
 		if st.Verb.ID == VerbVoided {
+			if w.judged() {
+				return nil, nil, fmt.Errorf("Taito voids no statement of %s", w.user)
+			}
 			continue
 		}
 		t, ok := s.parseIRI(st.Object.ID)
@@ -229,7 +268,13 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 		}
 		pub, ok := published[t.slug]
 		if !ok {
-			p, err := s.courses.Current(ctx, actor, t.slug)
+			var p course.Published
+			var err error
+			if w.judged() {
+				p, err = s.courses.Published(ctx, t.slug)
+			} else {
+				p, err = s.courses.Current(ctx, w.actor, t.slug)
+			}
 			if err != nil {
 				return nil, nil, err
 			}
@@ -243,6 +288,21 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 	}
 	if err := f.Err(); err != nil {
 		return nil, nil, err
+	}
+	voided := map[int]statementDoc{}
+	for i := range entries {
+		if entries[i].Statement.Verb.ID == VerbVoided {
+			target, err := s.voidable(ctx, w.user, &entries[i])
+			if err != nil {
+				return nil, nil, err
+			}
+			voided[i] = target
+		}
+	}
+	if !w.judged() && !lockExempt(w.actor) {
+		if err := s.checkBatchLocks(ctx, w.user, published, entries, targets); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	out := make([]Recorded, len(entries))
@@ -262,7 +322,7 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 	}
 	after := map[string]*Facts{}
 	if len(batch) > 0 {
-		dups, a, err := s.commit(ctx, actor.UserID, batchTargets, batch, now)
+		dups, a, err := s.commit(ctx, w.user, w.authority, batchTargets, batch, now)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -272,12 +332,11 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 		after = a
 	}
 	for i := range entries {
-		if e := &entries[i]; e.Statement.Verb.ID == VerbVoided {
-			slug, err := s.void(ctx, actor, e, now)
-			if err != nil {
+		if target, ok := voided[i]; ok {
+			if err := s.void(ctx, w.user, &entries[i], target, now); err != nil {
 				return nil, nil, err
 			}
-			delete(after, slug) // rebuilt: read it again
+			delete(after, target.Course) // rebuilt: read it again
 		}
 	}
 	progress := make(map[string]Progress, len(published))
@@ -285,11 +344,11 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 		f, ok := after[slug]
 		if !ok {
 			var err error
-			if f, err = s.Facts(ctx, actor.UserID, slug); err != nil {
+			if f, err = s.Facts(ctx, w.user, slug); err != nil {
 				return out, nil, err
 			}
 		}
-		p, err := s.checkCourseCompletion(ctx, actor.UserID, pub, f, now)
+		p, err := s.checkCourseCompletion(ctx, w.user, pub, f, now)
 		if err != nil {
 			return out, nil, err
 		}
@@ -298,9 +357,35 @@ func (s *Service) recordEntries(ctx context.Context, actor auth.Principal, entri
 	return out, progress, nil
 }
 
-// logOne appends a statement to the log; an existing one with the same hash is a duplicate.
-func (s *Service) logOne(ctx context.Context, user, slug string, e *Entry, now time.Time, system bool) (duplicate bool, err error) {
-	doc, err := s.prepare(user, slug, e, now, system)
+// checkBatchLocks refuses a learner's batch with ErrLocked when one of its statements is about a
+// lesson or activity locked for her, each checked as the statements before it leave her
+// progress.
+func (s *Service) checkBatchLocks(ctx context.Context, user string, published map[string]course.Published, entries []Entry, targets []target) error {
+	for slug, pub := range published {
+		var ts []target
+		var us []*update
+		for i := range entries {
+			if targets[i].slug != slug || entries[i].Statement.Verb.ID == VerbVoided {
+				continue
+			}
+			ts = append(ts, targets[i])
+			us = append(us, s.updateFor(targets[i], &entries[i].Statement, false))
+		}
+		lock, err := s.firstLock(ctx, user, pub, ts, us)
+		if err != nil {
+			return err
+		}
+		if lock != nil {
+			return locked(ErrLocked, lock, "en")
+		}
+	}
+	return nil
+}
+
+// logOne appends a statement to the log; an existing one with the same hash, learner and
+// authority is a duplicate.
+func (s *Service) logOne(ctx context.Context, user, slug string, e *Entry, now time.Time, authority string, system bool) (duplicate bool, err error) {
+	doc, err := s.prepare(user, slug, e, now, authority, system)
 	if err != nil {
 		return false, err
 	}
@@ -308,7 +393,7 @@ func (s *Service) logOne(ctx context.Context, user, slug string, e *Entry, now t
 	if !errors.Is(err, mongox.ErrDuplicate) {
 		return false, err
 	}
-	return true, s.duplicate(ctx, user, e)
+	return true, s.duplicate(ctx, user, authority, e)
 }
 
 func resultExt(st *Statement, key string) (any, bool) {
@@ -319,10 +404,16 @@ func resultExt(st *Statement, key string) (any, bool) {
 	return v, ok
 }
 
-// updateFor builds the projection change of one statement. Every operator is idempotent and
-// order-independent: $min and $max of times, $max of 30-second buckets, $set of values keyed by
-// the statement or attempt that gave them.
-func (s *Service) updateFor(t target, st *Statement) *update {
+// updateFor builds the projection change of one statement; judged says that Taito's own
+// services wrote it. Every operator is idempotent and order-independent: $min and $max of times,
+// $max of 30-second buckets, $set of values keyed by the statement or attempt that gave them.
+//
+// What a statement may change is its authority's: anyone's statement about a lesson keeps when
+// it was viewed, marked done, time spent in buckets of the server's clock and where to resume
+// (the course's rule decides which of them completes the lesson); quiz attempts, posts, peer
+// comments and submitted forms come from judged statements only, whatever a client's verb,
+// result or extensions say.
+func (s *Service) updateFor(t target, st *Statement, judged bool) *update {
 	ts := st.Time()
 	u := &update{min: []field{{"first_at", ts}}, max: []field{{"last_at", ts}}}
 	verb := st.Verb.ID
@@ -348,13 +439,13 @@ func (s *Service) updateFor(t target, st *Statement) *update {
 		case VerbProgressed:
 			if st.Result != nil && st.Result.Duration != "" {
 				if d, ok := ParseDuration(st.Result.Duration); ok && d > 0 {
-					secs := int(min(d, 10*time.Minute) / time.Second)
-					u.max = append(u.max, field{p + "time." + bucketKey(ts), secs})
+					secs := int(min(d, maxBucketCredit) / time.Second)
+					u.max = append(u.max, field{p + "time." + bucketKey(st.receivedAt()), secs})
 				}
 			}
 		}
 	case "quizzes":
-		if (verb == VerbPassed || verb == VerbFailed) && st.Result != nil && st.Result.Score != nil && st.Result.Score.Scaled != nil {
+		if judged && (verb == VerbPassed || verb == VerbFailed) && st.Result != nil && st.Result.Score != nil && st.Result.Score.Scaled != nil {
 			attempt := st.ID
 			if v, ok := resultExt(st, s.publicURL+ExtAttempt); ok {
 				if a, ok := v.(string); ok && a != "" && !strings.ContainsAny(a, ".$") {
@@ -365,16 +456,17 @@ func (s *Service) updateFor(t target, st *Statement) *update {
 				AttemptFacts{Scaled: *st.Result.Score.Scaled, Success: verb == VerbPassed, At: ts}})
 		}
 	case "reflections":
-		switch verb {
-		case VerbAnswered:
+		switch {
+		case !judged:
+		case verb == VerbAnswered:
 			u.set = append(u.set, field{"tasks." + t.id + ".posts." + st.ID, ts})
-		case VerbCommented:
+		case verb == VerbCommented:
 			if v, ok := resultExt(st, s.publicURL+ExtPeer); ok && v == true {
 				u.set = append(u.set, field{"tasks." + t.id + ".comments." + st.ID, ts})
 			}
 		}
 	case "assessments", "safaris":
-		if verb == VerbCompleted {
+		if judged && verb == VerbCompleted {
 			u.min = append(u.min, field{"forms." + t.id + ".submitted_at", ts})
 		}
 	}
@@ -398,8 +490,8 @@ func (s *Service) scheduleOf(ctx context.Context, user, slug string) (Schedule, 
 }
 
 // checkCourseCompletion records the course's completion once it happens: a completed statement
-// about the course, with an id derived from learner and course so it is written once however
-// often this runs, and an outbox job for the certificate.
+// about the course, with an id derived (StatementID) from learner and course so it is written
+// once however often this runs, and an outbox job for the certificate.
 func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub course.Published, f *Facts, now time.Time) (Progress, error) {
 	p, err := s.evaluate(ctx, user, pub, f, now)
 	if err != nil {
@@ -412,15 +504,21 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 	if _, done := s.cache.completed.Load(pid); done {
 		return p, nil
 	}
-	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte(s.IRI(pub.Course.Slug, "", "")+"#completed/"+user)).String()
+	id, err := s.StatementID(ctx, "course-completed", user, pub.Course.Slug)
+	if err != nil {
+		return p, err
+	}
 	st := Statement{ID: id, Actor: s.Actor(user), Verb: Verb{ID: VerbCompleted, Display: map[string]string{"en": "completed", "fi": "suoritti"}},
 		Object:    Object{ObjectType: "Activity", ID: s.IRI(pub.Course.Slug, "", ""), Definition: &Definition{Name: map[string]string(pub.Course.Title)}},
 		Result:    &Result{Completion: ptr(true)},
 		Timestamp: p.CompletedAt.UTC().Format(time.RFC3339Nano)}
 	st.timestamp = p.CompletedAt.UTC()
 	e := Entry{Statement: st, Hash: "course-completed:" + user + ":" + pub.Course.Slug}
-	if _, err := s.logOne(ctx, user, pub.Course.Slug, &e, now, true); err != nil && !errors.Is(err, ErrConflict) {
-		return p, err
+	if _, err := s.logOne(ctx, user, pub.Course.Slug, &e, now, AuthorityTaito, true); err != nil {
+		if errors.Is(err, ErrConflict) {
+			s.log.Error("the course-completed statement conflicts with the log", "user", user, "course", pub.Course.Slug, "id", id, "err", err)
+		}
+		return p, fmt.Errorf("record the completion of %s by %s: %w", pub.Course.Slug, user, err)
 	}
 	if s.outbox != nil {
 		if err := s.outbox.EnqueueJob(ctx, "certificate:"+user+":"+pub.Course.Slug, "certificate", map[string]string{"user": user, "course": pub.Course.Slug}); err != nil {
@@ -431,30 +529,21 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 	return p, nil
 }
 
-// void marks one of the actor's own statements voided and recomputes her projection in that
-// course from the log.
-func (s *Service) void(ctx context.Context, actor auth.Principal, e *Entry, now time.Time) (string, error) {
-	target, err := s.store.statement(ctx, e.Statement.Object.ID)
-	if err == nil && target.User != actor.UserID {
-		err = errNoStatement
-	}
-	if err != nil {
-		return "", err
-	}
-	if target.Verb == "voided" || target.System {
-		return "", apperr.New(apperr.KindConflict, "this statement cannot be voided")
-	}
-	if _, err := s.logOne(ctx, actor.UserID, target.Course, e, now, false); err != nil {
-		return "", err
+// void logs a voiding statement of user's, marks its target (checked by voidable) voided and
+// recomputes her projection in that course from the log.
+func (s *Service) void(ctx context.Context, user string, e *Entry, target statementDoc, now time.Time) error {
+	if _, err := s.logOne(ctx, user, target.Course, e, now, AuthorityLearner, false); err != nil {
+		return err
 	}
 	if err := s.store.markVoided(ctx, target.ID); err != nil {
-		return "", err
+		return err
 	}
-	return target.Course, s.Rebuild(ctx, actor.UserID, target.Course)
+	return s.Rebuild(ctx, user, target.Course)
 }
 
 // Rebuild recomputes one learner's projection in a course from the log, through the same
-// updates as live recording, in log order.
+// updates as live recording (each with the authority and receive time it was logged with), in
+// log order.
 func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 	id := progressID(user, slug)
 	defer s.cache.lock(id)()
@@ -476,7 +565,7 @@ func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 		if !ok || st.Verb.ID == VerbVoided {
 			continue
 		}
-		if err := s.store.applyProjection(ctx, user, t.slug, s.updateFor(t, &st), newRev()); err != nil {
+		if err := s.store.applyProjection(ctx, user, t.slug, s.updateFor(t, &st, docs[i].authority() == AuthorityTaito), newRev()); err != nil {
 			return err
 		}
 	}

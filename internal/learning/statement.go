@@ -4,8 +4,17 @@
 //
 // It never loses or double-counts a learner's work: statement ids make every write idempotent,
 // and every projection update converges whatever the order or number of times it is applied.
-// It does not run quizzes or walls (internal/activity writes statements through Record) nor
-// know about cohorts beyond the opening dates they hand it.
+//
+// Every statement has an authority (trust.go). What someone else judges — a quiz passed and its
+// score, a post, a comment on a peer's post, a submitted self-assessment or safari log, a
+// completed course — counts only from statements Taito's own services write (RecordJudged,
+// authority "taito"); a learner's client (Record, LessonEvent) may report only what she alone
+// knows: viewed, time (bounded by the server's clock), media position and marked done. Her other
+// statements stay in her log without counting. Every write that can advance progress passes one
+// lock check (CheckOpen).
+//
+// It does not run quizzes or walls (internal/activity writes their statements through
+// RecordJudged) nor know about cohorts beyond the opening dates they hand it.
 package learning
 
 import (
@@ -71,6 +80,7 @@ type Statement struct {
 	Version     string    `json:"version,omitempty" bson:"version"`
 	Attachments []any     `json:"attachments,omitempty" bson:"-"`
 	timestamp   time.Time // parsed
+	stored      time.Time // when the server received it: the clock time is credited by
 }
 
 // Agent identifies a person by an account on this Taito.
@@ -329,3 +339,6 @@ func (st *Statement) Check(now time.Time) error {
 
 // Time is the statement's timestamp (when the experience happened).
 func (st *Statement) Time() time.Time { return st.timestamp }
+
+// receivedAt is when the server received the statement (its stored time).
+func (st *Statement) receivedAt() time.Time { return st.stored }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -20,11 +21,11 @@ import (
 // option of the capability is in these two files; the service decides what to write and when.
 // Errors come back translated (mongox.Err) or as the package's own not-found errors.
 type store struct {
-	statements, progress *mongo.Collection
+	statements, progress, secrets *mongo.Collection
 }
 
 func newStore(db *mongo.Database) *store {
-	return &store{statements: db.Collection("statements"), progress: db.Collection("progress")}
+	return &store{statements: db.Collection("statements"), progress: db.Collection("progress"), secrets: db.Collection("secrets")}
 }
 
 // ensureIndexes creates the secondary indexes: a learner's log by time (her statements) and by
@@ -57,7 +58,12 @@ type statementDoc struct {
 	Stored    time.Time `bson:"stored"`
 	Hash      string    `bson:"hash"`
 	Voided    bool      `bson:"voided,omitempty"`
-	System    bool      `bson:"system,omitempty"` // written by Taito, not by the learner
+	// System marks a statement that records a consequence of others (the course completed):
+	// it is not part of the projection and cannot be voided.
+	System bool `bson:"system,omitempty"`
+	// Authority is who asserts the statement: AuthorityTaito or AuthorityLearner. Statements
+	// logged before authorities were kept have none (see authority).
+	Authority string `bson:"authority,omitempty"`
 	// JSON is the statement as stored, in its xAPI JSON form: extension keys are IRIs, whose dots
 	// MongoDB-compatible servers do not all accept in field names.
 	JSON string `bson:"json"`
@@ -68,8 +74,21 @@ func (d *statementDoc) statement() (Statement, error) {
 	if err := json.Unmarshal([]byte(d.JSON), &st); err != nil {
 		return st, fmt.Errorf("decode stored statement %s: %w", d.ID, err)
 	}
-	st.timestamp = d.Timestamp
+	st.timestamp, st.stored = d.Timestamp, d.Stored
 	return st, nil
+}
+
+// authority is who asserts the statement. A statement logged before authorities were kept is
+// Taito's when its content hash is one only Taito's services gave (a client's is the hex SHA-256
+// of what she sent, which never has a colon), otherwise the learner's.
+func (d *statementDoc) authority() string {
+	if d.Authority != "" {
+		return d.Authority
+	}
+	if strings.Contains(d.Hash, ":") {
+		return AuthorityTaito
+	}
+	return AuthorityLearner
 }
 
 // errNoStatement is a statement id that is not in the log (or, to void, not the actor's).
@@ -120,6 +139,24 @@ func (s *store) statement(ctx context.Context, id string) (statementDoc, error) 
 		return d, errNoStatement
 	}
 	return d, mongox.Err(ctx, "load statement "+id, err)
+}
+
+// secret returns the secret kept under id, storing fresh as it when there is none yet: the first
+// replica to ask stores its own, and every replica reads the same one from then on.
+func (s *store) secret(ctx context.Context, id, fresh string) (string, error) {
+	_, err := s.secrets.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "value", Value: fresh}}}}, options.UpdateOne().SetUpsert(true))
+	if err = mongox.Err(ctx, "keep the secret "+id, err); err != nil && !errors.Is(err, mongox.ErrDuplicate) {
+		return "", err // a duplicate is another replica's insert at the same moment: read it
+	}
+	var d struct {
+		Value string `bson:"value"`
+	}
+	err = s.secrets.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if err == nil && d.Value == "" {
+		err = fmt.Errorf("the secret %s is empty", id)
+	}
+	return d.Value, mongox.Err(ctx, "read the secret "+id, err)
 }
 
 // markVoided flags a statement as voided: it stays in the log and no longer counts.

@@ -24,8 +24,12 @@ const (
 // SniffLen is how many leading bytes Sniff needs.
 const SniffLen = 512
 
-// Allowed reports whether data (or at least its first SniffLen bytes) is of an allowed type.
-func Allowed(data []byte) bool { return Sniff(data[:min(len(data), SniffLen)]) != "" }
+// Allowed reports whether data, a whole file, is of an allowed type and, when it is SVG,
+// passes CheckSVG. The importer checks every asset with it before storing any.
+func Allowed(data []byte) bool {
+	ct := Sniff(data[:min(len(data), SniffLen)])
+	return ct != "" && (ct != TypeSVG || CheckSVG(bytes.NewReader(data)) == nil)
+}
 
 // Sniff returns the media type of content from its first bytes, or "" when it is none of the
 // allowed types. SVG is recognised as XML text whose root element is svg.

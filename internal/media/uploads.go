@@ -179,7 +179,7 @@ func rejection(msg string) error {
 }
 
 // CompleteUpload checks an uploaded file by its bytes — real size, type by its first bytes
-// against the declared one, script in SVG — and stores it under its SHA-256. A refused file is
+// against the declared one, and for SVG the whole file by CheckSVG — and stores it under its SHA-256. A refused file is
 // deleted. The same bytes uploaded twice give the existing media item.
 //
 // Returns ErrUploadNotFound (also for another user's upload), ErrUploadDone, ErrUploadExpired
@@ -235,21 +235,29 @@ func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, string, e
 		return Completed{}, fmt.Sprintf("the file is %d bytes but %d were declared", size, d.Size), nil
 	}
 	hash := sha256.New()
+	rest := io.TeeReader(obj, hash) // every byte read from here on is hashed
 	head := make([]byte, 64<<10)
-	n, _ := io.ReadFull(obj, head)
-	head = head[:n]
-	hash.Write(head)
-	if _, err := io.Copy(hash, obj); err != nil {
+	n, err := io.ReadFull(rest, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return Completed{}, "", err
 	}
+	head = head[:n]
 	sniffed := Sniff(head[:min(len(head), SniffLen)])
 	switch {
 	case sniffed == "":
 		return Completed{}, fmt.Sprintf("the file's content is not an allowed media type (declared %s)", d.ContentType), nil
 	case !accepts(d.ContentType, sniffed):
 		return Completed{}, fmt.Sprintf("the file's content is %s, not the declared %s", sniffed, d.ContentType), nil
-	case sniffed == TypeSVG && unsafeSVG(head):
-		return Completed{}, "the SVG contains script or event handlers", nil
+	case sniffed == TypeSVG:
+		// The whole SVG is checked in the same single read that hashes it.
+		if err := CheckSVG(io.MultiReader(bytes.NewReader(head), rest)); IsSVGRefusal(err) {
+			return Completed{}, err.Error(), nil
+		} else if err != nil {
+			return Completed{}, "", err
+		}
+	}
+	if _, err := io.Copy(io.Discard, rest); err != nil {
+		return Completed{}, "", err
 	}
 	res := Completed{}
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(head)); err == nil {
@@ -279,10 +287,6 @@ func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, string, e
 	}
 	return res, "", nil
 }
-
-var svgDanger = regexp.MustCompile(`(?i)<script|\son[a-z]+\s*=|javascript:|<foreignObject|<iframe|<embed|<object`)
-
-func unsafeSVG(b []byte) bool { return svgDanger.Match(b) }
 
 // Delivery is a short-lived URL where S3 serves a media file.
 type Delivery struct {
