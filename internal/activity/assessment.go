@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -77,27 +78,10 @@ type AssessmentRow struct {
 
 func assessmentID(user, slug, id string) string { return user + ":" + slug + ":" + id }
 
-// rateables lists the competences and items an assessment definition rates.
+// rateables lists the competences and items an assessment definition rates: the rows of its
+// form (course.Assessment.Rated).
 func rateables(a *course.Assessment, loc string) []Choice {
-	var out []Choice
-	if a.Framework != "" {
-		ids := a.Competences
-		if len(ids) == 0 {
-			for _, ar := range DigComp {
-				for _, c := range ar.Competences {
-					ids = append(ids, c.ID)
-				}
-			}
-		}
-		for _, id := range ids {
-			c, _ := competence(id)
-			out = append(out, Choice{ID: id, Text: id + " " + c.Name.Get(loc)})
-		}
-	}
-	for _, it := range a.Items {
-		out = append(out, Choice{ID: it.ID, Text: it.Statement.Get(loc)})
-	}
-	return out
+	return each(a.Rated(loc), func(it course.FormItem) Choice { return Choice{ID: it.ID, Text: it.Statement} })
 }
 
 func definition(co *course.Course, id string) (*course.Assessment, bool) {
@@ -165,6 +149,30 @@ func (s *Assessments) Submit(ctx context.Context, actor auth.Principal, slug, id
 		return Assessment{}, err
 	}
 	return s.Get(ctx, actor, did, "fi")
+}
+
+// Form returns the form of self-assessment id ("course:assessment") in locale, from the current
+// published version the actor may read: the rated items, the scale and the notes.
+//
+// Returns ErrAssessmentNotFound and the course package's access errors.
+func (s *Assessments) Form(ctx context.Context, actor auth.Principal, id, locale string) (*course.AssessmentForm, error) {
+	return readForm(ctx, s.courses, actor, id, locale, s.courses.Renderer().AssessmentForm, ErrAssessmentNotFound)
+}
+
+// readForm renders the definition of activity id ("course:activity") from the current published
+// version the actor may read, or returns notFound when the course does not define it.
+func readForm[T any](ctx context.Context, courses *course.Service, actor auth.Principal, id, locale string,
+	render func(co *course.Course, id, locale string) (T, bool), notFound error) (T, error) {
+	var zero T
+	pub, local, err := courses.Activity(ctx, actor, id)
+	if err != nil {
+		return zero, err
+	}
+	f, ok := render(pub.Course, local, locale)
+	if !ok {
+		return zero, notFound
+	}
+	return f, nil
 }
 
 // Coach adds the coach's or trainer's view to a learner's assessment.
@@ -289,6 +297,52 @@ func (s *Assessments) Mine(ctx context.Context, actor auth.Principal, slug, loc 
 		// The actor's start rounds of this course are among docs.
 		out = append(out, assessmentView(d, def, docs, loc))
 	}
+	return out, nil
+}
+
+// Assessment states for a coach's list.
+const (
+	AssessmentSubmitted = "submitted" // waiting for the coach's view
+	AssessmentCoached   = "coached"
+)
+
+// LearnerFilter selects learners' assessments for their coach: one assessment of the course
+// ("": all) and one state ("": both).
+type LearnerFilter struct {
+	Assessment string
+	State      string
+}
+
+// OfLearners lists the assessments of the users in a course, each as Get shows it, newest first,
+// for their coach: the caller has decided that the actor coaches them (her cohort's members).
+//
+// Returns validation errors for an unknown state and the course package's not-found errors.
+func (s *Assessments) OfLearners(ctx context.Context, slug string, users []string, f LearnerFilter, loc string) ([]Assessment, error) {
+	if f.State != "" && f.State != AssessmentSubmitted && f.State != AssessmentCoached {
+		return nil, apperr.Validation(apperr.FieldError{Field: "state", Message: "must be submitted or coached"})
+	}
+	if len(users) == 0 {
+		return []Assessment{}, nil
+	}
+	pub, err := s.courses.Published(ctx, slug)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := s.store.ofUsers(ctx, slug, users)
+	if err != nil {
+		return nil, err
+	}
+	out := []Assessment{}
+	for _, d := range docs {
+		def, ok := definition(pub.Course, d.Assessment)
+		coached := d.Coach != nil
+		if !ok || (f.Assessment != "" && d.Assessment != f.Assessment) ||
+			(f.State == AssessmentSubmitted && coached) || (f.State == AssessmentCoached && !coached) {
+			continue
+		}
+		out = append(out, assessmentView(d, def, docs, loc))
+	}
+	slices.SortStableFunc(out, func(a, b Assessment) int { return b.SubmittedAt.Compare(a.SubmittedAt) })
 	return out, nil
 }
 

@@ -178,19 +178,22 @@ func (s *Quizzes) StartAttempt(ctx context.Context, actor auth.Principal, id, lo
 	for _, i := range order {
 		qq := q.Questions[i]
 		dq := drawn{ID: qq.ID}
-		for _, o := range qq.Options {
-			dq.Options = append(dq.Options, o.ID)
-		}
-		if q.Shuffle {
-			r.Shuffle(len(dq.Options), func(i, j int) { dq.Options[i], dq.Options[j] = dq.Options[j], dq.Options[i] })
+		if len(qq.Options) > 0 {
+			ids := make([]string, len(qq.Options))
+			for i, o := range qq.Options {
+				ids[i] = o.ID
+			}
+			dq.Options, dq.Tokens = tokens(ids)
+			if q.Shuffle {
+				r.Shuffle(len(dq.Options), func(i, j int) { dq.Options[i], dq.Options[j] = dq.Options[j], dq.Options[i] })
+			}
 		}
 		if qq.Type == course.QuestionMatching {
-			dq.Rights = map[string]string{}
-			for _, p := range qq.Pairs {
-				tok := uuid.NewString()[:8]
-				dq.Rights[tok] = p.ID
-				dq.Order = append(dq.Order, tok)
+			ids := make([]string, len(qq.Pairs))
+			for i, p := range qq.Pairs {
+				ids[i] = p.ID
 			}
+			dq.Order, dq.Rights = tokens(ids)
 			r.Shuffle(len(dq.Order), func(i, j int) { dq.Order[i], dq.Order[j] = dq.Order[j], dq.Order[i] })
 		}
 		d.Questions = append(d.Questions, dq)
@@ -201,11 +204,62 @@ func (s *Quizzes) StartAttempt(ctx context.Context, actor auth.Principal, id, lo
 	return s.view(pub.Course, q, &d), nil
 }
 
-func (s *Quizzes) view(co *course.Course, q *course.Quiz, d *attemptDoc) Attempt {
-	a := Attempt{ID: d.ID, Quiz: d.Quiz, Answers: d.Answers, StartedAt: d.StartedAt, Deadline: d.Deadline, SubmittedAt: d.SubmittedAt}
-	if a.Answers == nil {
-		a.Answers = map[string][]string{}
+// tokens draws a token for each id, to be shown instead of it: the ids of options and pairs
+// follow the author's order and would tell the answer. It returns the tokens in the order of
+// ids and what each stands for.
+func tokens(ids []string) ([]string, map[string]string) {
+	order := make([]string, len(ids))
+	to := make(map[string]string, len(ids))
+	for i, id := range ids {
+		tok := uuid.NewString()[:8]
+		for to[tok] != "" {
+			tok = uuid.NewString()[:8]
+		}
+		order[i], to[tok] = tok, id
 	}
+	return order, to
+}
+
+// shown turns the option ids of stored answers into the tokens the attempt shows.
+func shown(d *attemptDoc, answers map[string][]string) map[string][]string {
+	return eachChoice(d, answers, func(dq *drawn, id string) string { return dq.token(id) })
+}
+
+// stored turns the tokens of checked answers into option ids, the form answers are kept,
+// graded and recorded in.
+func stored(d *attemptDoc, answers map[string][]string) map[string][]string {
+	return eachChoice(d, answers, func(dq *drawn, tok string) string { id, _ := dq.option(tok); return id })
+}
+
+// eachChoice maps the answers to questions with tokened options through f, and keeps the others.
+func eachChoice(d *attemptDoc, answers map[string][]string, f func(dq *drawn, v string) string) map[string][]string {
+	out := make(map[string][]string, len(answers))
+	for qid, vals := range answers {
+		dq := drawnQuestion(d, qid)
+		if dq == nil || dq.Tokens == nil {
+			out[qid] = vals
+			continue
+		}
+		mapped := make([]string, len(vals))
+		for i, v := range vals {
+			mapped[i] = f(dq, v)
+		}
+		out[qid] = mapped
+	}
+	return out
+}
+
+func drawnQuestion(d *attemptDoc, id string) *drawn {
+	for i := range d.Questions {
+		if d.Questions[i].ID == id {
+			return &d.Questions[i]
+		}
+	}
+	return nil
+}
+
+func (s *Quizzes) view(co *course.Course, q *course.Quiz, d *attemptDoc) Attempt {
+	a := Attempt{ID: d.ID, Quiz: d.Quiz, Answers: shown(d, d.Answers), StartedAt: d.StartedAt, Deadline: d.Deadline, SubmittedAt: d.SubmittedAt}
 	loc := d.Locale
 	for _, dq := range d.Questions {
 		qq := findQuestion(q, dq.ID)
@@ -228,10 +282,11 @@ func (s *Quizzes) view(co *course.Course, q *course.Quiz, d *attemptDoc) Attempt
 				}
 			}
 		default:
-			for _, oid := range dq.Options {
+			for _, tok := range dq.Options {
+				oid, _ := dq.option(tok)
 				for _, o := range qq.Options {
 					if o.ID == oid {
-						v.Options = append(v.Options, Choice{ID: o.ID, Text: o.Text.Get(loc)})
+						v.Options = append(v.Options, Choice{ID: tok, Text: o.Text.Get(loc)})
 					}
 				}
 			}
@@ -284,12 +339,7 @@ func (s *Quizzes) GetAttempt(ctx context.Context, actor auth.Principal, id strin
 func checkAnswers(q *course.Quiz, d *attemptDoc, answers map[string][]string) error {
 	var f apperr.Fields
 	for qid, vals := range answers {
-		var dq *drawn
-		for i := range d.Questions {
-			if d.Questions[i].ID == qid {
-				dq = &d.Questions[i]
-			}
-		}
+		dq := drawnQuestion(d, qid)
 		if dq == nil {
 			f.Add("answers."+qid, "is not a question of this attempt")
 			continue
@@ -306,7 +356,7 @@ func checkAnswers(q *course.Quiz, d *attemptDoc, answers map[string][]string) er
 			}
 			switch qq.Type {
 			case course.QuestionSingle, course.QuestionMultiple:
-				if !slices.Contains(dq.Options, v) {
+				if _, ok := dq.option(v); !ok {
 					f.Add("answers."+qid, fmt.Sprintf("%q is not an option of this question", v))
 				}
 			case course.QuestionTrueFalse:
@@ -355,6 +405,7 @@ func (s *Quizzes) SaveAnswers(ctx context.Context, actor auth.Principal, id stri
 	if err := checkAnswers(q, d, answers); err != nil {
 		return Attempt{}, err
 	}
+	answers = stored(d, answers)
 	if len(answers) > 0 {
 		saved, err := s.store.saveAnswers(ctx, id, answers)
 		if err != nil {
@@ -463,15 +514,21 @@ func (s *Quizzes) result(q *course.Quiz, d *attemptDoc) *Result {
 				}
 			}
 		}
-		if fb := qq.Feedback.Get(loc); fb != "" {
-			qr.Feedback = append(qr.Feedback, fb)
+		verdict := qq.FeedbackIncorrect
+		if qr.Correct {
+			verdict = qq.FeedbackCorrect
+		}
+		for _, fb := range []string{verdict.Get(loc), qq.Feedback.Get(loc)} {
+			if fb != "" {
+				qr.Feedback = append(qr.Feedback, fb)
+			}
 		}
 		if q.Review {
 			switch qq.Type {
 			case course.QuestionSingle, course.QuestionMultiple:
 				for _, o := range qq.Options {
 					if o.Correct {
-						qr.Answer = append(qr.Answer, o.ID)
+						qr.Answer = append(qr.Answer, dq.token(o.ID))
 					}
 				}
 			case course.QuestionTrueFalse:
@@ -518,6 +575,7 @@ func (s *Quizzes) Submit(ctx context.Context, actor auth.Principal, id string, a
 	if err := checkAnswers(q, d, answers); err != nil {
 		return Attempt{}, err
 	}
+	answers = stored(d, answers)
 	all := map[string][]string{}
 	for k, v := range d.Answers {
 		all[k] = v

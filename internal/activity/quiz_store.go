@@ -2,6 +2,7 @@ package activity
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -16,9 +17,29 @@ const attemptsColl = "attempts"
 // drawn is one question as drawn for an attempt.
 type drawn struct {
 	ID      string            `bson:"id"`
-	Options []string          `bson:"options,omitempty"` // option ids in display order
+	Options []string          `bson:"options,omitempty"` // tokens shown in display order (option ids in attempts drawn before tokens)
+	Tokens  map[string]string `bson:"tokens,omitempty"`  // token shown → option id
 	Rights  map[string]string `bson:"rights,omitempty"`  // matching: token shown → pair id
 	Order   []string          `bson:"order,omitempty"`   // matching: tokens in display order
+}
+
+// option is the option id a token shown in this attempt stands for.
+func (dq drawn) option(token string) (string, bool) {
+	if dq.Tokens == nil { // drawn before options had tokens: the ids were shown
+		return token, slices.Contains(dq.Options, token)
+	}
+	id, ok := dq.Tokens[token]
+	return id, ok
+}
+
+// token is the token that stands for an option id in this attempt.
+func (dq drawn) token(option string) string {
+	for tok, id := range dq.Tokens {
+		if id == option {
+			return tok
+		}
+	}
+	return option
 }
 
 type attemptDoc struct {

@@ -15,21 +15,25 @@ import (
 // The fixture's quiz: five questions, pass score 0.75, three attempts, 30 minutes, review on.
 var quizID = activity.QuizID("kokeilu", "alkuvisa")
 
-// answersFor answers every question of an attempt from the fixture quiz's key: right ones when
-// right is true, wrong ones otherwise.
+// answersFor answers every question of an attempt from the fixture quiz's key (choices by their
+// Finnish text, since the ids shown mean nothing): right ones when right is true, wrong ones
+// otherwise.
 func answersFor(t *testing.T, a activity.Attempt, right bool) map[string][]string {
 	t.Helper()
-	key := map[string][]string{"q1": {"a"}, "q2": {"a", "b"}, "q3": {"true"}, "q5": {" Vahva  tunnistautuminen! "}}
-	wrong := map[string][]string{"q1": {"b"}, "q2": {"c"}, "q3": {"false"}, "q5": {"en tiedä"}}
+	key := map[string][]string{"q1": {"Palvelu"}, "q2": {"Kela", "OmaKanta"}, "q3": {"true"}, "q5": {" Vahva  tunnistautuminen! "}}
+	wrong := map[string][]string{"q1": {"Peli"}, "q2": {"Leipä"}, "q3": {"false"}, "q5": {"en tiedä"}}
 	pairs := map[string]string{"Kela": "etuudet", "Kanta": "terveystiedot"}
 	out := map[string][]string{}
 	for _, q := range a.Questions {
 		if q.Type != course.QuestionMatching {
+			vals := wrong[q.ID]
 			if right {
-				out[q.ID] = key[q.ID]
-			} else {
-				out[q.ID] = wrong[q.ID]
+				vals = key[q.ID]
 			}
+			if q.Type == course.QuestionSingle || q.Type == course.QuestionMultiple {
+				vals = optionIDs(t, q, vals...)
+			}
+			out[q.ID] = vals
 			continue
 		}
 		for _, l := range q.Left {
@@ -43,6 +47,20 @@ func answersFor(t *testing.T, a activity.Attempt, right bool) map[string][]strin
 	}
 	if len(out) != 5 {
 		t.Fatalf("answers to %d questions, want 5: %v", len(out), out)
+	}
+	return out
+}
+
+// optionIDs are the ids an attempt shows for the options with the given texts.
+func optionIDs(t *testing.T, q activity.QuestionView, texts ...string) []string {
+	t.Helper()
+	var out []string
+	for _, text := range texts {
+		i := slices.IndexFunc(q.Options, func(c activity.Choice) bool { return c.Text == text })
+		if i < 0 {
+			t.Fatalf("%s has no option %q: %+v", q.ID, text, q.Options)
+		}
+		out = append(out, q.Options[i].ID)
 	}
 	return out
 }
@@ -121,7 +139,7 @@ func TestQuizAttempts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := failed.Result; r == nil || r.Passed || r.Score != 0 || len(r.Questions) != 5 || !slices.Equal(r.Questions[0].Answer, []string{"a"}) {
+	if r := failed.Result; r == nil || r.Passed || r.Score != 0 || len(r.Questions) != 5 || !slices.Equal(r.Questions[0].Answer, optionIDs(t, first.Questions[0], "Palvelu")) {
 		t.Fatalf("wrong answers graded as %+v", failed.Result)
 	}
 

@@ -25,12 +25,13 @@ var ErrSafariNotFound = apperr.New(apperr.KindNotFound, "safari log not found")
 const (
 	ObsUsability = "usability" // a problem of the service, for anyone
 	ObsSkillGap  = "skill_gap" // something the client could learn
+	ObsWentWell  = "went_well" // something that went well, worth keeping
 )
 
 // Observation is one thing the coach saw during a step.
 type Observation struct {
-	Type       string // ObsUsability or ObsSkillGap
-	Severity   int    // 1 minor, 2 slowed down, 3 stopped the task
+	Type       string // ObsUsability, ObsSkillGap or ObsWentWell
+	Severity   int    // 1 minor, 2 slowed down, 3 stopped the task; for what went well 0 or how much it helped
 	Competence string // a DigComp competence, or ""
 	Note       string
 }
@@ -117,10 +118,10 @@ func checkLog(def *course.Safari, l *SafariLog) error {
 		}
 		for j, o := range sl.Observations {
 			op := p + ".observations." + strconv.Itoa(j)
-			if o.Type != ObsUsability && o.Type != ObsSkillGap {
-				f.Add(op+".type", "must be usability or skill_gap")
+			if o.Type != ObsUsability && o.Type != ObsSkillGap && o.Type != ObsWentWell {
+				f.Add(op+".type", "must be usability, skill_gap or went_well")
 			}
-			if o.Severity < 1 || o.Severity > 3 {
+			if (o.Severity < 1 || o.Severity > 3) && (o.Type != ObsWentWell || o.Severity != 0) {
 				f.Add(op+".severity", "must be 1, 2 or 3")
 			}
 			if _, ok := competence(o.Competence); o.Competence != "" && !ok {
@@ -215,6 +216,17 @@ func (s *Safaris) Save(ctx context.Context, actor auth.Principal, id string, in 
 	return l, nil
 }
 
+// ErrNoSafari is a service safari the course does not define.
+var ErrNoSafari = apperr.New(apperr.KindNotFound, "safari not found")
+
+// Form returns service safari id ("course:safari") in locale, from the current published
+// version the actor may read: the e-service, the instructions and the steps a log records.
+//
+// Returns ErrNoSafari and the course package's access errors.
+func (s *Safaris) Form(ctx context.Context, actor auth.Principal, id, locale string) (*course.SafariForm, error) {
+	return readForm(ctx, s.courses, actor, id, locale, s.courses.Renderer().SafariForm, ErrNoSafari)
+}
+
 // Get returns one of the actor's own logs.
 //
 // Returns ErrSafariNotFound.
@@ -245,7 +257,7 @@ type Finding struct {
 }
 
 // Summary aggregates submitted logs of one safari for trainers: the most frequent usability
-// problems and skill gaps per step, over the given learners (all when users is nil), and
+// problems, skill gaps and things that went well per step, over the given learners (all when users is nil), and
 // counts the logs.
 //
 // Returns auth.ErrForbidden.

@@ -60,19 +60,22 @@ func (s *Walls) EnsureIndexes(ctx context.Context) error { return s.store.ensure
 
 // Post is a post or comment as a reader sees it.
 type Post struct {
-	ID        string
-	Author    string // user id; empty when anonymous to this reader
-	Anonymous bool
-	Mine      bool
-	Body      string
-	HTML      string
-	Hidden    bool
-	Featured  bool
-	Reactions map[string]int
-	Reacted   []string
-	CreatedAt time.Time
-	EditedAt  *time.Time
-	Comments  []Post
+	ID     string
+	Author string // user id; empty when anonymous to this reader
+	// AuthorName is the author's display name, or the "anonymous" label in the reader's language
+	// where the author is hidden from her (see NameAuthors).
+	AuthorName string
+	Anonymous  bool
+	Mine       bool
+	Body       string
+	HTML       string
+	Hidden     bool
+	Featured   bool
+	Reactions  map[string]int
+	Reacted    []string
+	CreatedAt  time.Time
+	EditedAt   *time.Time
+	Comments   []Post
 }
 
 // wall resolves and authorises a wall: the course, the task definition, and whether the actor
@@ -80,6 +83,7 @@ type Post struct {
 type wall struct {
 	scope, slug, task string
 	def               *course.Reflection
+	co                *course.Course // the published version the task is read from
 	moderator         bool
 }
 
@@ -95,6 +99,11 @@ func (w wall) id() string { return w.scope + "/" + w.task }
 // an outage.
 func (s *Walls) wall(ctx context.Context, actor auth.Principal, scope, task string) (wall, error) {
 	w := wall{scope: scope, task: task}
+	// The task is its API id (course:task) or, as before, its id in the wall's course.
+	named, local, full := course.ParseActivityID(task)
+	if full {
+		w.task = local
+	}
 	open := strings.HasPrefix(scope, "open.")
 	if open {
 		w.slug = strings.TrimPrefix(scope, "open.")
@@ -136,7 +145,7 @@ func (s *Walls) wall(ctx context.Context, actor auth.Principal, scope, task stri
 			}
 		}
 	}
-	if !course.ValidSlug(w.slug) {
+	if !course.ValidSlug(w.slug) || (full && named != w.slug) {
 		return w, ErrWallNotFound
 	}
 	pub, err := s.courses.Current(ctx, actor, w.slug)
@@ -146,15 +155,25 @@ func (s *Walls) wall(ctx context.Context, actor auth.Principal, scope, task stri
 	if open && pub.Course.Access == course.AccessCohort {
 		return w, ErrWallNotFound // a cohort-only course has its cohorts' walls only
 	}
-	for i := range pub.Course.Reflections {
-		if pub.Course.Reflections[i].ID == task {
-			w.def = &pub.Course.Reflections[i]
-		}
-	}
-	if w.def == nil {
+	w.co = pub.Course
+	if w.def, _ = pub.Course.ReflectionByID(w.task); w.def == nil {
 		return w, ErrWallNotFound
 	}
 	return w, nil
+}
+
+// Task returns the reflection task of a wall the actor may read, in locale: its prompt, what it
+// asks and what completes the lesson that asks for it. task is the task's API id (course:task)
+// or its id in the wall's course.
+//
+// Returns ErrWallNotFound, ErrNotOnWall and the course package's access errors.
+func (s *Walls) Task(ctx context.Context, actor auth.Principal, scope, task, locale string) (*course.ReflectionView, error) {
+	w, err := s.wall(ctx, actor, scope, task)
+	if err != nil {
+		return nil, err
+	}
+	v, _ := s.courses.Renderer().Reflection(w.co, w.task, locale)
+	return v, nil
 }
 
 func checkBody(body string) error {
@@ -165,6 +184,44 @@ func checkBody(body string) error {
 		return apperr.Validation(apperr.FieldError{Field: "body", Message: fmt.Sprintf("must be valid text of at most %d characters", MaxPostLength)})
 	}
 	return nil
+}
+
+// anonymousName is how an anonymous author is shown to her peers, by the reader's locale.
+var anonymousName = map[string]string{"fi": "Nimetön", "sv": "Anonym", "en": "Anonymous"}
+
+// Authors returns the ids of the authors the reader may see of the posts and their comments.
+func Authors(posts []Post) []string {
+	var out []string
+	for _, p := range posts {
+		if p.Author != "" && !slices.Contains(out, p.Author) {
+			out = append(out, p.Author)
+		}
+		for _, id := range Authors(p.Comments) {
+			if !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// NameAuthors gives the posts and their comments their authors' display names (names: by user
+// id), and the "anonymous" label in the reader's locale (Finnish when unknown) where the author
+// is hidden from the reader: moderators always see the name.
+func NameAuthors(posts []Post, names map[string]string, locale string) {
+	for i := range posts {
+		p := &posts[i]
+		switch {
+		case p.Author != "":
+			p.AuthorName = names[p.Author]
+		case p.Anonymous:
+			p.AuthorName = anonymousName["fi"]
+			if l, ok := anonymousName[locale]; ok {
+				p.AuthorName = l
+			}
+		}
+		NameAuthors(p.Comments, names, locale)
+	}
 }
 
 func (s *Walls) postView(w wall, actor auth.Principal, d postDoc) Post {
@@ -252,7 +309,7 @@ func (s *Walls) CreatePost(ctx context.Context, actor auth.Principal, scope, tas
 	if anonymous && !w.def.Anonymous {
 		return Post{}, apperr.Validation(apperr.FieldError{Field: "anonymous", Message: "this task does not allow anonymous posts"})
 	}
-	d := postDoc{ID: uuid.Must(uuid.NewV7()).String(), Wall: w.id(), Scope: scope, Course: w.slug, Task: task, User: actor.UserID,
+	d := postDoc{ID: uuid.Must(uuid.NewV7()).String(), Wall: w.id(), Scope: scope, Course: w.slug, Task: w.task, User: actor.UserID,
 		Body: body, HTML: s.courses.Renderer().HTML(body), Anonymous: anonymous, CreatedAt: s.now().UTC()}
 	if err := s.store.insert(ctx, d); err != nil {
 		return Post{}, err
@@ -323,7 +380,7 @@ func (s *Walls) Comment(ctx context.Context, actor auth.Principal, scope, task, 
 	if err := checkBody(body); err != nil {
 		return Post{}, err
 	}
-	d := postDoc{ID: uuid.Must(uuid.NewV7()).String(), Wall: parent.Wall, Scope: scope, Course: w.slug, Task: task, Parent: parent.ID, User: actor.UserID,
+	d := postDoc{ID: uuid.Must(uuid.NewV7()).String(), Wall: parent.Wall, Scope: scope, Course: w.slug, Task: w.task, Parent: parent.ID, User: actor.UserID,
 		Body: body, HTML: s.courses.Renderer().HTML(body), CreatedAt: s.now().UTC()}
 	if err := s.store.insert(ctx, d); err != nil {
 		return Post{}, err

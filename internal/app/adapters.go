@@ -38,6 +38,12 @@ func (s schedules) Schedule(ctx context.Context, user, slug string) (learning.Sc
 	return learningSchedule(dates), nil
 }
 
+// IsEnrolled tells the learning record whether a learner is in a cohort of a course, so that her
+// catalogue shows the course as hers before she starts it.
+func (s schedules) IsEnrolled(ctx context.Context, user, slug string) (bool, error) {
+	return s.dir.IsEnrolled(ctx, user, slug)
+}
+
 // learningSchedule is a cohort's schedule as the learning record evaluates it.
 func learningSchedule(dates []cohort.ModuleDates) learning.Schedule {
 	out := learning.Schedule{}
@@ -69,7 +75,7 @@ func (p progress) Summaries(ctx context.Context, slug string, users []string, da
 	out := make(map[string]cohort.Summary, len(sums))
 	for u, s := range sums {
 		pr := s.Progress
-		cs := cohort.Summary{State: pr.State, Percent: pr.Percent, LastActivity: pr.LastAt, QuizBest: s.QuizBest, Posts: s.Posts, Comments: s.Comments,
+		cs := cohort.Summary{State: pr.State, Percent: pr.Percent, LastActivity: pr.LastAt, CompletedAt: pr.CompletedAt, QuizBest: s.QuizBest, Posts: s.Posts, Comments: s.Comments,
 			Modules: make([]cohort.ModuleSummary, len(pr.Modules))}
 		for i, m := range pr.Modules {
 			cs.Modules[i] = cohort.ModuleSummary{ID: m.ID, State: m.State, Due: m.Due, Locked: m.Lock != nil}

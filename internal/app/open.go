@@ -52,6 +52,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, withS3 bool)
 	lim := DefaultLimits
 	lim.AccessTokenTTL = cfg.AccessTokenTTL
 	lim.Media.MaxVideo, lim.Media.MaxOther = cfg.MediaMaxVideo, cfg.MediaMaxFile
+	lim.Media.Proxy = cfg.MediaDelivery == config.MediaProxy
 	a, err := New(ctx, Deps{DB: b.db, Storage: b.storage, Keys: keys, PublicURL: cfg.PublicURL, Now: time.Now, Log: log,
 		// On the embedded default the data directory's lock keeps other processes out, so this
 		// process sees every change and its caches may keep answers longer.

@@ -56,7 +56,7 @@ func shared(more ...string) []string {
 }
 
 func frontDoor() []string {
-	return []string{"internal/app", "internal/apperr", "internal/links", "internal/outbox", "internal/auth", "internal/media", "internal/course",
+	return []string{"internal/app", "internal/apperr", "internal/links", "internal/notify", "internal/outbox", "internal/auth", "internal/media", "internal/course",
 		"internal/learning", "internal/activity", "internal/cohort"}
 }
 

@@ -9,23 +9,39 @@ import (
 	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/learning"
 	"github.com/taito-lms/taito/internal/media"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
-// MyCourse is one of a learner's courses with where her reflection posts go.
+// MyCourse is one of a learner's courses with her cohort and where her reflection posts go.
 type MyCourse struct {
 	learning.MyCourse
+	// Cohort is her cohort in the course (zero when she has none).
+	Cohort cohort.Cohort
 	// Wall is her cohort's id, or open.<slug> when she studies an open course self-paced ("" when
 	// she has no cohort in a course for cohorts' members only, which has no open wall).
 	Wall string
 }
 
-// MyCourses lists the actor's courses, most recently active first, each with her wall.
+// MyCourses lists the actor's courses — those she has started and those of her cohorts, which
+// show at once as not_started — most recently active first, each with her cohort and wall.
 func (a *App) MyCourses(ctx context.Context, actor auth.Principal) ([]MyCourse, error) {
-	list, err := a.Learning.MyCourses(ctx, actor)
+	mine, err := a.Cohorts.Mine(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	cohorts := map[string]cohort.Cohort{}
+	var enrolled []string
+	for _, m := range mine {
+		if _, ok := cohorts[m.Cohort.Course]; !ok {
+			cohorts[m.Cohort.Course] = m.Cohort
+			enrolled = append(enrolled, m.Cohort.Course)
+		}
+	}
+	list, err := a.Learning.MyCourses(ctx, actor, enrolled)
 	if err != nil {
 		return nil, err
 	}
@@ -36,15 +52,35 @@ func (a *App) MyCourses(ctx context.Context, actor auth.Principal) ([]MyCourse, 
 		if err != nil {
 			return nil, err
 		}
+		var co cohort.Cohort
+		if c, ok := cohorts[slug]; ok && c.ID == wall {
+			co = c
+		}
 		if wall == "" && mc.Published.Course.Access != course.AccessCohort {
 			wall = activity.OpenScope(slug)
 		}
-		out[i] = MyCourse{MyCourse: mc, Wall: wall}
+		out[i] = MyCourse{MyCourse: mc, Cohort: co, Wall: wall}
 	}
 	return out, nil
 }
 
-// MediaItem returns a media item and a short-lived URL it is delivered from. Trainers may read
+// NamePostAuthors gives a reader's posts and comments their authors' display names, or the
+// "anonymous" label in her locale where the author is hidden from her (see activity.NameAuthors).
+func (a *App) NamePostAuthors(ctx context.Context, posts []activity.Post, locale string) error {
+	users, err := a.Auth.UsersByIDs(ctx, activity.Authors(posts))
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(users))
+	for id, u := range users {
+		names[id] = u.Name
+	}
+	activity.NameAuthors(posts, names, locale)
+	return nil
+}
+
+// MediaItem returns a media item and a short-lived URL it is delivered from (a presigned S3 URL,
+// or with TAITO_MEDIA_DELIVERY=proxy Taito's own media route). Trainers may read
 // every item, learners those of courses they may study; to anyone else the item does not exist
 // (not "forbidden": nothing confirms what exists).
 //
@@ -151,16 +187,69 @@ func (a *App) SafariSummary(ctx context.Context, actor auth.Principal, slug, saf
 	return a.Safaris.SummaryFor(ctx, actor, slug, safari, aud)
 }
 
-// LearnerProgress is one member's whole progress, for her cohort's trainers and admins.
+// LearnerView is one member of a cohort as her coach sees her.
+type LearnerView struct {
+	User auth.User
+	// Summary is her progress with her best quiz scores and how many posts and comments she wrote.
+	Summary     learning.Summary
+	Assessments []activity.Assessment // newest first, each opened by its id as the coach view
+}
+
+// LearnerProgress is one member's whole work, for her cohort's trainers and admins: her lesson
+// states evaluated against the cohort's schedule, her best quiz scores, how many posts and
+// comments she wrote, and her self-assessments (texts in loc).
 //
 // Returns cohort.ErrNotFound and cohort.ErrNotMember.
-func (a *App) LearnerProgress(ctx context.Context, actor auth.Principal, cohortID, user string) (learning.Progress, auth.User, error) {
+func (a *App) LearnerProgress(ctx context.Context, actor auth.Principal, cohortID, user, loc string) (LearnerView, error) {
 	c, u, err := a.Cohorts.Member(ctx, actor, cohortID, user)
 	if err != nil {
-		return learning.Progress{}, auth.User{}, err
+		return LearnerView{}, err
 	}
-	p, err := a.Learning.ProgressFor(ctx, user, c.Course)
-	return p, u, err
+	var sched learning.Schedule
+	if c.Schedule != nil {
+		sched = learningSchedule(c.Schedule)
+	}
+	sums, err := a.Learning.Summaries(ctx, c.Course, []string{user}, sched)
+	if err != nil {
+		return LearnerView{}, err
+	}
+	as, err := a.Assessments.OfLearners(ctx, c.Course, []string{user}, activity.LearnerFilter{}, loc)
+	return LearnerView{User: u, Summary: sums[user], Assessments: as}, err
+}
+
+// LearnerAssessment is one assessment of a cohort's member, for her coach's list.
+type LearnerAssessment struct {
+	activity.Assessment
+	Learner auth.User
+}
+
+// CohortAssessments lists the assessments of a cohort's members for its trainers and admins,
+// newest first, filtered by assessment and state; each opens as the coach view
+// (Assessments.Get). To anyone else the cohort does not exist.
+//
+// Returns cohort.ErrNotFound and validation errors.
+func (a *App) CohortAssessments(ctx context.Context, actor auth.Principal, cohortID string, f activity.LearnerFilter, loc string) ([]LearnerAssessment, error) {
+	c, err := a.Cohorts.Get(ctx, actor, cohortID)
+	if err != nil {
+		return nil, err
+	}
+	users, err := a.Cohorts.Members(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	list, err := a.Assessments.OfLearners(ctx, c.Course, users, f, loc)
+	if err != nil {
+		return nil, err
+	}
+	people, err := a.Auth.UsersByIDs(ctx, users)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]LearnerAssessment, len(list))
+	for i, as := range list {
+		out[i] = LearnerAssessment{Assessment: as, Learner: people[as.User]}
+	}
+	return out, nil
 }
 
 // CourseTeam returns a course's owners and editors, to trainers.

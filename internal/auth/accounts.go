@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/taito-lms/taito/internal/apperr"
@@ -20,11 +21,14 @@ const (
 	maxEmailLength   = 254
 )
 
-// NormalizeEmail trims and lower-cases an e-mail address and checks its form.
+// NormalizeEmail trims and lower-cases an e-mail address and checks its form as a person would:
+// a local part, an @ and a domain of at least two labels (name@example is refused). Domains may
+// be internationalised (käyttäjä@esimerkki.fi, x@bücher.example); they are stored as written,
+// in Unicode lower case, not as Punycode.
 func NormalizeEmail(field, email string) (string, *apperr.FieldError) {
 	e := strings.ToLower(strings.TrimSpace(email))
-	bad := &apperr.FieldError{Field: field, Message: "must be an e-mail address such as name@example.fi"}
-	if e == "" || len(e) > maxEmailLength || strings.ContainsAny(e, " \t\r\n<>\"(),;:\\[]") {
+	bad := &apperr.FieldError{Field: field, Message: "must be an e-mail address with a domain, such as name@example.fi"}
+	if e == "" || len(e) > maxEmailLength || !utf8.ValidString(e) || strings.ContainsAny(e, " \t\r\n<>\"(),;:\\[]") {
 		return "", bad
 	}
 	addr, err := mail.ParseAddress(e)
@@ -32,10 +36,33 @@ func NormalizeEmail(field, email string) (string, *apperr.FieldError) {
 		return "", bad
 	}
 	local, domain, ok := strings.Cut(e, "@")
-	if !ok || local == "" || domain == "" || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+	if !ok || local == "" || !validDomain(domain) {
 		return "", bad
 	}
 	return e, nil
+}
+
+// validDomain reports whether domain is a host name with a top-level domain: labels of letters
+// (any script), digits and inner hyphens, at least two of them, the last not all digits. The one
+// exception is localhost, the domain of the first admin's account (FirstAdminEmail).
+func validDomain(domain string) bool {
+	if domain == "localhost" {
+		return true
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || utf8.RuneCountInString(l) > 63 || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return false
+		}
+		if strings.ContainsFunc(l, func(r rune) bool { return r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			return false
+		}
+	}
+	tld := labels[len(labels)-1]
+	return strings.ContainsFunc(tld, unicode.IsLetter)
 }
 
 func checkText(f *apperr.Fields, field, v string, required bool, max int) {

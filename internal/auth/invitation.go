@@ -156,3 +156,48 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string, 
 	}
 	return s.newSession(ctx, d, "")
 }
+
+// ErrAlreadyActive is a re-sent invitation to an account that is in use (or disabled): there is
+// nothing to activate.
+var ErrAlreadyActive = apperr.New(apperr.KindConflict, "the account is already active: there is no invitation to send")
+
+// ResendInvitation sends a pending account a new invitation with a new link; the links sent
+// before stop working. It checks nothing about the caller: the cohort capability decides who
+// may (admins, and the trainers of the person's cohorts).
+//
+// Returns ErrUserNotFound and ErrAlreadyActive.
+func (s *Service) ResendInvitation(ctx context.Context, id string) (Invitation, error) {
+	d, err := s.store.userByID(ctx, id)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if d.PasswordHash != "" || d.Disabled {
+		return Invitation{}, ErrAlreadyActive
+	}
+	now := s.now().UTC()
+	if err := s.store.endOneTimes(ctx, d.ID, oneTimeInvitation, now); err != nil {
+		return Invitation{}, err
+	}
+	return s.invite(ctx, d, now)
+}
+
+// InvitationLinks makes a fresh invitation link for each pending account of users, for a
+// reminder to a person who has not activated her account yet: by user id, the link. Active and
+// disabled accounts get none. The links sent before keep working until they expire.
+func (s *Service) InvitationLinks(ctx context.Context, users []User) (map[string]string, error) {
+	now := s.now().UTC()
+	out := map[string]string{}
+	var tokens []oneTimeDoc
+	for _, u := range users {
+		if !u.Pending || u.Disabled {
+			continue
+		}
+		tok := randomToken()
+		out[u.ID] = s.links.Invitation(tok)
+		tokens = append(tokens, oneTimeDoc{ID: hashToken(tok), Kind: oneTimeInvitation, UserID: u.ID, ExpiresAt: now.Add(InvitationTTL), CreatedAt: now})
+	}
+	if err := s.store.insertOneTimes(ctx, tokens); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -387,6 +387,15 @@ func (s *store) insertOneTimes(ctx context.Context, docs []oneTimeDoc) error {
 	return mongox.Err(ctx, "store invitations", err)
 }
 
+// endOneTimes ends every unused one-time token of kind of a user (a re-sent invitation ends the
+// earlier links).
+func (s *store) endOneTimes(ctx context.Context, userID, kind string, now time.Time) error {
+	_, err := s.oneTime.UpdateMany(ctx,
+		bson.D{{Key: "user_id", Value: userID}, {Key: "kind", Value: kind}, {Key: "used_at", Value: nil}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "used_at", Value: now}}}})
+	return mongox.Err(ctx, "end earlier one-time tokens", err)
+}
+
 // useOneTime consumes a live one-time token of kind, atomically.
 func (s *store) useOneTime(ctx context.Context, hash, kind string, now time.Time) (oneTimeDoc, bool, error) {
 	var d oneTimeDoc

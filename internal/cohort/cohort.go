@@ -22,6 +22,7 @@ import (
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/links"
+	"github.com/taito-lms/taito/internal/notify"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -57,7 +58,10 @@ type Cohort struct {
 	Name     string
 	Trainers []string
 	StartsOn *time.Time
+	// EndsOn, when set, closes the cohort at that moment.
+	EndsOn   *time.Time
 	Schedule []ModuleDates
+	// Status follows the dates (see statusAt); only an explicit closing is stored.
 	Status   string
 	JoinCode string
 	// AutoReminderDays: remind members this many days before a module is due (0: off).
@@ -93,6 +97,9 @@ type Users interface {
 	UserByEmail(ctx context.Context, email string) (auth.User, error)
 	InviteUsers(ctx context.Context, actor auth.Principal, users []auth.NewUser) ([]auth.Created, error)
 	UnsubscribeToken(user string) string
+	// ResendInvitation and InvitationLinks: see reminders.go.
+	ResendInvitation(ctx context.Context, id string) (auth.Invitation, error)
+	InvitationLinks(ctx context.Context, users []auth.User) (map[string]string, error)
 }
 
 // Progress gives dashboards each learner's progress in a course, evaluated against the
@@ -106,6 +113,7 @@ type Summary struct {
 	State        string // not_started | in_progress | completed
 	Percent      int
 	LastActivity *time.Time
+	CompletedAt  *time.Time      // when she completed the course
 	Modules      []ModuleSummary // in the course's order
 	QuizBest     map[string]float64
 	Posts        int
@@ -154,6 +162,7 @@ type NewCohort struct {
 	Course   string
 	Name     string
 	StartsOn *time.Time
+	EndsOn   *time.Time
 	Schedule []ModuleDates
 	Trainers []string
 	JoinCode bool
@@ -178,6 +187,43 @@ func (s *Service) checkSchedule(f *apperr.Fields, co *course.Course, sched []Mod
 			f.Add(p+".due", "must be after the opening date")
 		}
 	}
+}
+
+// checkDates refuses an end that does not come after the start.
+func checkDates(f *apperr.Fields, starts, ends *time.Time) {
+	if starts != nil && ends != nil && !ends.After(*starts) {
+		f.Add("ends_on", "must be after starts_on")
+	}
+}
+
+// ParseDate reads a date a person gives: an RFC 3339 moment, or a local day in Finnish time
+// ("2026-12-10") that means the start of the day (00:00) or, with endOfDay, its last second
+// (23:59:59), as due and end dates do. ok is false for anything else.
+func ParseDate(text string, endOfDay bool) (t time.Time, ok bool) {
+	if t, err := time.Parse(time.RFC3339, text); err == nil {
+		return t, true
+	}
+	day, err := time.ParseInLocation(time.DateOnly, text, notify.Helsinki())
+	if err != nil {
+		return time.Time{}, false
+	}
+	if endOfDay {
+		day = day.AddDate(0, 0, 1).Add(-time.Second)
+	}
+	return day.UTC(), true
+}
+
+// statusAt is a cohort's status at now, computed from its dates on every read: closed when a
+// trainer closed it or its end date has passed; running when a trainer started it or its start
+// date has come; planned before that.
+func (c Cohort) statusAt(now time.Time) string {
+	switch {
+	case c.Status == StatusClosed, c.EndsOn != nil && !now.Before(*c.EndsOn):
+		return StatusClosed
+	case c.Status == StatusRunning, c.StartsOn != nil && now.After(*c.StartsOn):
+		return StatusRunning
+	}
+	return StatusPlanned
 }
 
 func checkName(f *apperr.Fields, name string) {
@@ -213,6 +259,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in NewCohort
 	} else {
 		s.checkSchedule(&f, pub.Course, in.Schedule)
 	}
+	checkDates(&f, in.StartsOn, in.EndsOn)
 	trainers := []string{actor.UserID}
 	for _, t := range in.Trainers {
 		if !slices.Contains(trainers, t) {
@@ -222,7 +269,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in NewCohort
 	if err := f.Err(); err != nil {
 		return Cohort{}, err
 	}
-	c := Cohort{ID: uuid.NewString(), Course: in.Course, Name: strings.TrimSpace(in.Name), Trainers: trainers, StartsOn: in.StartsOn,
+	c := Cohort{ID: uuid.NewString(), Course: in.Course, Name: strings.TrimSpace(in.Name), Trainers: trainers, StartsOn: in.StartsOn, EndsOn: in.EndsOn,
 		Schedule: in.Schedule, Status: StatusPlanned, CreatedBy: actor.UserID, CreatedAt: s.now().UTC()}
 	if c.Schedule == nil {
 		c.Schedule = []ModuleDates{}
@@ -233,6 +280,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in NewCohort
 	if err := s.store.insertCohort(ctx, c); err != nil {
 		return Cohort{}, err
 	}
+	c.Status = c.statusAt(s.now())
 	return c, nil
 }
 
@@ -271,6 +319,7 @@ type Patch struct {
 	Schedule         *[]ModuleDates
 	Trainers         *[]string
 	StartsOn         *time.Time
+	EndsOn           *time.Time
 	AutoReminderDays *int
 }
 
@@ -299,6 +348,14 @@ func (s *Service) Update(ctx context.Context, actor auth.Principal, id string, p
 		}
 		s.checkSchedule(&f, pub.Course, *p.Schedule)
 	}
+	starts, ends := c.StartsOn, c.EndsOn
+	if p.StartsOn != nil {
+		starts = p.StartsOn
+	}
+	if p.EndsOn != nil {
+		ends = p.EndsOn
+	}
+	checkDates(&f, starts, ends)
 	if p.Trainers != nil && len(*p.Trainers) == 0 {
 		f.Add("trainers", "a cohort needs at least one trainer")
 	}
@@ -610,4 +667,37 @@ func (s *Service) Join(ctx context.Context, actor auth.Principal, code string) (
 // Members returns the active members' user ids.
 func (s *Service) Members(ctx context.Context, id string) ([]string, error) {
 	return s.store.members(ctx, id)
+}
+
+// Membership is one of a learner's cohorts as she sees it: its trainers by name.
+type Membership struct {
+	Cohort       Cohort
+	TrainerNames []string
+}
+
+// Mine returns the cohorts the actor is an active member of, newest first: a learner's own view
+// of her schedule and trainers (nobody else's cohorts).
+func (s *Service) Mine(ctx context.Context, actor auth.Principal) ([]Membership, error) {
+	list, err := s.store.cohortsWith(ctx, actor.UserID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, c := range list {
+		ids = append(ids, c.Trainers...)
+	}
+	users, err := s.users.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Membership, len(list))
+	for i, c := range list {
+		out[i] = Membership{Cohort: c, TrainerNames: []string{}}
+		for _, t := range c.Trainers {
+			if u, ok := users[t]; ok {
+				out[i].TrainerNames = append(out[i].TrainerNames, u.Name)
+			}
+		}
+	}
+	return out, nil
 }

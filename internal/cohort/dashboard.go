@@ -9,6 +9,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/course"
 )
 
 // LearnerRow is one learner's line on the dashboard.
@@ -22,10 +23,11 @@ type LearnerRow struct {
 	State         string
 	CurrentModule string
 	LastActivity  *time.Time
-	Overdue       []string // modules past their due date and not complete
+	CompletedAt   *time.Time // when she completed the course
+	Overdue       []string   // modules past their due date and not complete
 	AtRisk        bool
-	RiskReasons   []string // inactive, overdue, not_started
-	QuizBest      map[string]float64
+	RiskReasons   []string           // inactive, overdue, not_started
+	QuizBest      map[string]float64 // quiz id → best scaled score
 	Posts         int
 	Comments      int
 	SkillChange   *float64
@@ -35,6 +37,7 @@ type LearnerRow struct {
 // ModuleCounts are how many learners are where in one module.
 type ModuleCounts struct {
 	ID         string
+	Title      course.Text
 	Due        *time.Time
 	NotStarted int
 	InProgress int
@@ -42,12 +45,20 @@ type ModuleCounts struct {
 	Overdue    int
 }
 
+// QuizColumn is a quiz of the course, a column of best scores in the report.
+type QuizColumn struct {
+	ID    string // as in LearnerRow.QuizBest
+	Title course.Text
+}
+
 // Dashboard is a cohort at a glance.
 type Dashboard struct {
-	Cohort   Cohort
-	Modules  []ModuleCounts
-	Learners []LearnerRow
-	Totals   struct {
+	Cohort      Cohort
+	CourseTitle course.Text
+	Modules     []ModuleCounts
+	Quizzes     []QuizColumn // in the course's order
+	Learners    []LearnerRow
+	Totals      struct {
 		Learners, NotStarted, InProgress, Completed, AtRisk int
 		AveragePercent                                      int
 	}
@@ -120,11 +131,14 @@ func (s *Service) dashboard(ctx context.Context, c Cohort, q DashboardQuery) (Da
 		dues[d.Module] = d.Due
 	}
 	now := s.now()
-	d := Dashboard{Cohort: c}
+	d := Dashboard{Cohort: c, CourseTitle: pub.Course.Title, Quizzes: []QuizColumn{}}
+	for _, q := range pub.Course.Quizzes {
+		d.Quizzes = append(d.Quizzes, QuizColumn{ID: q.ID, Title: q.Title})
+	}
 	counts := make([]ModuleCounts, len(pub.Course.Modules))
 	index := map[string]int{}
 	for i, m := range pub.Course.Modules {
-		counts[i] = ModuleCounts{ID: m.ID, Due: dues[m.ID]}
+		counts[i] = ModuleCounts{ID: m.ID, Title: m.Title, Due: dues[m.ID]}
 		index[m.ID] = i
 	}
 	percentSum := 0
@@ -132,7 +146,7 @@ func (s *Service) dashboard(ctx context.Context, c Cohort, q DashboardQuery) (Da
 		u := users[uid]
 		p := progress[uid]
 		row := LearnerRow{UserID: uid, Name: u.Name, Email: u.Email, OrgUnit: u.OrgUnit, Invited: u.Pending, Percent: p.Percent, State: p.State,
-			LastActivity: p.LastActivity, QuizBest: p.QuizBest, Posts: p.Posts, Comments: p.Comments, Modules: map[string]string{}}
+			LastActivity: p.LastActivity, CompletedAt: p.CompletedAt, QuizBest: p.QuizBest, Posts: p.Posts, Comments: p.Comments, Modules: map[string]string{}}
 		if row.QuizBest == nil {
 			row.QuizBest = map[string]float64{}
 		}

@@ -40,7 +40,7 @@ func NewDirectory(db *mongo.Database, soleWriter bool, now func() time.Time) *Di
 	if soleWriter {
 		ttl = cacheTTLSole
 	}
-	return &Directory{store: newStore(db), members: cache.New[string](ttl, 50000, now), schedules: cache.New[[]ModuleDates](ttl, 10000, now)}
+	return &Directory{store: newStore(db, now), members: cache.New[string](ttl, 50000, now), schedules: cache.New[[]ModuleDates](ttl, 10000, now)}
 }
 
 // CohortOf returns the learner's active cohort in a course (the latest she joined), or "".

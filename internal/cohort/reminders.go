@@ -3,6 +3,7 @@ package cohort
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/notify"
 	"github.com/taito-lms/taito/internal/outbox"
 )
@@ -29,23 +31,69 @@ type ReminderResult struct {
 	Unsubscribed int // left out: they turned reminders off
 }
 
-func (s *Service) reminderEmail(u auth.User, courseTitle, message string) outbox.Email {
-	e := notify.Reminder{Locale: u.Locale, Name: u.Name, CourseTitle: courseTitle, Message: message,
-		Link: s.mail.Links.Home(), Unsubscribe: s.mail.Links.Unsubscribe(s.users.UnsubscribeToken(u.ID))}.Email()
+// reminderEmail is a reminder to u. A person who has not activated her account yet gets a
+// fresh invitation link (from links) instead of a link to the course.
+func (s *Service) reminderEmail(u auth.User, courseTitle, message string, links map[string]string) outbox.Email {
+	link, activate := links[u.ID]
+	if !activate {
+		link = s.mail.Links.Home()
+	}
+	e := notify.Reminder{Locale: u.Locale, Name: u.Name, CourseTitle: courseTitle, Message: message, Link: link, Activate: activate,
+		Unsubscribe: s.mail.Links.Unsubscribe(s.users.UnsubscribeToken(u.ID))}.Email()
 	e.To = u.Email
 	return e
 }
 
-// SendReminder queues one e-mail per learner of the audience in the outbox, idempotently per
-// (cohort, learner, reminder), leaving out those who unsubscribed.
+// maxReminderMessage is how long a trainer's own reminder text may be, in each language.
+const maxReminderMessage = 2000
+
+// checkMessage checks a trainer's own reminder text: Finnish is required when any language is
+// given, Swedish and English are optional. A message given as one plain text is named
+// "message" in errors.
+func checkMessage(f *apperr.Fields, message course.Text, plain bool) {
+	for loc, text := range message {
+		field := "message." + loc
+		if plain {
+			field = "message"
+		}
+		switch {
+		case !slices.Contains(course.Locales, loc):
+			f.Add(field, "is not a language of Taito: use fi, sv or en")
+		case utf8.RuneCountInString(text) > maxReminderMessage:
+			f.Add(field, "is longer than 2000 characters")
+		}
+	}
+	if len(message) > 0 && strings.TrimSpace(message[course.SourceLocale]) == "" {
+		f.Add("message.fi", "is required when the message is given in another language")
+	}
+}
+
+// SendReminder is SendReminderText with the trainer's own text in Finnish only.
 func (s *Service) SendReminder(ctx context.Context, actor auth.Principal, id, audience, message string) (ReminderResult, error) {
+	var text course.Text
+	if message != "" {
+		text = course.Text{course.SourceLocale: message}
+	}
+	return s.sendReminder(ctx, actor, id, audience, text, true)
+}
+
+// SendReminderText queues one e-mail per learner of the audience in the outbox, idempotently
+// per (cohort, learner, reminder), leaving out those who unsubscribed. Every e-mail is in the
+// learner's language: its system texts, the course title (falling back to Finnish) and the
+// trainer's own message (fi required when given, sv and en optional, falling back to fi). A
+// learner who has not activated her account gets a fresh invitation link.
+//
+// Returns validation errors, ErrNotFound and ErrClosed.
+func (s *Service) SendReminderText(ctx context.Context, actor auth.Principal, id, audience string, message course.Text) (ReminderResult, error) {
+	return s.sendReminder(ctx, actor, id, audience, message, false)
+}
+
+func (s *Service) sendReminder(ctx context.Context, actor auth.Principal, id, audience string, message course.Text, plain bool) (ReminderResult, error) {
 	var f apperr.Fields
 	if !slices.Contains([]string{AudienceNotStarted, AudienceOverdue, AudienceAtRisk, AudienceAll}, audience) {
 		f.Add("audience", "must be not_started, overdue, at_risk or all")
 	}
-	if utf8.RuneCountInString(message) > 2000 {
-		f.Add("message", "is longer than 2000 characters")
-	}
+	checkMessage(&f, message, plain)
 	if err := f.Err(); err != nil {
 		return ReminderResult{}, err
 	}
@@ -61,41 +109,102 @@ func (s *Service) SendReminder(ctx context.Context, actor auth.Principal, id, au
 		return ReminderResult{}, err
 	}
 	res := ReminderResult{ID: uuid.NewString()}
-	var ids []string
+	var rows []LearnerRow
 	for _, r := range d.Learners {
-		ids = append(ids, r.UserID)
+		switch audience {
+		case AudienceNotStarted:
+			if r.State == StateNotStarted {
+				rows = append(rows, r)
+			}
+		case AudienceOverdue:
+			if len(r.Overdue) > 0 {
+				rows = append(rows, r)
+			}
+		case AudienceAtRisk:
+			if r.AtRisk {
+				rows = append(rows, r)
+			}
+		case AudienceAll:
+			if r.State != StateCompleted {
+				rows = append(rows, r)
+			}
+		}
 	}
-	users, err := s.users.UsersByIDs(ctx, ids)
+	users, links, err := s.reminded(ctx, rows)
 	if err != nil {
 		return res, err
 	}
-	for _, r := range d.Learners {
-		in := false
-		switch audience {
-		case AudienceNotStarted:
-			in = r.State == StateNotStarted
-		case AudienceOverdue:
-			in = len(r.Overdue) > 0
-		case AudienceAtRisk:
-			in = r.AtRisk
-		case AudienceAll:
-			in = r.State != StateCompleted
-		}
-		if !in {
-			continue
-		}
-		u := users[r.UserID]
-		if u.RemindersOff || u.Disabled {
-			res.Unsubscribed++
-			continue
-		}
-		e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), message)
+	res.Unsubscribed = len(rows) - len(users)
+	for _, u := range users {
+		e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), message.Get(u.Locale), links)
 		if err := s.mail.Outbox.EnqueueEmail(ctx, "reminder:"+id+":"+u.ID+":"+res.ID, e); err != nil {
 			return res, err
 		}
 		res.Queued++
 	}
 	return res, nil
+}
+
+// reminded returns, in the order of rows, the accounts to remind (leaving out those who turned
+// reminders off and disabled accounts), and fresh invitation links for those of them who have
+// not activated their account.
+func (s *Service) reminded(ctx context.Context, rows []LearnerRow) ([]auth.User, map[string]string, error) {
+	var ids []string
+	for _, r := range rows {
+		ids = append(ids, r.UserID)
+	}
+	byID, err := s.users.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []auth.User
+	for _, id := range ids {
+		if u := byID[id]; !u.RemindersOff && !u.Disabled {
+			out = append(out, u)
+		}
+	}
+	links, err := s.users.InvitationLinks(ctx, out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, links, nil
+}
+
+// ResendInvitation sends a person who has not activated her account a new invitation; the link
+// sent before stops working. Admins may re-send anyone's, trainers those of the active members
+// of the cohorts they run.
+//
+// Returns auth.ErrForbidden (learners), auth.ErrUserNotFound (also for a person outside the
+// trainer's cohorts) and auth.ErrAlreadyActive.
+func (s *Service) ResendInvitation(ctx context.Context, actor auth.Principal, user string) (auth.Invitation, error) {
+	if err := auth.RequireTrainer(actor); err != nil {
+		return auth.Invitation{}, err
+	}
+	if !actor.IsAdmin() {
+		ok, err := s.trainsMember(ctx, actor.UserID, user)
+		if err != nil {
+			return auth.Invitation{}, err
+		}
+		if !ok {
+			return auth.Invitation{}, auth.ErrUserNotFound
+		}
+	}
+	return s.users.ResendInvitation(ctx, user)
+}
+
+// trainsMember reports whether trainer runs a cohort that user is an active member of.
+func (s *Service) trainsMember(ctx context.Context, trainer, user string) (bool, error) {
+	cs, err := s.store.cohortsOf(ctx, trainer)
+	if err != nil {
+		return false, err
+	}
+	for _, c := range cs {
+		member, err := s.IsMember(ctx, user, c.ID)
+		if err != nil || member {
+			return member, err
+		}
+	}
+	return false, nil
 }
 
 // AutoReminders queues, once per learner and module, a reminder a cohort's chosen number of days
@@ -126,24 +235,25 @@ func (s *Service) AutoReminders(ctx context.Context) (int, error) {
 		if err != nil {
 			return queued, err
 		}
-		var ids []string
+		due := map[string][]string{} // learner → modules due soon she has not completed
+		var rows []LearnerRow
 		for _, r := range d.Learners {
-			ids = append(ids, r.UserID)
+			for _, m := range soon {
+				if r.Modules[m] != StateCompleted {
+					due[r.UserID] = append(due[r.UserID], m)
+				}
+			}
+			if len(due[r.UserID]) > 0 {
+				rows = append(rows, r)
+			}
 		}
-		users, err := s.users.UsersByIDs(ctx, ids)
+		users, links, err := s.reminded(ctx, rows)
 		if err != nil {
 			return queued, err
 		}
-		for _, r := range d.Learners {
-			u := users[r.UserID]
-			if u.RemindersOff || u.Disabled {
-				continue
-			}
-			for _, m := range soon {
-				if r.Modules[m] == StateCompleted {
-					continue
-				}
-				e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), "")
+		for _, u := range users {
+			for _, m := range due[u.ID] {
+				e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), "", links)
 				if err := s.mail.Outbox.EnqueueEmail(ctx, "auto-reminder:"+c.ID+":"+m+":"+u.ID, e); err != nil {
 					return queued, err
 				}

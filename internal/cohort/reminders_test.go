@@ -10,6 +10,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/cohort"
+	"github.com/taito-lms/taito/internal/course"
 )
 
 // unsubscribed creates a learner who turned reminders off through her link.
@@ -195,5 +196,47 @@ func TestAutoReminders(t *testing.T) {
 				t.Errorf("auto-reminders (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestReminderMessagePerLanguage: a trainer's own message may be written per language; each
+// learner reads hers, or the Finnish one where hers is missing (issue 16, finding 8).
+func TestReminderMessagePerLanguage(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	aino, bertta, celia := w.speakers(t)
+	c := w.mustCohort(t, cohort.NewCohort{}, aino, bertta, celia)
+	for _, tc := range []struct {
+		name    string
+		message course.Text
+		fields  []string
+	}{
+		{name: "no Finnish", message: course.Text{"sv": "Kom ihåg!"}, fields: []string{"message.fi"}},
+		{name: "an unknown language", message: course.Text{"fi": "Muistakaa!", "de": "Denkt daran!"}, fields: []string{"message.de"}},
+		{name: "too long in Swedish", message: course.Text{"fi": "Muistakaa!", "sv": strings.Repeat("x", 2001)}, fields: []string{"message.sv"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := w.a.Cohorts.SendReminderText(ctx, w.trainer, c.ID, cohort.AudienceAll, tc.message)
+			checkErr(t, err, nil, tc.fields)
+		})
+	}
+	res, err := w.a.Cohorts.SendReminderText(ctx, w.trainer, c.ID, cohort.AudienceAll, course.Text{"fi": "Muistakaa tehtävä!", "sv": "Kom ihåg uppgiften!"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"aino@example.fi": "Muistakaa tehtävä!", "bertta@example.fi": "Kom ihåg uppgiften!", "celia@example.fi": "Muistakaa tehtävä!"}
+	got := map[string]string{}
+	for _, j := range w.jobs(t, "reminder:"+c.ID+":") {
+		if !strings.HasSuffix(j.ID, ":"+res.ID) {
+			continue
+		}
+		for _, m := range want {
+			if strings.Contains(j.Email.Text, m) {
+				got[j.Email.To] = m
+			}
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("messages (-want +got):\n%s", diff)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ type cohortDoc struct {
 	Name             string        `bson:"name"`
 	Trainers         []string      `bson:"trainers"`
 	StartsOn         *time.Time    `bson:"starts_on,omitempty"`
+	EndsOn           *time.Time    `bson:"ends_on,omitempty"`
 	Schedule         []scheduleDoc `bson:"schedule"`
 	Status           string        `bson:"status"`
 	JoinCode         string        `bson:"join_code,omitempty"`
@@ -67,12 +69,13 @@ func enrolmentID(cohort, user string) string { return cohort + ":" + user }
 func membershipID(course, user string) string { return course + ":" + user }
 
 func newCohortDoc(c Cohort) cohortDoc {
-	return cohortDoc{ID: c.ID, Course: c.Course, Name: c.Name, Trainers: c.Trainers, StartsOn: c.StartsOn, Schedule: scheduleDocs(c.Schedule),
+	return cohortDoc{ID: c.ID, Course: c.Course, Name: c.Name, Trainers: c.Trainers, StartsOn: c.StartsOn, EndsOn: c.EndsOn, Schedule: scheduleDocs(c.Schedule),
 		Status: c.Status, JoinCode: c.JoinCode, AutoReminderDays: c.AutoReminderDays, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt}
 }
 
-func (d cohortDoc) cohort() Cohort {
-	c := Cohort{ID: d.ID, Course: d.Course, Name: d.Name, Trainers: d.Trainers, StartsOn: d.StartsOn, Status: d.Status, JoinCode: d.JoinCode,
+// cohort is the stored cohort with its status as it is at now (see Cohort.statusAt).
+func (d cohortDoc) cohort(now time.Time) Cohort {
+	c := Cohort{ID: d.ID, Course: d.Course, Name: d.Name, Trainers: d.Trainers, StartsOn: d.StartsOn, EndsOn: d.EndsOn, Status: d.Status, JoinCode: d.JoinCode,
 		AutoReminderDays: d.AutoReminderDays, CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt}
 	if d.Schedule != nil {
 		c.Schedule = make([]ModuleDates, len(d.Schedule))
@@ -80,6 +83,7 @@ func (d cohortDoc) cohort() Cohort {
 			c.Schedule[i] = ModuleDates(s)
 		}
 	}
+	c.Status = c.statusAt(now)
 	return c
 }
 
@@ -98,10 +102,11 @@ func scheduleDocs(sched []ModuleDates) []scheduleDoc {
 // store keeps cohorts, their enrolments and the learners' memberships in MongoDB.
 type store struct {
 	cohorts, enrolments, memberships *mongo.Collection
+	now                              func() time.Time // the moment a cohort's status is read at
 }
 
-func newStore(db *mongo.Database) *store {
-	return &store{cohorts: db.Collection(cohortsColl), enrolments: db.Collection(enrolmentsColl), memberships: db.Collection(membershipsColl)}
+func newStore(db *mongo.Database, now func() time.Time) *store {
+	return &store{cohorts: db.Collection(cohortsColl), enrolments: db.Collection(enrolmentsColl), memberships: db.Collection(membershipsColl), now: now}
 }
 
 func (s *store) ensureIndexes(ctx context.Context) error {
@@ -156,7 +161,7 @@ func (s *store) findCohort(ctx context.Context, doing string, filter bson.D) (Co
 	if err != nil {
 		return Cohort{}, mongox.Err(ctx, doing, err)
 	}
-	return d.cohort(), nil
+	return d.cohort(s.now()), nil
 }
 
 // cohortsOf lists the newest 500 cohorts that trainer runs (trainer "": every cohort).
@@ -168,10 +173,12 @@ func (s *store) cohortsOf(ctx context.Context, trainer string) ([]Cohort, error)
 	return s.findCohorts(ctx, "list cohorts", filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}).SetLimit(500))
 }
 
-// remindingCohorts lists the running cohorts that remind their members automatically.
+// remindingCohorts lists the running cohorts that remind their members automatically: those
+// not closed by a trainer are read, and those whose dates do not make them running left out.
 func (s *store) remindingCohorts(ctx context.Context) ([]Cohort, error) {
-	return s.findCohorts(ctx, "list reminding cohorts",
-		bson.D{{Key: "status", Value: StatusRunning}, {Key: "auto_reminder_days", Value: bson.D{{Key: "$gt", Value: 0}}}})
+	list, err := s.findCohorts(ctx, "list reminding cohorts",
+		bson.D{{Key: "status", Value: bson.D{{Key: "$ne", Value: StatusClosed}}}, {Key: "auto_reminder_days", Value: bson.D{{Key: "$gt", Value: 0}}}})
+	return slices.DeleteFunc(list, func(c Cohort) bool { return c.Status != StatusRunning }), err
 }
 
 func (s *store) findCohorts(ctx context.Context, doing string, filter bson.D, opts ...options.Lister[options.FindOptions]) ([]Cohort, error) {
@@ -181,8 +188,9 @@ func (s *store) findCohorts(ctx context.Context, doing string, filter bson.D, op
 		return nil, err
 	}
 	out := make([]Cohort, len(docs))
+	now := s.now()
 	for i, d := range docs {
-		out[i] = d.cohort()
+		out[i] = d.cohort(now)
 	}
 	return out, nil
 }
@@ -206,6 +214,9 @@ func (s *store) updateCohort(ctx context.Context, id string, p Patch) (Cohort, e
 	if p.StartsOn != nil {
 		set = append(set, bson.E{Key: "starts_on", Value: *p.StartsOn})
 	}
+	if p.EndsOn != nil {
+		set = append(set, bson.E{Key: "ends_on", Value: *p.EndsOn})
+	}
 	if p.AutoReminderDays != nil {
 		set = append(set, bson.E{Key: "auto_reminder_days", Value: *p.AutoReminderDays})
 	}
@@ -218,7 +229,7 @@ func (s *store) updateCohort(ctx context.Context, id string, p Patch) (Cohort, e
 	if err != nil {
 		return Cohort{}, mongox.Err(ctx, "update cohort", err)
 	}
-	return d.cohort(), nil
+	return d.cohort(s.now()), nil
 }
 
 // insertEnrolments makes users active members of c in one write and returns the indexes of
@@ -416,4 +427,18 @@ func (s *store) cohortsRunBy(ctx context.Context, slug, trainer string) ([]Cohor
 func (s *store) deleteMembership(ctx context.Context, c Cohort, user string) error {
 	_, err := s.memberships.DeleteOne(ctx, bson.D{{Key: "_id", Value: membershipID(c.Course, user)}, {Key: "cohort", Value: c.ID}})
 	return mongox.Err(ctx, "remove membership", err)
+}
+
+// cohortsWith lists the cohorts the user is an active member of.
+func (s *store) cohortsWith(ctx context.Context, user string) ([]Cohort, error) {
+	cur, err := s.enrolments.Find(ctx, bson.D{{Key: "user", Value: user}, {Key: "status", Value: enrolmentActive}})
+	rows, err := mongox.All[enrolmentDoc](ctx, "list the learner's enrolments", cur, err)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.Cohort
+	}
+	return s.findCohorts(ctx, "list the learner's cohorts", bson.D{inIDs(ids)}, options.Find().SetSort(bson.D{{Key: "created_at", Value: -1}}))
 }

@@ -52,6 +52,7 @@ type Config struct {
 	MediaMaxVideo   int64         // bytes
 	MediaMaxFile    int64         // bytes, for everything but video
 	MediaGCInterval time.Duration
+	MediaDelivery   string // redirect (presigned S3 URLs) | proxy (through Taito)
 	SMTPURL         Secret // smtp://user:pass@host:port; empty: e-mail waits in the outbox
 	SMTPFrom        string
 	AccessTokenTTL  time.Duration
@@ -94,6 +95,15 @@ const (
 	DefaultBodyLimit       = 1 << 20
 	DefaultRequestTimeout  = 15 * time.Second
 	DefaultAccessTokenTTL  = 15 * time.Minute
+)
+
+// Media delivery modes (TAITO_MEDIA_DELIVERY).
+const (
+	// MediaRedirect sends browsers to presigned S3 URLs: S3 must be reachable from them.
+	MediaRedirect = "redirect"
+	// MediaProxy streams media through Taito, uploads included: for an S3 that only Taito
+	// reaches, such as the embedded gateway on loopback.
+	MediaProxy = "proxy"
 )
 
 // Load reads the configuration through getenv and validates it. The error joins every problem.
@@ -199,6 +209,15 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.MediaMaxVideo = bytesVar("TAITO_MEDIA_MAX_VIDEO_BYTES", 2<<30, 50<<30)
 	c.MediaMaxFile = bytesVar("TAITO_MEDIA_MAX_FILE_BYTES", 50<<20, 5<<30)
+	def := MediaRedirect
+	if c.S3.Embedded() {
+		def = MediaProxy // the embedded gateway listens on loopback only
+	}
+	switch c.MediaDelivery = get("TAITO_MEDIA_DELIVERY", def); c.MediaDelivery {
+	case MediaRedirect, MediaProxy:
+	default:
+		problem("TAITO_MEDIA_DELIVERY", "want redirect or proxy, got %q", c.MediaDelivery)
+	}
 
 	c.BodyLimit = DefaultBodyLimit
 	if v := get("TAITO_BODY_LIMIT", ""); v != "" {

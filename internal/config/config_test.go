@@ -59,6 +59,7 @@ func TestLoadGolden(t *testing.T) {
 			"TAITO_BODY_LIMIT":       "10",
 			"TAITO_TRUSTED_PROXIES":  "not-an-ip",
 			"TAITO_ACCESS_TOKEN_TTL": "2h",
+			"TAITO_MEDIA_DELIVERY":   "stream",
 		},
 	}
 	for name, e := range cases {

@@ -132,6 +132,20 @@ func (s *Service) Lesson(ctx context.Context, actor auth.Principal, slug, lesson
 	return v, etag, nil
 }
 
+// Activity resolves an API activity id ("course:activity") to the current published version of
+// its course, which the actor may read, and the activity's id in it. Whether the course defines
+// that activity is the caller's question.
+//
+// Returns ErrNotPublished (also for a malformed id) and ErrNotAvailable.
+func (s *Service) Activity(ctx context.Context, actor auth.Principal, id string) (Published, string, error) {
+	slug, local, ok := ParseActivityID(id)
+	if !ok {
+		return Published{}, "", ErrNotPublished
+	}
+	pub, err := s.Current(ctx, actor, slug)
+	return pub, local, err
+}
+
 // CatalogEntry is a course in the catalogue.
 type CatalogEntry struct {
 	Slug    string
@@ -189,11 +203,8 @@ func mediaOf(co *Course) []string {
 	for _, m := range co.Modules {
 		for _, l := range m.Lessons {
 			for _, b := range l.Blocks {
-				if b.Media != "" {
-					out = append(out, b.Media)
-				}
-				if b.Captions != "" {
-					out = append(out, b.Captions)
+				for _, id := range b.MediaIDs() {
+					out = append(out, id)
 				}
 			}
 		}

@@ -169,7 +169,11 @@ func assetNames(co *Course) []string {
 	for _, m := range co.Modules {
 		for _, l := range m.Lessons {
 			for _, b := range l.Blocks {
-				for _, src := range []string{b.Src, b.CaptionsSrc} {
+				srcs := []string{b.Src, b.CaptionsSrc}
+				for _, loc := range Locales {
+					srcs = append(srcs, b.SrcByLocale[loc])
+				}
+				for _, src := range srcs {
 					if src != "" && !seen[src] {
 						seen[src] = true
 						names = append(names, src)
@@ -202,6 +206,12 @@ func setMediaIDs(co *Course, ids map[string]string) {
 				}
 				if b.CaptionsSrc != "" {
 					b.Captions = ids[b.CaptionsSrc]
+				}
+				for loc, src := range b.SrcByLocale {
+					if b.MediaByLocale == nil {
+						b.MediaByLocale = map[string]string{}
+					}
+					b.MediaByLocale[loc] = ids[src]
 				}
 			}
 		}

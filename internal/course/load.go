@@ -681,7 +681,14 @@ func (l *loader) mergeBlock(file, loc string, b *Block, pb parsedBlock) {
 		}
 	}
 	if bf.Src != "" && b.Src != "" && l.resolve(file, bf.Src) != b.Src {
-		l.errorf(file, pb.line, "src differs from the Finnish file: translations use the same media")
+		if b.Kind != KindImage {
+			l.errorf(file, pb.line, "src differs from the Finnish file: translations use the same media (only an image may have a version per language)")
+		} else if src := l.asset(file, pb.line, bf.Src, true); src != "" {
+			if b.SrcByLocale == nil {
+				b.SrcByLocale = map[string]string{}
+			}
+			b.SrcByLocale[loc] = src // a diagram with labels in this language
+		}
 	}
 	same("url", b.URL, bf.URL)
 	same("quiz", b.Quiz, bf.Quiz)

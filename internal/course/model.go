@@ -162,6 +162,34 @@ type Block struct {
 	Task         string `json:"task,omitempty" bson:"task,omitempty"`
 	Assessment   string `json:"assessment,omitempty" bson:"assessment,omitempty"`
 	Safari       string `json:"safari,omitempty" bson:"safari,omitempty"`
+	// An image may have a version of its own for a language, a diagram with labels in it:
+	// the asset path and media id by locale. Other languages show Src and Media.
+	SrcByLocale   map[string]string `json:"src_by_locale,omitempty" bson:"src_by_locale,omitempty"`
+	MediaByLocale map[string]string `json:"media_by_locale,omitempty" bson:"media_by_locale,omitempty"`
+}
+
+// MediaFor is the media id the block shows in locale.
+func (b Block) MediaFor(locale string) string {
+	if id := b.MediaByLocale[locale]; id != "" {
+		return id
+	}
+	return b.Media
+}
+
+// MediaIDs lists every media id the block refers to, each with the field that holds it.
+func (b Block) MediaIDs() map[string]string {
+	out := map[string]string{}
+	for field, id := range map[string]string{"media": b.Media, "captions": b.Captions} {
+		if id != "" {
+			out[field] = id
+		}
+	}
+	for loc, id := range b.MediaByLocale {
+		if id != "" {
+			out["media_by_locale."+loc] = id
+		}
+	}
+	return out
 }
 
 // Quiz question types.
@@ -195,7 +223,10 @@ type Question struct {
 	Answer   *bool               `json:"answer,omitempty" bson:"answer,omitempty"`
 	Pairs    []Pair              `json:"pairs,omitempty" bson:"pairs,omitempty"`
 	Accepted map[string][]string `json:"accepted,omitempty" bson:"accepted,omitempty"`
-	Feedback Text                `json:"feedback,omitempty" bson:"feedback,omitempty"`
+	Feedback Text                `json:"feedback,omitempty" bson:"feedback,omitempty"` // after every answer
+	// FeedbackCorrect follows a right answer only, FeedbackIncorrect a wrong one only.
+	FeedbackCorrect   Text `json:"feedback_correct,omitempty" bson:"feedback_correct,omitempty"`
+	FeedbackIncorrect Text `json:"feedback_incorrect,omitempty" bson:"feedback_incorrect,omitempty"`
 }
 
 // Option is a choice of a single or multiple choice question.
@@ -285,11 +316,46 @@ func (c *Course) LessonIDs() []string {
 	return out
 }
 
+// ActivityID is the API id of a course's activity — a quiz, reflection task, self-assessment or
+// service safari: the course's slug and the activity's id in the course, "course:activity".
+// Every activity route takes this one form.
+func ActivityID(slug, id string) string { return slug + ":" + id }
+
+// ParseActivityID splits an API activity id into the course's slug and the activity's id.
+func ParseActivityID(id string) (slug, local string, ok bool) {
+	slug, local, ok = strings.Cut(id, ":")
+	return slug, local, ok && ValidSlug(slug) && local != ""
+}
+
 // QuizByID returns a quiz definition.
 func (c *Course) QuizByID(id string) (*Quiz, bool) {
 	for i := range c.Quizzes {
 		if c.Quizzes[i].ID == id {
 			return &c.Quizzes[i], true
+		}
+	}
+	return nil, false
+}
+
+// ReflectionByID returns a reflection task definition.
+func (c *Course) ReflectionByID(id string) (*Reflection, bool) {
+	return findByID(c.Reflections, id, func(r Reflection) string { return r.ID })
+}
+
+// AssessmentByID returns a self-assessment definition.
+func (c *Course) AssessmentByID(id string) (*Assessment, bool) {
+	return findByID(c.Assessments, id, func(a Assessment) string { return a.ID })
+}
+
+// SafariByID returns a service-safari definition.
+func (c *Course) SafariByID(id string) (*Safari, bool) {
+	return findByID(c.Safaris, id, func(s Safari) string { return s.ID })
+}
+
+func findByID[T any](list []T, id string, key func(T) string) (*T, bool) {
+	for i := range list {
+		if key(list[i]) == id {
+			return &list[i], true
 		}
 	}
 	return nil, false
@@ -361,6 +427,8 @@ func (c *Course) eachText(fn func(path string, t Text)) {
 			up := func(parts ...any) string { return p(append([]any{"quizzes", qi, "questions", ui}, parts...)...) }
 			fn(up("prompt"), u.Prompt)
 			opt(up("feedback"), u.Feedback)
+			opt(up("feedback_correct"), u.FeedbackCorrect)
+			opt(up("feedback_incorrect"), u.FeedbackIncorrect)
 			for oi, o := range u.Options {
 				fn(up("options", oi, "text"), o.Text)
 				opt(up("options", oi, "feedback"), o.Feedback)

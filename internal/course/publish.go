@@ -113,10 +113,7 @@ func (s *Service) checkMedia(ctx context.Context, co *Course) error {
 	for mi, m := range co.Modules {
 		for li, l := range m.Lessons {
 			for bi, b := range l.Blocks {
-				for field, id := range map[string]string{"media": b.Media, "captions": b.Captions} {
-					if id == "" {
-						continue
-					}
+				for field, id := range b.MediaIDs() {
 					ok, err := s.assets.Exists(ctx, id)
 					if err != nil {
 						return err

@@ -55,8 +55,9 @@ type LessonView struct {
 	Next            string      `json:"next,omitempty"`
 }
 
-// BlockView is a block in one locale. Activity blocks carry only the activity's id: quiz
-// answers never leave the server with a lesson.
+// BlockView is a block in one locale. Activity blocks carry the activity's API id
+// ("course:activity") and, except quizzes, everything a learner reads to do it (the same view
+// the activity's own read route gives); quiz answers never leave the server with a lesson.
 type BlockView struct {
 	Kind         string   `json:"kind"`
 	Markdown     string   `json:"markdown,omitempty"`
@@ -76,6 +77,10 @@ type BlockView struct {
 	TaskID       string   `json:"task_id,omitempty"`
 	AssessmentID string   `json:"assessment_id,omitempty"`
 	SafariID     string   `json:"safari_id,omitempty"`
+
+	Reflection *ReflectionView `json:"reflection,omitempty"` // reflection
+	Assessment *AssessmentForm `json:"assessment,omitempty"` // self_assessment
+	Safari     *SafariForm     `json:"safari,omitempty"`     // service_safari
 }
 
 // MediaURL is where the API serves a media item.
@@ -101,21 +106,26 @@ func (r *Renderer) View(co *Course, version int, id, locale string) (*LessonView
 		}
 	}
 	for _, b := range l.Blocks {
-		if b.Quiz != "" {
-			b.Quiz = co.Slug + ":" + b.Quiz // the quiz API's id
-		}
 		if !linkURL(b.URL) {
 			b.URL = "" // every view, a draft's preview too, serves only links publishing allows
 		}
-		bv := BlockView{Kind: b.Kind, URL: b.URL, QuizID: b.Quiz, TaskID: b.Task, AssessmentID: b.Assessment, SafariID: b.Safari,
-			Alt: b.Alt.Get(locale), Caption: b.Caption.Get(locale), Title: b.Title.Get(locale), Transcript: b.Transcript.Get(locale),
-			Text: b.Text.Get(locale), Instructions: b.Instructions.Get(locale)}
+		bv := BlockView{Kind: b.Kind, URL: b.URL, QuizID: apiID(co.Slug, b.Quiz), TaskID: apiID(co.Slug, b.Task), AssessmentID: apiID(co.Slug, b.Assessment),
+			SafariID: apiID(co.Slug, b.Safari), Alt: b.Alt.Get(locale), Caption: b.Caption.Get(locale), Title: b.Title.Get(locale),
+			Transcript: b.Transcript.Get(locale), Text: b.Text.Get(locale), Instructions: b.Instructions.Get(locale)}
+		switch b.Kind {
+		case KindReflection:
+			bv.Reflection, _ = r.Reflection(co, b.Task, locale)
+		case KindSelfAssessment:
+			bv.Assessment, _ = r.AssessmentForm(co, b.Assessment, locale)
+		case KindServiceSafari:
+			bv.Safari, _ = r.SafariForm(co, b.Safari, locale)
+		}
 		if b.Kind == KindMarkdown {
 			bv.Markdown = b.Markdown.Get(locale)
 			bv.HTML = r.HTML(bv.Markdown)
 		}
-		if b.Media != "" {
-			bv.MediaID, bv.MediaURL = b.Media, MediaURL(b.Media)
+		if id := b.MediaFor(locale); id != "" {
+			bv.MediaID, bv.MediaURL = id, MediaURL(id)
 		}
 		if b.Captions != "" {
 			bv.CaptionsURL = MediaURL(b.Captions)
@@ -126,4 +136,199 @@ func (r *Renderer) View(co *Course, version int, id, locale string) (*LessonView
 		v.Blocks = append(v.Blocks, bv)
 	}
 	return v, true
+}
+
+// apiID is an activity's API id, or "" for a block without that activity.
+func apiID(slug, id string) string {
+	if id == "" {
+		return ""
+	}
+	return ActivityID(slug, id)
+}
+
+// ReflectionView is a reflection task in one locale: what its wall asks of a learner and what
+// completes the lesson that asks for it.
+type ReflectionView struct {
+	ID         string `json:"id"`   // the API id, course:task
+	Task       string `json:"task"` // the task's id in the course (a wall's {task})
+	Title      string `json:"title"`
+	Prompt     string `json:"prompt"` // Markdown
+	PromptHTML string `json:"prompt_html"`
+	Posts      int    `json:"posts"`    // posts the task asks of each participant
+	Comments   int    `json:"comments"` // comments on other participants' posts the task asks
+	Anonymous  bool   `json:"anonymous"`
+	// Completion is what completes the lesson that asks for the task; nil when no lesson's
+	// completion counts it.
+	Completion *ReflectionCompletion `json:"completion,omitempty"`
+}
+
+// ReflectionCompletion is the reflection_posted rule of a lesson: a post of one's own and a
+// number of comments on other participants' posts (comments on one's own posts do not count).
+type ReflectionCompletion struct {
+	Lesson   string `json:"lesson"`
+	Posts    int    `json:"posts"`
+	Comments int    `json:"comments"`
+}
+
+// Reflection renders reflection task id of co in locale, falling back to Finnish per field.
+func (r *Renderer) Reflection(co *Course, id, locale string) (*ReflectionView, bool) {
+	def, ok := co.ReflectionByID(id)
+	if !ok {
+		return nil, false
+	}
+	prompt := def.Prompt.Get(locale)
+	v := &ReflectionView{ID: ActivityID(co.Slug, def.ID), Task: def.ID, Title: def.Title.Get(locale), Prompt: prompt, PromptHTML: r.HTML(prompt),
+		Posts: def.Posts, Comments: def.Comments, Anonymous: def.Anonymous}
+	for _, m := range co.Modules {
+		for _, l := range m.Lessons {
+			if c := l.Completion; v.Completion == nil && c.Rule == RuleReflectionPosted && c.Task == def.ID {
+				v.Completion = &ReflectionCompletion{Lesson: l.ID, Posts: 1, Comments: c.Comments}
+			}
+		}
+	}
+	return v, true
+}
+
+// AssessmentForm is a self-assessment as a learner fills it in, in one locale: every rated item
+// with its statement, the rating scale with its level descriptions, and the notes she may add.
+type AssessmentForm struct {
+	ID               string     `json:"id"`         // the API id, course:assessment
+	Assessment       string     `json:"assessment"` // the assessment's id in the course
+	Title            string     `json:"title"`
+	Instructions     string     `json:"instructions"` // Markdown
+	InstructionsHTML string     `json:"instructions_html"`
+	Round            string     `json:"round"` // start | end
+	Framework        string     `json:"framework,omitempty"`
+	Scale            Scale      `json:"scale"`
+	Items            []FormItem `json:"items"`
+	Notes            []FormNote `json:"notes"`
+}
+
+// Scale is the rating scale of a self-assessment: DigComp 2.2's proficiency levels.
+type Scale struct {
+	Min    int          `json:"min"`
+	Max    int          `json:"max"`
+	Levels []ScaleLevel `json:"levels"`
+}
+
+// ScaleLevel is one level of the scale: its group (foundation, intermediate, …) and what it means.
+type ScaleLevel struct {
+	Level       int    `json:"level"`
+	Group       string `json:"group"`
+	Description string `json:"description"`
+}
+
+// Form item kinds.
+const (
+	ItemCompetence = "competence" // a DigComp competence the assessment rates
+	ItemStatement  = "statement"  // a course's own "I can…" statement
+)
+
+// FormItem is one rated row of a self-assessment; its id is the key of its rating.
+type FormItem struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	Statement   string `json:"statement"`
+	Description string `json:"description,omitempty"` // a competence's short description
+	Competence  string `json:"competence,omitempty"`
+	Required    bool   `json:"required"`
+}
+
+// FormNote is a note a learner may add to a self-assessment: one per DigComp area, and a
+// general one; all are optional.
+type FormNote struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+// GeneralNote is the id of a self-assessment's general note.
+const GeneralNote = "general"
+
+var generalNoteLabel = Text{"fi": "Yleiset huomiot", "sv": "Allmänna anteckningar", "en": "General notes"}
+
+// Rated lists the items a self-assessment rates, in order: the framework's competences (all of
+// them when the assessment names none), then the course's own statements. Every item is
+// required when a learner submits.
+func (a *Assessment) Rated(locale string) []FormItem {
+	var out []FormItem
+	if a.Framework != "" {
+		ids := a.Competences
+		if len(ids) == 0 {
+			for _, ar := range DigComp {
+				for _, c := range ar.Competences {
+					ids = append(ids, c.ID)
+				}
+			}
+		}
+		for _, id := range ids {
+			c, _ := CompetenceByID(id)
+			out = append(out, FormItem{ID: id, Kind: ItemCompetence, Statement: id + " " + c.Name.Get(locale), Description: c.Description.Get(locale),
+				Competence: id, Required: true})
+		}
+	}
+	for _, it := range a.Items {
+		out = append(out, FormItem{ID: it.ID, Kind: ItemStatement, Statement: it.Statement.Get(locale), Competence: it.Competence, Required: true})
+	}
+	return out
+}
+
+// AssessmentForm renders self-assessment id of co in locale, falling back to Finnish per field.
+func (r *Renderer) AssessmentForm(co *Course, id, locale string) (*AssessmentForm, bool) {
+	def, ok := co.AssessmentByID(id)
+	if !ok {
+		return nil, false
+	}
+	ins := def.Instructions.Get(locale)
+	f := &AssessmentForm{ID: ActivityID(co.Slug, def.ID), Assessment: def.ID, Title: def.Title.Get(locale), Instructions: ins, InstructionsHTML: r.HTML(ins),
+		Round: def.Round, Framework: def.Framework, Scale: Scale{Min: Levels[0].Level, Max: Levels[len(Levels)-1].Level}, Items: def.Rated(locale)}
+	for _, l := range Levels {
+		f.Scale.Levels = append(f.Scale.Levels, ScaleLevel{Level: l.Level, Group: LevelGroupOf(l.Level).Name.Get(locale), Description: l.Description.Get(locale)})
+	}
+	for _, a := range DigComp {
+		f.Notes = append(f.Notes, FormNote{ID: a.ID, Label: a.Name.Get(locale)})
+	}
+	f.Notes = append(f.Notes, FormNote{ID: GeneralNote, Label: generalNoteLabel.Get(locale)})
+	return f, true
+}
+
+// SafariForm is a service safari as a learner logs it, in one locale: the e-service, the
+// instructions and the steps.
+type SafariForm struct {
+	ID               string           `json:"id"`     // the API id, course:safari
+	Safari           string           `json:"safari"` // the safari's id in the course
+	Title            string           `json:"title"`
+	Service          SafariService    `json:"service"`
+	Instructions     string           `json:"instructions"` // Markdown
+	InstructionsHTML string           `json:"instructions_html"`
+	Steps            []SafariStepView `json:"steps"`
+}
+
+// SafariService is the e-service a safari tries.
+type SafariService struct {
+	Name string `json:"name"`
+	URL  string `json:"url,omitempty"`
+}
+
+// SafariStepView is one step of a safari: its id (a log's step) and the task the client does.
+type SafariStepView struct {
+	ID   string `json:"id"`
+	Task string `json:"task"`
+}
+
+// SafariForm renders service safari id of co in locale, falling back to Finnish per field.
+func (r *Renderer) SafariForm(co *Course, id, locale string) (*SafariForm, bool) {
+	def, ok := co.SafariByID(id)
+	if !ok {
+		return nil, false
+	}
+	ins := def.Instructions.Get(locale)
+	f := &SafariForm{ID: ActivityID(co.Slug, def.ID), Safari: def.ID, Title: def.Title.Get(locale), Service: SafariService{Name: def.Service.Name.Get(locale)},
+		Instructions: ins, InstructionsHTML: r.HTML(ins), Steps: make([]SafariStepView, len(def.Steps))}
+	if linkURL(def.Service.URL) {
+		f.Service.URL = def.Service.URL
+	}
+	for i, st := range def.Steps {
+		f.Steps[i] = SafariStepView{ID: st.ID, Task: st.Task.Get(locale)}
+	}
+	return f, true
 }

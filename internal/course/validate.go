@@ -327,6 +327,19 @@ func (c *checker) block(bp string, b Block, quizzes, tasks, assessments, safaris
 		if b.Kind == KindImage {
 			c.text(bp+".alt", b.Alt, true, maxShortText)
 		}
+		for _, byLocale := range []struct {
+			field string
+			m     map[string]string
+		}{{"src_by_locale", b.SrcByLocale}, {"media_by_locale", b.MediaByLocale}} {
+			if len(byLocale.m) > 0 && b.Kind != KindImage {
+				c.err(bp+"."+byLocale.field, "only an image may have a version per language")
+			}
+			for loc := range byLocale.m {
+				if !slices.Contains(Locales, loc) {
+					c.err(bp+"."+byLocale.field, "unknown locale %q (use fi, sv or en)", loc)
+				}
+			}
+		}
 		c.text(bp+".caption", b.Caption, false, maxShortText)
 		c.text(bp+".title", b.Title, false, maxShortText)
 		c.text(bp+".transcript", b.Transcript, false, maxTextLength)
@@ -444,6 +457,8 @@ func (c *checker) question(up string, u Question, ids map[string]bool) {
 	c.id(up+".id", "question", u.ID, ids)
 	c.text(up+".prompt", u.Prompt, true, 5000)
 	c.text(up+".feedback", u.Feedback, false, 5000)
+	c.text(up+".feedback_correct", u.FeedbackCorrect, false, 5000)
+	c.text(up+".feedback_incorrect", u.FeedbackIncorrect, false, 5000)
 	opts := map[string]bool{}
 	correct := 0
 	for oi, o := range u.Options {

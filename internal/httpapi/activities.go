@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/csv"
 	"strconv"
 	"strings"
@@ -9,6 +10,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taito-lms/taito/internal/activity"
+	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/course"
 )
 
 type choiceOut struct {
@@ -170,23 +174,25 @@ func (s *Server) quizStats(c *fiber.Ctx) error {
 }
 
 type postOut struct {
-	ID        string         `json:"id"`
-	Author    string         `json:"author,omitempty"`
-	Anonymous bool           `json:"anonymous"`
-	Mine      bool           `json:"mine"`
-	Body      string         `json:"body"`
-	HTML      string         `json:"html"`
-	Hidden    bool           `json:"hidden"`
-	Featured  bool           `json:"featured"`
-	Reactions map[string]int `json:"reactions"`
-	Reacted   []string       `json:"reacted"`
-	CreatedAt time.Time      `json:"created_at"`
-	EditedAt  *time.Time     `json:"edited_at,omitempty"`
-	Comments  []postOut      `json:"comments,omitempty"`
+	ID     string `json:"id"`
+	Author string `json:"author,omitempty"`
+	// AuthorName is the author's display name, or "anonymous" in the reader's language.
+	AuthorName string         `json:"author_name,omitempty"`
+	Anonymous  bool           `json:"anonymous"`
+	Mine       bool           `json:"mine"`
+	Body       string         `json:"body"`
+	HTML       string         `json:"html"`
+	Hidden     bool           `json:"hidden"`
+	Featured   bool           `json:"featured"`
+	Reactions  map[string]int `json:"reactions"`
+	Reacted    []string       `json:"reacted"`
+	CreatedAt  time.Time      `json:"created_at"`
+	EditedAt   *time.Time     `json:"edited_at,omitempty"`
+	Comments   []postOut      `json:"comments,omitempty"`
 }
 
 func newPostOut(p activity.Post) postOut {
-	out := postOut{ID: p.ID, Author: p.Author, Anonymous: p.Anonymous, Mine: p.Mine, Body: p.Body, HTML: p.HTML, Hidden: p.Hidden, Featured: p.Featured,
+	out := postOut{ID: p.ID, Author: p.Author, AuthorName: p.AuthorName, Anonymous: p.Anonymous, Mine: p.Mine, Body: p.Body, HTML: p.HTML, Hidden: p.Hidden, Featured: p.Featured,
 		Reactions: p.Reactions, Reacted: p.Reacted, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt}
 	if out.Reacted == nil {
 		out.Reacted = []string{}
@@ -197,8 +203,21 @@ func newPostOut(p activity.Post) postOut {
 	return out
 }
 
+// wallResponse is a page of a wall's posts with the task they answer.
+type wallResponse struct {
+	Task *course.ReflectionView `json:"task"`
+	listResponse[postOut]
+}
+
 func (s *Server) listPosts(c *fiber.Ctx) error {
+	if err := checkLocaleParam(c); err != nil {
+		return err
+	}
 	limit, after, err := pageParams(c)
+	if err != nil {
+		return err
+	}
+	task, err := s.walls.Task(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), locale(c))
 	if err != nil {
 		return err
 	}
@@ -206,11 +225,21 @@ func (s *Server) listPosts(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.app.NamePostAuthors(c.UserContext(), posts, locale(c)); err != nil {
+		return err
+	}
 	out := make([]postOut, len(posts))
 	for i, p := range posts {
 		out[i] = newPostOut(p)
 	}
-	return c.JSON(newList(out, next))
+	return c.JSON(wallResponse{Task: task, listResponse: newList(out, next)})
+}
+
+// namedPost is one post with its authors' names as the caller sees them.
+func (s *Server) namedPost(c *fiber.Ctx, p activity.Post) (activity.Post, error) {
+	one := []activity.Post{p}
+	err := s.app.NamePostAuthors(c.UserContext(), one, locale(c))
+	return one[0], err
 }
 
 type postRequest struct {
@@ -225,6 +254,9 @@ func (s *Server) createPost(c *fiber.Ctx) error {
 	}
 	p, err := s.walls.CreatePost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), req.Body, req.Anonymous)
 	if err != nil {
+		return err
+	}
+	if p, err = s.namedPost(c, p); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(newPostOut(p))
@@ -243,6 +275,9 @@ func (s *Server) createComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if p, err = s.namedPost(c, p); err != nil {
+		return err
+	}
 	return c.Status(fiber.StatusCreated).JSON(newPostOut(p))
 }
 
@@ -259,6 +294,9 @@ func (s *Server) editPost(c *fiber.Ctx) error {
 	}
 	p, err := s.walls.EditPost(c.UserContext(), principal(c), c.Params("id"), c.Params("task"), c.Params("post"), activity.PostChange(req))
 	if err != nil {
+		return err
+	}
+	if p, err = s.namedPost(c, p); err != nil {
 		return err
 	}
 	return c.JSON(newPostOut(p))
@@ -359,16 +397,48 @@ func newAssessmentOut(a activity.Assessment) assessmentOut {
 	return out
 }
 
+// activityRef reads an activity a request body names: by its API id ("course:activity") in
+// field, or by its bare id there beside the course.
+func activityRef(field, slug, id string) (string, string, error) {
+	named, local, ok := course.ParseActivityID(id)
+	if !ok {
+		return slug, id, nil
+	}
+	if slug != "" && slug != named {
+		return "", "", apperr.Validation(apperr.FieldError{Field: "course", Message: "names another course than " + field})
+	}
+	return named, local, nil
+}
+
 func (s *Server) submitAssessment(c *fiber.Ctx) error {
 	var req assessmentRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	a, err := s.assessments.Submit(c.UserContext(), principal(c), req.Course, req.Assessment, req.Ratings, req.Notes)
+	slug, id, err := activityRef("assessment", req.Course, req.Assessment)
+	if err != nil {
+		return err
+	}
+	a, err := s.assessments.Submit(c.UserContext(), principal(c), slug, id, req.Ratings, req.Notes)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(newAssessmentOut(a))
+}
+
+// getAssessmentForm serves a self-assessment's form: what a learner reads and rates.
+func (s *Server) getAssessmentForm(c *fiber.Ctx) error { return serveForm(c, s.assessments.Form) }
+
+// serveForm serves an activity's definition, read in the reader's language.
+func serveForm[T any](c *fiber.Ctx, read func(ctx context.Context, actor auth.Principal, id, locale string) (T, error)) error {
+	if err := checkLocaleParam(c); err != nil {
+		return err
+	}
+	f, err := read(c.UserContext(), principal(c), c.Params("id"), locale(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(f)
 }
 
 func (s *Server) getAssessment(c *fiber.Ctx) error {
@@ -432,13 +502,17 @@ type saveSafariRequest struct {
 	Submitted bool         `json:"submitted"`
 }
 
-func (r saveSafariRequest) input() activity.SafariInput {
-	in := activity.SafariInput{Course: r.Course, Safari: r.Safari, WithPeer: r.WithPeer, Steps: make([]activity.StepLog, len(r.Steps)), Debrief: r.Debrief,
+func (r saveSafariRequest) input() (activity.SafariInput, error) {
+	slug, id, err := activityRef("safari", r.Course, r.Safari)
+	if err != nil {
+		return activity.SafariInput{}, err
+	}
+	in := activity.SafariInput{Course: slug, Safari: id, WithPeer: r.WithPeer, Steps: make([]activity.StepLog, len(r.Steps)), Debrief: r.Debrief,
 		Submitted: r.Submitted}
 	for i, st := range r.Steps {
 		in.Steps[i] = st.log()
 	}
-	return in
+	return in, nil
 }
 
 func (st safariStep) log() activity.StepLog {
@@ -489,13 +563,20 @@ func (s *Server) saveSafari(create bool) fiber.Handler {
 		if create {
 			id, status = "", fiber.StatusCreated
 		}
-		l, err := s.safaris.Save(c.UserContext(), principal(c), id, req.input())
+		in, err := req.input()
+		if err != nil {
+			return err
+		}
+		l, err := s.safaris.Save(c.UserContext(), principal(c), id, in)
 		if err != nil {
 			return err
 		}
 		return c.Status(status).JSON(newSafariLogOut(l))
 	}
 }
+
+// getSafariForm serves a service safari: what a learner reads and logs.
+func (s *Server) getSafariForm(c *fiber.Ctx) error { return serveForm(c, s.safaris.Form) }
 
 func (s *Server) getSafari(c *fiber.Ctx) error {
 	l, err := s.safaris.Get(c.UserContext(), principal(c), c.Params("id"))
@@ -529,7 +610,11 @@ type findingOut struct {
 // safariSummary aggregates a safari's findings for trainers; ?format=csv gives a file a service
 // owner can open in a spreadsheet.
 func (s *Server) safariSummary(c *fiber.Ctx) error {
-	fs, n, err := s.app.SafariSummary(c.UserContext(), principal(c), c.Query("course"), c.Query("safari"), c.Query("cohort"))
+	slug, safari, err := activityRef("safari", c.Query("course"), c.Query("safari"))
+	if err != nil {
+		return err
+	}
+	fs, n, err := s.app.SafariSummary(c.UserContext(), principal(c), slug, safari, c.Query("cohort"))
 	if err != nil {
 		return err
 	}
@@ -544,7 +629,7 @@ func (s *Server) safariSummary(c *fiber.Ctx) error {
 		}
 		w.Flush()
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		c.Set(fiber.HeaderContentDisposition, attachment("safari", c.Query("course")+"-"+c.Query("safari"), "csv"))
+		c.Set(fiber.HeaderContentDisposition, attachment("safari", slug+"-"+safari, "csv"))
 		return c.SendString(b.String())
 	}
 	out := struct {

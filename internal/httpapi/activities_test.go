@@ -12,7 +12,7 @@ import (
 )
 
 // answerAll builds answers for an attempt from the fixture quiz's key: right ones when right
-// is true.
+// is true. Choices are found by their text: the ids an attempt shows mean nothing.
 func answerAll(t *testing.T, attempt []byte, right bool) (string, map[string][]string) {
 	t.Helper()
 	var a struct {
@@ -27,8 +27,18 @@ func answerAll(t *testing.T, attempt []byte, right bool) (string, map[string][]s
 	if err := json.Unmarshal(attempt, &a); err != nil {
 		t.Fatal(err)
 	}
-	key := map[string][]string{"q1": {"a"}, "q2": {"a", "b"}, "q3": {"true"}, "q5": {" Vahva  tunnistautuminen "}}
-	wrong := map[string][]string{"q1": {"b"}, "q2": {"c"}, "q3": {"false"}, "q5": {"en tiedä"}}
+	key := map[string][]string{"q1": {"Palvelu"}, "q2": {"Kela", "OmaKanta"}, "q3": {"true"}, "q5": {" Vahva  tunnistautuminen "}}
+	wrong := map[string][]string{"q1": {"Peli"}, "q2": {"Leipä"}, "q3": {"false"}, "q5": {"en tiedä"}}
+	shown := attemptOptions(t, attempt)
+	for q, byText := range shown {
+		for _, texts := range [][]string{key[q], wrong[q]} {
+			for i, text := range texts {
+				if id, ok := byText[text]; ok {
+					texts[i] = id
+				}
+			}
+		}
+	}
 	out := map[string][]string{}
 	for _, q := range a.Questions {
 		if q.Type == "matching" {
@@ -50,6 +60,16 @@ func answerAll(t *testing.T, attempt []byte, right bool) (string, map[string][]s
 		}
 	}
 	return a.ID, out
+}
+
+// optionID is the id an attempt shows for the option of question qid with the given text.
+func optionID(t *testing.T, attempt []byte, qid, text string) string {
+	t.Helper()
+	id := attemptOptions(t, attempt)[qid][text]
+	if id == "" {
+		t.Fatalf("no option %q in %s: %s", text, qid, attempt)
+	}
+	return id
 }
 
 func TestQuizzes(t *testing.T) {
@@ -79,7 +99,7 @@ func TestQuizzes(t *testing.T) {
 		{name: "an option the question does not have", method: "PUT", path: "/api/v1/attempts/" + id + "/answers", token: learner, body: `{"answers":{"q1":["z"]}}`, status: 422},
 		{name: "two answers to a single-choice question", method: "PUT", path: "/api/v1/attempts/" + id + "/answers", token: learner, body: `{"answers":{"q1":["a","b"]}}`, status: 422},
 		{name: "save for later", method: "PUT", path: "/api/v1/attempts/" + id + "/answers", token: learner, body: jsonBody(map[string]any{"answers": wrong}), status: 200, want: []string{`"q3":["false"]`}},
-		{name: "submit wrong answers", method: "POST", path: "/api/v1/attempts/" + id + "/submit", token: learner, status: 200, want: []string{`"passed":false`, `"score":0`, `"answer":["a"]`, `"Suomi.fi on palvelu."`}},
+		{name: "submit wrong answers", method: "POST", path: "/api/v1/attempts/" + id + "/submit", token: learner, status: 200, want: []string{`"passed":false`, `"score":0`, `"answer":["` + optionID(t, body, "q1", "Palvelu") + `"]`, `"Suomi.fi on palvelu."`}},
 		{name: "submit twice", method: "POST", path: "/api/v1/attempts/" + id + "/submit", token: learner, status: 409},
 		{name: "still locked... no: quiz lesson not complete", method: "GET", path: "/api/v1/me/progress/kokeilu", token: learner, status: 200, want: []string{`"id":"visa","state":"in_progress"`, `"attempts":1`}},
 	})

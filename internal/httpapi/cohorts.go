@@ -3,7 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -12,36 +12,99 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/cohort"
 )
 
+// cohortBase is what trainers and members alike read of a cohort.
+type cohortBase struct {
+	ID       string               `json:"id"`
+	Course   string               `json:"course"`
+	Name     string               `json:"name"`
+	Trainers []string             `json:"trainers"` // ids to trainers, names to members
+	StartsOn *time.Time           `json:"starts_on,omitempty"`
+	EndsOn   *time.Time           `json:"ends_on,omitempty"`
+	Schedule []cohort.ModuleDates `json:"schedule"`
+	Status   string               `json:"status"`
+}
+
+func newCohortBase(c cohort.Cohort, trainers []string) cohortBase {
+	b := cohortBase{ID: c.ID, Course: c.Course, Name: c.Name, Trainers: trainers, StartsOn: c.StartsOn, EndsOn: c.EndsOn, Schedule: c.Schedule, Status: c.Status}
+	if b.Schedule == nil {
+		b.Schedule = []cohort.ModuleDates{}
+	}
+	return b
+}
+
 type cohortOut struct {
-	ID        string               `json:"id"`
-	Course    string               `json:"course"`
-	Name      string               `json:"name"`
-	Trainers  []string             `json:"trainers"`
-	StartsOn  *time.Time           `json:"starts_on,omitempty"`
-	Schedule  []cohort.ModuleDates `json:"schedule"`
-	Status    string               `json:"status"`
-	JoinCode  string               `json:"join_code,omitempty"`
-	CreatedAt time.Time            `json:"created_at"`
+	cohortBase
+	JoinCode  string    `json:"join_code,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 	// AutoReminderDays: members are reminded this many days before a module is due (0: off).
 	AutoReminderDays int `json:"auto_reminder_days"`
 }
 
 func newCohortOut(c cohort.Cohort) cohortOut {
-	return cohortOut{ID: c.ID, Course: c.Course, Name: c.Name, Trainers: c.Trainers, StartsOn: c.StartsOn, Schedule: c.Schedule, Status: c.Status, JoinCode: c.JoinCode,
-		CreatedAt: c.CreatedAt, AutoReminderDays: c.AutoReminderDays}
+	return cohortOut{cohortBase: newCohortBase(c, c.Trainers), JoinCode: c.JoinCode, CreatedAt: c.CreatedAt, AutoReminderDays: c.AutoReminderDays}
+}
+
+// dateInput is a date a person gives: a local date in Europe/Helsinki ("2026-12-10") or an RFC
+// 3339 moment. It keeps the text as sent, so that a bad value is reported under its field's
+// name (see at) instead of as malformed JSON.
+type dateInput struct {
+	text string
+	bad  bool // not a JSON string
+}
+
+func (d *dateInput) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &d.text); err != nil {
+		d.bad = true
+	}
+	return nil
+}
+
+// at reads the date given for field: a local date means the start of that day in Helsinki, or
+// with endOfDay its last second (a due date). A value that is neither form is added to f.
+func (d *dateInput) at(f *apperr.Fields, field string, endOfDay bool) *time.Time {
+	if d == nil {
+		return nil
+	}
+	if t, ok := cohort.ParseDate(d.text, endOfDay); ok && !d.bad {
+		return &t
+	}
+	f.Add(field, "must be a date (2026-12-10, Finnish time) or an RFC 3339 date and time (2026-12-10T09:00:00+02:00)")
+	return nil
+}
+
+// scheduleInput is a cohort's schedule as a request gives it.
+type scheduleInput []struct {
+	Module string     `json:"module"`
+	Opens  *dateInput `json:"opens"`
+	Due    *dateInput `json:"due"`
+}
+
+// dates reads the schedule: an opening date starts its day, a due date ends it.
+func (in scheduleInput) dates(f *apperr.Fields) []cohort.ModuleDates {
+	if in == nil {
+		return nil
+	}
+	out := make([]cohort.ModuleDates, len(in))
+	for i, d := range in {
+		p := fmt.Sprintf("schedule.%d.", i)
+		out[i] = cohort.ModuleDates{Module: d.Module, Opens: d.Opens.at(f, p+"opens", false), Due: d.Due.at(f, p+"due", true)}
+	}
+	return out
 }
 
 type createCohortRequest struct {
-	Course   string               `json:"course"`
-	Name     string               `json:"name"`
-	StartsOn *time.Time           `json:"starts_on"`
-	Schedule []cohort.ModuleDates `json:"schedule"`
-	Trainers []string             `json:"trainers"`
-	JoinCode bool                 `json:"join_code"`
+	Course   string        `json:"course"`
+	Name     string        `json:"name"`
+	StartsOn *dateInput    `json:"starts_on"`
+	EndsOn   *dateInput    `json:"ends_on"`
+	Schedule scheduleInput `json:"schedule"`
+	Trainers []string      `json:"trainers"`
+	JoinCode bool          `json:"join_code"`
 }
 
 func (s *Server) createCohort(c *fiber.Ctx) error {
@@ -49,7 +112,13 @@ func (s *Server) createCohort(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	co, err := s.cohorts.Create(c.UserContext(), principal(c), cohort.NewCohort(req))
+	var f apperr.Fields
+	in := cohort.NewCohort{Course: req.Course, Name: req.Name, StartsOn: req.StartsOn.at(&f, "starts_on", false), EndsOn: req.EndsOn.at(&f, "ends_on", true),
+		Schedule: req.Schedule.dates(&f), Trainers: req.Trainers, JoinCode: req.JoinCode}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	co, err := s.cohorts.Create(c.UserContext(), principal(c), in)
 	if err != nil {
 		return err
 	}
@@ -77,13 +146,53 @@ func (s *Server) getCohort(c *fiber.Ctx) error {
 	return c.JSON(newCohortOut(co))
 }
 
+// myCohorts lists the cohorts the caller is a member of, as members see them: no join code,
+// trainers by name.
+func (s *Server) myCohorts(c *fiber.Ctx) error {
+	list, err := s.cohorts.Mine(c.UserContext(), principal(c))
+	if err != nil {
+		return err
+	}
+	out := make([]cohortBase, len(list))
+	for i, m := range list {
+		out[i] = newCohortBase(m.Cohort, m.TrainerNames)
+	}
+	return c.JSON(newList(out, ""))
+}
+
+type learnerAssessmentOut struct {
+	Name       string        `json:"name"`
+	OrgUnit    string        `json:"org_unit"`
+	State      string        `json:"state"`
+	Assessment assessmentOut `json:"assessment"`
+}
+
+// cohortAssessments is the coach's way in: her cohort's members' assessments, each opened by its id
+// at /assessments/{id}.
+func (s *Server) cohortAssessments(c *fiber.Ctx) error {
+	f := activity.LearnerFilter{Assessment: c.Query("assessment"), State: c.Query("state")}
+	list, err := s.app.CohortAssessments(c.UserContext(), principal(c), c.Params("id"), f, locale(c))
+	if err != nil {
+		return err
+	}
+	out := make([]learnerAssessmentOut, len(list))
+	for i, la := range list {
+		out[i] = learnerAssessmentOut{Name: la.Learner.Name, OrgUnit: la.Learner.OrgUnit, State: activity.AssessmentSubmitted, Assessment: newAssessmentOut(la.Assessment)}
+		if la.CoachedAt != nil {
+			out[i].State = activity.AssessmentCoached
+		}
+	}
+	return c.JSON(newList(out, ""))
+}
+
 type patchCohortRequest struct {
-	Name             *string               `json:"name"`
-	Status           *string               `json:"status"`
-	Schedule         *[]cohort.ModuleDates `json:"schedule"`
-	Trainers         *[]string             `json:"trainers"`
-	StartsOn         *time.Time            `json:"starts_on"`
-	AutoReminderDays *int                  `json:"auto_reminder_days"`
+	Name             *string        `json:"name"`
+	Status           *string        `json:"status"`
+	Schedule         *scheduleInput `json:"schedule"`
+	Trainers         *[]string      `json:"trainers"`
+	StartsOn         *dateInput     `json:"starts_on"`
+	EndsOn           *dateInput     `json:"ends_on"`
+	AutoReminderDays *int           `json:"auto_reminder_days"`
 }
 
 func (s *Server) patchCohort(c *fiber.Ctx) error {
@@ -91,7 +200,20 @@ func (s *Server) patchCohort(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	co, err := s.cohorts.Update(c.UserContext(), principal(c), c.Params("id"), cohort.Patch(req))
+	var f apperr.Fields
+	p := cohort.Patch{Name: req.Name, Status: req.Status, Trainers: req.Trainers, StartsOn: req.StartsOn.at(&f, "starts_on", false),
+		EndsOn: req.EndsOn.at(&f, "ends_on", true), AutoReminderDays: req.AutoReminderDays}
+	if req.Schedule != nil {
+		sched := req.Schedule.dates(&f)
+		if sched == nil {
+			sched = []cohort.ModuleDates{}
+		}
+		p.Schedule = &sched
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	co, err := s.cohorts.Update(c.UserContext(), principal(c), c.Params("id"), p)
 	if err != nil {
 		return err
 	}
@@ -113,6 +235,7 @@ type memberResultOut struct {
 // email;name;org_unit, "," or ";", UTF-8 with or without BOM, an optional header row).
 func (s *Server) addMembers(c *fiber.Ctx) error {
 	var emails []string
+	var fileRows []csvRow // a CSV file's rows, unreadable ones included, in file order
 	names, units := map[string]string{}, map[string]string{}
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		fh, err := c.FormFile("file")
@@ -133,10 +256,14 @@ func (s *Server) addMembers(c *fiber.Ctx) error {
 			return err
 		}
 		for _, r := range rows {
-			emails = append(emails, r[0])
-			key := strings.ToLower(strings.TrimSpace(r[0]))
-			names[key], units[key] = r[1], r[2]
+			if r.bad != "" {
+				continue
+			}
+			emails = append(emails, r.cells[0])
+			key := strings.ToLower(strings.TrimSpace(r.cells[0]))
+			names[key], units[key] = r.cells[1], r.cells[2]
 		}
+		fileRows = rows
 	} else {
 		var req addMembersRequest
 		if err := decodeJSON(c, &req); err != nil {
@@ -151,7 +278,18 @@ func (s *Server) addMembers(c *fiber.Ctx) error {
 	out := struct {
 		Results []memberResultOut `json:"results"`
 	}{Results: []memberResultOut{}}
-	for _, r := range res {
+	next := 0
+	for _, r := range fileRows {
+		if r.bad != "" {
+			out.Results = append(out.Results, memberResultOut{Email: r.cells[0], Status: "invalid", Reason: r.bad})
+			continue
+		}
+		if next < len(res) {
+			out.Results = append(out.Results, memberResultOut(res[next]))
+			next++
+		}
+	}
+	for _, r := range res[next:] {
 		out.Results = append(out.Results, memberResultOut(r))
 	}
 	return c.JSON(out)
@@ -167,37 +305,52 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 // MaxCSVRows bounds an enrolment file.
 const MaxCSVRows = 10000
 
+// csvRow is one line of an enrolment file: its email, name and org unit, or why it could not
+// be read (bad, naming the line; cells[0] then holds what looks like its address).
+type csvRow struct {
+	cells [3]string
+	bad   string
+}
+
 // parseMemberCSV reads email;name;org_unit rows. Every row becomes a result later, so a bad row
-// is reported there; only a file that cannot be read as a whole is refused here.
-func parseMemberCSV(data []byte) ([][3]string, error) {
+// is reported there; only a file that cannot be read as a whole is refused here. Each line is
+// read on its own, so that a stray quote spoils its own line and not the rest of the file.
+func parseMemberCSV(data []byte) ([]csvRow, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
 		return nil, apperr.Validation(apperr.FieldError{Field: "file", Message: "is not UTF-8 text: save it as \"CSV UTF-8\""})
 	}
 	first, _, _ := strings.Cut(string(data), "\n")
-	r := csv.NewReader(bytes.NewReader(data))
+	comma := ','
 	if strings.Count(first, ";") > strings.Count(first, ",") {
-		r.Comma = ';'
+		comma = ';'
 	}
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	var out [][3]string
-	for line := 1; ; line++ {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
+	var out []csvRow
+	for i, text := range strings.Split(string(data), "\n") {
+		line := i + 1
+		text = strings.TrimSuffix(text, "\r")
+		if strings.TrimSpace(text) == "" {
+			continue
 		}
+		r := csv.NewReader(strings.NewReader(text))
+		r.Comma = comma
+		r.FieldsPerRecord = -1
+		r.TrimLeadingSpace = true
+		rec, err := r.Read()
 		if err != nil {
-			return nil, apperr.Validation(apperr.FieldError{Field: "file", Message: fmt.Sprintf("line %d is not valid CSV", line)})
+			guess, _, _ := strings.Cut(text, string(comma))
+			out = append(out, csvRow{cells: [3]string{strings.Trim(strings.TrimSpace(guess), `"`)},
+				bad: fmt.Sprintf("line %d is not valid CSV (check its quotation marks)", line)})
+			continue
 		}
 		if line == 1 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "email") {
 			continue // header
 		}
-		var row [3]string
+		var row csvRow
 		for i := 0; i < 3 && i < len(rec); i++ {
-			row[i] = strings.TrimSpace(rec[i])
+			row.cells[i] = strings.TrimSpace(rec[i])
 		}
-		if row == ([3]string{}) {
+		if row.cells == ([3]string{}) {
 			continue
 		}
 		out = append(out, row)
@@ -234,8 +387,8 @@ func (s *Server) joinCohort(c *fiber.Ctx) error {
 }
 
 type reminderRequest struct {
-	Audience string `json:"audience"`
-	Message  string `json:"message"`
+	Audience string          `json:"audience"`
+	Message  json.RawMessage `json:"message"` // see sendReminderText
 }
 
 type reminderOut struct {
@@ -249,7 +402,7 @@ func (s *Server) sendReminder(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := s.cohorts.SendReminder(c.UserContext(), principal(c), c.Params("id"), req.Audience, req.Message)
+	r, err := s.sendReminderText(c, req.Audience, req.Message)
 	if err != nil {
 		return err
 	}

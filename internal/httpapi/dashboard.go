@@ -2,6 +2,9 @@ package httpapi
 
 import (
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +13,8 @@ import (
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/cohort"
+	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/notify"
 )
 
 type learnerRowOut struct {
@@ -22,6 +27,9 @@ type learnerRowOut struct {
 	State         string             `json:"state"`
 	CurrentModule string             `json:"current_module,omitempty"`
 	LastActivity  *time.Time         `json:"last_activity,omitempty"`
+	LastLocal     string             `json:"last_activity_local,omitempty"`
+	CompletedAt   *time.Time         `json:"completed_at,omitempty"`
+	CompletedDay  string             `json:"completed_on_local,omitempty"`
 	Overdue       []string           `json:"overdue"`
 	AtRisk        bool               `json:"at_risk"`
 	RiskReasons   []string           `json:"risk_reasons"`
@@ -33,12 +41,21 @@ type learnerRowOut struct {
 }
 
 type moduleCountsOut struct {
-	ID         string     `json:"id"`
-	Due        *time.Time `json:"due,omitempty"`
-	NotStarted int        `json:"not_started"`
-	InProgress int        `json:"in_progress"`
-	Completed  int        `json:"completed"`
-	Overdue    int        `json:"overdue"`
+	ID          string     `json:"id"`
+	Title       string     `json:"title"`
+	TitleLocale string     `json:"title_locale"`
+	Due         *time.Time `json:"due,omitempty"`
+	DueLocal    string     `json:"due_local,omitempty"`
+	NotStarted  int        `json:"not_started"`
+	InProgress  int        `json:"in_progress"`
+	Completed   int        `json:"completed"`
+	Overdue     int        `json:"overdue"`
+}
+
+type quizColumnOut struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	TitleLocale string `json:"title_locale"`
 }
 
 type totalsOut struct {
@@ -52,7 +69,9 @@ type totalsOut struct {
 
 type dashboardOut struct {
 	Cohort   cohortOut         `json:"cohort"`
+	Locale   string            `json:"locale"`
 	Modules  []moduleCountsOut `json:"modules"`
+	Quizzes  []quizColumnOut   `json:"quizzes"`
 	Learners []learnerRowOut   `json:"learners"`
 	Totals   totalsOut         `json:"totals"`
 }
@@ -69,13 +88,58 @@ func (s *Server) dashboardOf(c *fiber.Ctx) (cohort.Dashboard, error) {
 	return s.cohorts.Dashboard(c.UserContext(), principal(c), c.Params("id"), q)
 }
 
-func newDashboardOut(d cohort.Dashboard) dashboardOut {
-	out := dashboardOut{Cohort: newCohortOut(d.Cohort), Modules: []moduleCountsOut{}, Learners: []learnerRowOut{}, Totals: totalsOut(d.Totals)}
+// readerLocale is the language of a trainer's dashboard and report: ?locale=, else her
+// account's language, else Accept-Language, else Finnish.
+func (s *Server) readerLocale(c *fiber.Ctx) (string, error) {
+	if err := checkLocaleParam(c); err != nil {
+		return "", err
+	}
+	if l := c.Query("locale"); l != "" {
+		return l, nil
+	}
+	me, err := s.auth.Me(c.UserContext(), principal(c))
+	if err != nil {
+		return "", err
+	}
+	if slices.Contains(course.Locales, me.Locale) {
+		return me.Locale, nil
+	}
+	return locale(c), nil
+}
+
+// textIn is a text in locale, falling back to Finnish, and the language it is in.
+func textIn(t course.Text, locale string) (string, string) {
+	if v := t[locale]; v != "" {
+		return v, locale
+	}
+	return t[course.SourceLocale], course.SourceLocale
+}
+
+// localTime is t as people read it in Helsinki time, or "" for no time.
+func localTime(t *time.Time, locale string, format func(time.Time, string) string) string {
+	if t == nil {
+		return ""
+	}
+	return format(*t, locale)
+}
+
+func newDashboardOut(d cohort.Dashboard, loc string) dashboardOut {
+	out := dashboardOut{Cohort: newCohortOut(d.Cohort), Locale: loc, Modules: []moduleCountsOut{}, Quizzes: []quizColumnOut{}, Learners: []learnerRowOut{}, Totals: totalsOut(d.Totals)}
 	for _, m := range d.Modules {
-		out.Modules = append(out.Modules, moduleCountsOut(m))
+		mo := moduleCountsOut{ID: m.ID, Due: m.Due, DueLocal: localTime(m.Due, loc, notify.DateTime), NotStarted: m.NotStarted, InProgress: m.InProgress, Completed: m.Completed, Overdue: m.Overdue}
+		mo.Title, mo.TitleLocale = textIn(m.Title, loc)
+		out.Modules = append(out.Modules, mo)
+	}
+	for _, q := range d.Quizzes {
+		qo := quizColumnOut{ID: q.ID}
+		qo.Title, qo.TitleLocale = textIn(q.Title, loc)
+		out.Quizzes = append(out.Quizzes, qo)
 	}
 	for _, r := range d.Learners {
-		lr := learnerRowOut(r)
+		lr := learnerRowOut{UserID: r.UserID, Name: r.Name, Email: r.Email, OrgUnit: r.OrgUnit, Invited: r.Invited, Percent: r.Percent, State: r.State,
+			CurrentModule: r.CurrentModule, LastActivity: r.LastActivity, LastLocal: localTime(r.LastActivity, loc, notify.DateTime),
+			CompletedAt: r.CompletedAt, CompletedDay: localTime(r.CompletedAt, loc, notify.Date), Overdue: r.Overdue, AtRisk: r.AtRisk,
+			RiskReasons: r.RiskReasons, QuizBest: r.QuizBest, Posts: r.Posts, Comments: r.Comments, SkillChange: r.SkillChange, Modules: r.Modules}
 		if lr.Overdue == nil {
 			lr.Overdue = []string{}
 		}
@@ -92,18 +156,94 @@ func (s *Server) dashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(newDashboardOut(d))
+	loc, err := s.readerLocale(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(newDashboardOut(d, loc))
 }
 
-// report exports the dashboard: CSV (UTF-8 with BOM, ?delimiter=semicolon for Finnish Excel)
-// with one row per learner and a column per module, or ?format=json.
+// sendReminderText queues a cohort's reminder. The trainer's own text is a language map ({"fi": …,
+// "sv": …, "en": …}; the cohort capability checks that fi is there) or, as before, a plain
+// string, which is Finnish; absent or null is none.
+func (s *Server) sendReminderText(c *fiber.Ctx, audience string, raw json.RawMessage) (cohort.ReminderResult, error) {
+	ctx, actor, id := c.UserContext(), principal(c), c.Params("id")
+	var plain string
+	if len(raw) == 0 || string(raw) == "null" || json.Unmarshal(raw, &plain) == nil {
+		return s.cohorts.SendReminder(ctx, actor, id, audience, plain)
+	}
+	var byLang course.Text
+	if err := json.Unmarshal(raw, &byLang); err != nil {
+		return cohort.ReminderResult{}, apperr.Validation(apperr.FieldError{Field: "message", Message: `must be a text, or a text per language such as {"fi": "…", "sv": "…"}`})
+	}
+	return s.cohorts.SendReminderText(ctx, actor, id, audience, byLang)
+}
+
+// reportText is the wording of the cohort report in one language: headings, states and risk
+// reasons. Codes without a wording (a state added later) are written as they are.
+type reportText struct {
+	name, email, orgUnit, state, percent, lastActivity, completedOn, atRisk, posts, comments, skillChange string
+	quiz, module                                                                                          string // headings with %s for a title
+	states, reasons                                                                                       map[string]string
+}
+
+// reportTexts are the report's wordings by language.
+var reportTexts = map[string]reportText{
+	"fi": {
+		name: "Nimi", email: "Sähköposti", orgUnit: "Yksikkö", state: "Tila", percent: "Edistyminen (%)", lastActivity: "Viimeksi aktiivinen",
+		completedOn: "Suoritettu", atRisk: "Tuen tarve", posts: "Kirjoitukset", comments: "Kommentit", skillChange: "Digitaitojen muutos",
+		quiz: "%s: paras tulos (%%)", module: "Moduuli: %s",
+		states:  map[string]string{cohort.StateNotStarted: "ei aloitettu", cohort.StateInProgress: "kesken", cohort.StateCompleted: "suoritettu"},
+		reasons: map[string]string{"not_started": "ei aloittanut", "inactive": "ei viime aikoina aktiivinen", "overdue": "myöhässä"},
+	},
+	"sv": {
+		name: "Namn", email: "E-post", orgUnit: "Enhet", state: "Status", percent: "Framsteg (%)", lastActivity: "Senast aktiv",
+		completedOn: "Avklarad", atRisk: "Behov av stöd", posts: "Inlägg", comments: "Kommentarer", skillChange: "Förändring i digitala färdigheter",
+		quiz: "%s: bästa resultat (%%)", module: "Modul: %s",
+		states:  map[string]string{cohort.StateNotStarted: "inte påbörjad", cohort.StateInProgress: "pågår", cohort.StateCompleted: "avklarad"},
+		reasons: map[string]string{"not_started": "har inte börjat", "inactive": "inte aktiv på sistone", "overdue": "försenad"},
+	},
+	"en": {
+		name: "Name", email: "E-mail", orgUnit: "Unit", state: "State", percent: "Progress (%)", lastActivity: "Last active",
+		completedOn: "Completed on", atRisk: "Needs support", posts: "Posts", comments: "Comments", skillChange: "Change in digital skills",
+		quiz: "%s: best score (%%)", module: "Module: %s",
+		states:  map[string]string{cohort.StateNotStarted: "not started", cohort.StateInProgress: "in progress", cohort.StateCompleted: "completed"},
+		reasons: map[string]string{"not_started": "has not started", "inactive": "not active lately", "overdue": "overdue"},
+	},
+}
+
+// word is a code's wording in a table, or the code itself.
+func word(table map[string]string, code string) string {
+	if w, ok := table[code]; ok {
+		return w
+	}
+	return code
+}
+
+// number writes a number as Excel reads it in locale: a decimal comma in Finnish and Swedish.
+func number(v float64, decimals int, locale string) string {
+	n := strconv.FormatFloat(v, 'f', decimals, 64)
+	if locale != "en" {
+		n = strings.Replace(n, ".", ",", 1)
+	}
+	return n
+}
+
+// report exports the dashboard for a spreadsheet: CSV (UTF-8 with BOM, ?delimiter=semicolon for
+// Finnish Excel) with one row per learner, headings and states in the trainer's language, times
+// in Helsinki time, a column per quiz (her best score) and per module; or ?format=json. The file
+// is named after the course, the cohort and the day.
 func (s *Server) report(c *fiber.Ctx) error {
 	d, err := s.dashboardOf(c)
 	if err != nil {
 		return err
 	}
+	loc, err := s.readerLocale(c)
+	if err != nil {
+		return err
+	}
 	if c.Query("format") == "json" {
-		return c.JSON(newDashboardOut(d))
+		return c.JSON(newDashboardOut(d, loc))
 	}
 	var b strings.Builder
 	b.WriteString("\ufeff")
@@ -115,42 +255,71 @@ func (s *Server) report(c *fiber.Ctx) error {
 	default:
 		return apperr.Validation(apperr.FieldError{Field: "delimiter", Message: "must be comma or semicolon"})
 	}
-	head := []string{"name", "email", "org_unit", "state", "percent", "last_activity", "at_risk", "posts", "comments"}
+	t := reportTexts[loc]
+	head := []string{t.name, t.email, t.orgUnit, t.state, t.percent, t.lastActivity, t.completedOn, t.atRisk, t.posts, t.comments, t.skillChange}
+	for _, q := range d.Quizzes {
+		title, _ := textIn(q.Title, loc)
+		head = append(head, csvSafe(fmt.Sprintf(t.quiz, title)))
+	}
 	for _, m := range d.Modules {
-		head = append(head, "module:"+m.ID)
+		title, _ := textIn(m.Title, loc)
+		head = append(head, csvSafe(fmt.Sprintf(t.module, title)))
 	}
 	_ = w.Write(head)
 	for _, r := range d.Learners {
-		last := ""
-		if r.LastActivity != nil {
-			last = r.LastActivity.UTC().Format(time.RFC3339)
+		reasons := make([]string, len(r.RiskReasons))
+		for i, code := range r.RiskReasons {
+			reasons[i] = word(t.reasons, code)
 		}
-		row := []string{csvSafe(r.Name), csvSafe(r.Email), csvSafe(r.OrgUnit), r.State, strconv.Itoa(r.Percent), last, strings.Join(r.RiskReasons, " "), strconv.Itoa(r.Posts), strconv.Itoa(r.Comments)}
+		skill := ""
+		if r.SkillChange != nil {
+			skill = number(*r.SkillChange, 2, loc)
+		}
+		row := []string{csvSafe(r.Name), csvSafe(r.Email), csvSafe(r.OrgUnit), word(t.states, r.State), strconv.Itoa(r.Percent),
+			localTime(r.LastActivity, loc, notify.DateTime), localTime(r.CompletedAt, loc, notify.Date), strings.Join(reasons, " / "),
+			strconv.Itoa(r.Posts), strconv.Itoa(r.Comments), skill}
+		for _, q := range d.Quizzes {
+			best := ""
+			if v, ok := r.QuizBest[q.ID]; ok {
+				best = number(v*100, 0, loc)
+			}
+			row = append(row, best)
+		}
 		for _, m := range d.Modules {
-			row = append(row, r.Modules[m.ID])
+			row = append(row, word(t.states, r.Modules[m.ID]))
 		}
 		_ = w.Write(row)
 	}
 	w.Flush()
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, attachment("cohort", d.Cohort.ID, "csv"))
+	day := s.now().In(notify.Helsinki()).Format("2006-01-02")
+	c.Set(fiber.HeaderContentDisposition, attachment(d.Cohort.Course, d.Cohort.Name+"-"+day, "csv"))
 	return c.SendString(b.String())
 }
 
 // attachment is a Content-Disposition for a download named prefix-<name>.ext (RFC 6266): the name
-// keeps only lower-case letters, digits and '-', so nothing a request carries can end the
-// quoted value or add a parameter, and filename* says the same for clients that read it.
+// keeps only lower-case letters, digits and '-' (å, ä and ö as a and o, runs of anything else as
+// one '-'), so nothing a request carries can end the quoted value or add a parameter, and
+// filename* says the same for clients that read it.
 func attachment(prefix, name, ext string) string {
-	safe := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
-			return r
-		case r >= 'A' && r <= 'Z':
-			return r - 'A' + 'a'
+	var safe strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		switch r {
+		case 'å', 'ä':
+			r = 'a'
+		case 'ö':
+			r = 'o'
 		}
-		return '-'
-	}, name)
-	file := prefix + "-" + strings.Trim(safe, "-") + "." + ext
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			safe.WriteRune(r)
+			dash = false
+		} else if !dash {
+			safe.WriteByte('-')
+			dash = true
+		}
+	}
+	file := prefix + "-" + strings.Trim(safe.String(), "-") + "." + ext
 	return `attachment; filename="` + file + `"; filename*=UTF-8''` + file
 }
 
@@ -160,14 +329,28 @@ type learnerProgressOut struct {
 	Email    string `json:"email"`
 	OrgUnit  string `json:"org_unit"`
 	Progress any    `json:"progress"`
+	// QuizBest is her best scaled score per quiz she attempted.
+	QuizBest    map[string]float64 `json:"quiz_best"`
+	Posts       int                `json:"posts"`
+	Comments    int                `json:"comments"`
+	Assessments []assessmentOut    `json:"assessments"`
 }
 
 func (s *Server) learnerProgress(c *fiber.Ctx) error {
-	p, u, err := s.app.LearnerProgress(c.UserContext(), principal(c), c.Params("id"), c.Params("user"))
+	v, err := s.app.LearnerProgress(c.UserContext(), principal(c), c.Params("id"), c.Params("user"), locale(c))
 	if err != nil {
 		return err
 	}
-	return c.JSON(learnerProgressOut{UserID: u.ID, Name: u.Name, Email: u.Email, OrgUnit: u.OrgUnit, Progress: p})
+	u, sum := v.User, v.Summary
+	out := learnerProgressOut{UserID: u.ID, Name: u.Name, Email: u.Email, OrgUnit: u.OrgUnit, Progress: sum.Progress, QuizBest: sum.QuizBest, Posts: sum.Posts, Comments: sum.Comments,
+		Assessments: []assessmentOut{}}
+	if out.QuizBest == nil {
+		out.QuizBest = map[string]float64{}
+	}
+	for _, a := range v.Assessments {
+		out.Assessments = append(out.Assessments, newAssessmentOut(a))
+	}
+	return c.JSON(out)
 }
 
 type orgUnitOut struct {

@@ -126,10 +126,10 @@ func TestDashboardNumbers(t *testing.T) {
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(csvBody, []byte("\ufeff"))))
 	r.Comma = ';'
 	rows, err := r.ReadAll()
-	if err != nil || len(rows) != 4 || rows[0][len(rows[0])-2] != "module:alku" {
+	if err != nil || len(rows) != 4 || rows[0][len(rows[0])-2] != "Moduuli: Alku" {
 		t.Fatalf("CSV: %v %q", err, rows)
 	}
-	if rows[1][1] != "learner@example.fi" || rows[1][4] != "50" || rows[1][len(rows[1])-2] != "completed" {
+	if rows[1][1] != "learner@example.fi" || rows[1][4] != "50" || rows[1][len(rows[1])-2] != "suoritettu" {
 		t.Errorf("CSV row of learner: %q", rows[1])
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/learning"
 )
@@ -118,6 +119,14 @@ type myCourseItem struct {
 	Due          []dueItem             `json:"due"`
 	// Wall is where her reflection posts go: her cohort's id, or open.<slug> when self-paced.
 	Wall string `json:"wall"`
+	// Cohort is her cohort in the course with its schedule (absent when self-paced).
+	Cohort *myCohortRef `json:"cohort,omitempty"`
+}
+
+type myCohortRef struct {
+	ID       string               `json:"id"`
+	Name     string               `json:"name"`
+	Schedule []cohort.ModuleDates `json:"schedule"`
 }
 
 type dueItem struct {
@@ -140,6 +149,12 @@ func (s *Server) myCourses(c *fiber.Ctx) error {
 		p := mc.Progress
 		it := myCourseItem{Slug: mc.Published.Course.Slug, Title: mc.Published.Course.Title.Get(loc), Version: mc.Published.Version, State: p.State,
 			Percent: p.Percent, NextLesson: p.Next, LastActivity: p.LastAt, CompletedAt: p.CompletedAt, Resume: p.Resume, Due: []dueItem{}, Wall: mc.Wall}
+		if mc.Cohort.ID != "" {
+			it.Cohort = &myCohortRef{ID: mc.Cohort.ID, Name: mc.Cohort.Name, Schedule: mc.Cohort.Schedule}
+			if it.Cohort.Schedule == nil {
+				it.Cohort.Schedule = []cohort.ModuleDates{}
+			}
+		}
 		for _, m := range p.Modules {
 			if m.Due != nil {
 				it.Due = append(it.Due, dueItem{Module: m.ID, Due: *m.Due, Done: m.State == learning.StateCompleted})

@@ -1,6 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -41,10 +49,83 @@ func (s *Server) startUpload(c *fiber.Ctx) error {
 		return err
 	}
 	out := uploadResponse{UploadID: up.ID, Method: up.Method, URL: up.URL, Fields: up.Fields, PartSize: up.PartSize, ExpiresAt: up.ExpiresAt}
+	if up.Proxied {
+		out.URL = uploadContentPath(up.ID)
+	}
 	for _, p := range up.Parts {
 		out.Parts = append(out.Parts, partURL{Number: p.Number, URL: p.URL})
 	}
 	return c.Status(fiber.StatusCreated).JSON(out)
+}
+
+// uploadContentPath is where a browser PUTs a file in proxy mode (uploadContent).
+func uploadContentPath(id string) string {
+	return "/api/v1/media/uploads/" + url.PathEscape(id) + "/content"
+}
+
+// uploadContent takes the file of a planned upload in proxy mode and streams it into quarantine
+// under the media size limits, not the body limit (see bodyLimit); the complete call then checks
+// and promotes it as in redirect mode. Like a media stream, it has a context of its own and an
+// idle timeout instead of the request's deadline.
+func (s *Server) uploadContent(c *fiber.Ctx) error {
+	if s.media == nil {
+		return media.ErrUploadNotFound
+	}
+	var body io.Reader = bytes.NewReader(c.Body())
+	if c.Request().IsBodyStream() {
+		body = c.Context().RequestBodyStream()
+	}
+	length := int64(c.Request().Header.ContentLength())
+	if length < 0 {
+		length = -1
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(c.UserContext()))
+	in := newIdleStream(io.NopCloser(body), cancel, c.Context().Conn().SetReadDeadline)
+	defer in.Close()
+	if err := s.media.ReceiveUpload(ctx, principal(c), c.Params("id"), in, length); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// bodyLimit keeps TAITO_BODY_LIMIT on every route but uploadContent. Fiber's BodyLimit is global
+// and refuses larger bodies before routing; the server streams bodies instead
+// (StreamRequestBody), and this reads them here, at most the limit. A body left unread (refused,
+// or an upload that failed) closes the connection, as the server does when it refuses a body
+// itself: what follows on it is not a request.
+func (s *Server) bodyLimit(c *fiber.Ctx) error {
+	req := c.Request()
+	if !req.IsBodyStream() {
+		return c.Next()
+	}
+	if c.Method() == fiber.MethodPut && isUploadContent(c.Path()) {
+		err := c.Next()
+		if err != nil {
+			c.Context().SetConnectionClose()
+		}
+		return err
+	}
+	var b []byte
+	var err error = fiber.ErrRequestEntityTooLarge
+	if req.Header.ContentLength() <= s.opts.BodyLimit {
+		if b, err = io.ReadAll(io.LimitReader(c.Context().RequestBodyStream(), int64(s.opts.BodyLimit)+1)); err != nil {
+			err = fiber.ErrBadRequest
+		} else if len(b) > s.opts.BodyLimit {
+			err = fiber.ErrRequestEntityTooLarge
+		}
+	}
+	if err != nil {
+		c.Context().SetConnectionClose()
+		return err
+	}
+	req.SetBody(b)
+	return c.Next()
+}
+
+func isUploadContent(path string) bool {
+	id, ok := strings.CutPrefix(path, "/api/v1/media/uploads/")
+	id, ok2 := strings.CutSuffix(id, "/content")
+	return ok && ok2 && id != "" && !strings.Contains(id, "/")
 }
 
 type completeUploadRequest struct {
@@ -75,7 +156,11 @@ func (s *Server) completeUpload(c *fiber.Ctx) error {
 	for i, p := range req.Parts {
 		parts[i] = media.CompletedPart{Number: p.Number, ETag: p.ETag}
 	}
-	res, err := s.media.CompleteUpload(c.UserContext(), principal(c), c.Params("id"), parts)
+	// The check reads the whole file once (up to TAITO_MEDIA_MAX_VIDEO_BYTES), which may take
+	// longer than the request timeout allows.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.UserContext()), mediaCheckTimeout)
+	defer cancel()
+	res, err := s.media.CompleteUpload(ctx, principal(c), c.Params("id"), parts)
 	if err != nil {
 		return err
 	}
@@ -102,8 +187,12 @@ type deliveryResponse struct {
 	Captions    map[string]captionsOut `json:"captions,omitempty"`
 }
 
-// getMedia redirects to a short-lived S3 URL, so that S3 serves the bytes and Range requests.
-// Trainers may read every item, learners those of courses they may study.
+// getMedia redirects to a short-lived S3 URL, so that S3 serves the bytes and Range requests,
+// or in proxy mode streams the item itself (streamMedia). Trainers may read every item, learners
+// those of courses they may study.
+//
+// Not yet: the web app's session cookie is to be accepted here too (besides the Bearer token),
+// so that <img> and <video> work in the web app; s.authn takes only the header today.
 func (s *Server) getMedia(c *fiber.Ctx) error {
 	item, d, err := s.app.MediaItem(c.UserContext(), principal(c), c.Params("id"))
 	if err != nil {
@@ -119,8 +208,88 @@ func (s *Server) getMedia(c *fiber.Ctx) error {
 		}
 		return c.JSON(out)
 	}
+	if s.media.Proxied() {
+		return s.streamMedia(c, item)
+	}
 	c.Set(fiber.HeaderCacheControl, "private, max-age=300")
 	return c.Redirect(d.URL, fiber.StatusFound)
+}
+
+// mediaIdleTimeout is how long a media stream may make no progress (the client reads nothing,
+// or S3 sends nothing) before it is dropped. A stream as a whole has no deadline.
+const mediaIdleTimeout = 30 * time.Second
+
+// mediaCheckTimeout bounds the check of a completed upload, which reads the whole file from S3.
+const mediaCheckTimeout = 10 * time.Minute
+
+// streamMedia sends item from S3 through Taito with one byte range (206), ETag (its SHA-256),
+// Last-Modified and If-None-Match (304). Ranges that cannot be satisfied answer 416; several
+// ranges at once are answered with the whole item.
+func (s *Server) streamMedia(c *fiber.Ctx, item media.Item) error {
+	etag := `"` + item.ID + `"`
+	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && (match == "*" || strings.Contains(match, etag)) {
+		c.Set(fiber.HeaderETag, etag)
+		c.Set(fiber.HeaderCacheControl, media.CacheControl)
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	offset, length, status := int64(0), item.Size, fiber.StatusOK
+	if c.Get(fiber.HeaderRange) != "" {
+		r, err := c.Range(int(item.Size))
+		switch {
+		case errors.Is(err, fiber.ErrRangeUnsatisfiable) || err == nil && r.Type != "bytes":
+			c.Set(fiber.HeaderContentRange, "bytes */"+strconv.FormatInt(item.Size, 10))
+			return fiber.ErrRequestedRangeNotSatisfiable
+		case err == nil && len(r.Ranges) == 1:
+			offset, length, status = int64(r.Ranges[0].Start), int64(r.Ranges[0].End-r.Ranges[0].Start+1), fiber.StatusPartialContent
+			c.Set(fiber.HeaderContentRange, "bytes "+strconv.FormatInt(offset, 10)+"-"+strconv.FormatInt(offset+length-1, 10)+"/"+strconv.FormatInt(item.Size, 10))
+		} // malformed or several ranges: the whole item
+	}
+	// The stream outlives the handler and the request's deadline: its own context, cancelled
+	// when it ends, when the client goes away or when it stalls.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(c.UserContext()))
+	body, err := s.media.Read(ctx, item, offset, length)
+	if err != nil {
+		cancel()
+		return err
+	}
+	c.Set(fiber.HeaderContentType, item.ContentType)
+	c.Set(fiber.HeaderContentDisposition, media.Disposition(item))
+	c.Set(fiber.HeaderETag, etag)
+	c.Set(fiber.HeaderLastModified, item.CreatedAt.UTC().Format(http.TimeFormat))
+	c.Set(fiber.HeaderCacheControl, media.CacheControl)
+	c.Set(fiber.HeaderAcceptRanges, "bytes")
+	c.Status(status)
+	// fasthttp closes the stream when it has been written or the write failed.
+	c.Context().Response.SetBodyStream(newIdleStream(body, cancel, c.Context().Conn().SetWriteDeadline), int(length))
+	return nil
+}
+
+// idleStream is media on its way between a client and S3. Each read pushes the connection's
+// deadline (which otherwise bounds the whole request or response) and an idle watchdog forward,
+// so a long video or a large upload goes on for as long as bytes keep moving; when none move
+// for mediaIdleTimeout the watchdog cancels the stream's context, which stops S3.
+type idleStream struct {
+	r        io.ReadCloser
+	cancel   context.CancelFunc
+	deadline func(time.Time) error
+	watchdog *time.Timer
+}
+
+func newIdleStream(r io.ReadCloser, cancel context.CancelFunc, deadline func(time.Time) error) *idleStream {
+	return &idleStream{r: r, cancel: cancel, deadline: deadline, watchdog: time.AfterFunc(mediaIdleTimeout, cancel)}
+}
+
+func (m *idleStream) Read(p []byte) (int, error) {
+	m.watchdog.Reset(mediaIdleTimeout)
+	_ = m.deadline(time.Now().Add(mediaIdleTimeout))
+	return m.r.Read(p)
+}
+
+// Close stops the watchdog, cancels the context (closing S3's side) and closes the reader.
+func (m *idleStream) Close() error {
+	m.watchdog.Stop()
+	m.cancel()
+	return m.r.Close()
 }
 
 type captionsRequest struct {

@@ -4,7 +4,7 @@ package httpapi
 // Routes with s.authn need an access token; the others are public.
 func (s *Server) routes() {
 	app := s.fiber
-	app.Use(s.requestID, s.accessLog, s.securityHeaders, s.deadline)
+	app.Use(s.requestID, s.accessLog, s.securityHeaders, s.deadline, s.bodyLimit)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
@@ -25,6 +25,7 @@ func (s *Server) routes() {
 	app.Get("/api/v1/users", s.authn, s.listUsers)
 	app.Get("/api/v1/users/:id", s.authn, s.getUser)
 	app.Patch("/api/v1/users/:id", s.authn, s.updateUser)
+	app.Post("/api/v1/users/:id/invitation", s.authn, s.resendInvitation)
 	app.Get("/api/v1/outbox", s.authn, s.listOutbox)
 
 	// Courses: catalogue and delivery for every signed-in user, authoring for each course's team.
@@ -41,13 +42,15 @@ func (s *Server) routes() {
 	app.Get("/api/v1/courses/:slug/team", s.authn, s.getTeam)
 	app.Put("/api/v1/courses/:slug/team", s.authn, s.setTeam)
 
-	// Media: uploads straight to S3 on presigned URLs, delivery by redirect.
+	// Media: uploads and delivery on presigned S3 URLs, or through Taito in proxy mode.
 	app.Post("/api/v1/media/uploads", s.authn, s.startUpload)
+	app.Put("/api/v1/media/uploads/:id/content", s.authn, s.uploadContent)
 	app.Post("/api/v1/media/uploads/:id/complete", s.authn, s.completeUpload)
 	app.Get("/api/v1/media/:id", s.authn, s.getMedia)
 	app.Put("/api/v1/media/:id/captions/:locale", s.authn, s.putCaptions)
 
-	// Activities: quizzes, reflection walls, self-assessments, service-safari logs.
+	// Activities: quizzes, reflection walls, self-assessments, service-safari logs. An activity's
+	// id is "course:activity" everywhere (see openapi.yaml).
 	app.Get("/api/v1/quizzes/:id", s.authn, s.getQuiz)
 	app.Post("/api/v1/quizzes/:id/attempts", s.authn, s.startAttempt)
 	app.Get("/api/v1/quizzes/:id/stats", s.authn, s.quizStats)
@@ -64,11 +67,13 @@ func (s *Server) routes() {
 	app.Get("/api/v1/frameworks/digcomp", s.authn, s.digcomp)
 	app.Post("/api/v1/assessments", s.authn, s.submitAssessment)
 	app.Get("/api/v1/assessments", s.authn, s.listAssessments)
+	app.Get("/api/v1/assessments/forms/:id", s.authn, s.getAssessmentForm)
 	app.Get("/api/v1/assessments/:id", s.authn, s.getAssessment)
 	app.Put("/api/v1/assessments/:id/coach", s.authn, s.coachAssessment)
 	app.Post("/api/v1/safari-logs", s.authn, s.saveSafari(true))
 	app.Get("/api/v1/safari-logs", s.authn, s.listSafaris)
 	app.Get("/api/v1/safari-logs/summary", s.authn, s.safariSummary)
+	app.Get("/api/v1/safari-logs/forms/:id", s.authn, s.getSafariForm)
 	app.Get("/api/v1/safari-logs/:id", s.authn, s.getSafari)
 	app.Put("/api/v1/safari-logs/:id", s.authn, s.saveSafari(false))
 
@@ -82,6 +87,7 @@ func (s *Server) routes() {
 	app.Delete("/api/v1/cohorts/:id/members/:user", s.authn, s.removeMember)
 	app.Get("/api/v1/cohorts/:id/dashboard", s.authn, s.dashboard)
 	app.Get("/api/v1/cohorts/:id/learners/:user", s.authn, s.learnerProgress)
+	app.Get("/api/v1/cohorts/:id/assessments", s.authn, s.cohortAssessments)
 	app.Get("/api/v1/cohorts/:id/report.csv", s.authn, s.report)
 	app.Get("/api/v1/reports/completion", s.authn, s.completionReport)
 	app.Post("/api/v1/cohorts/:id/reminders", s.authn, s.sendReminder)
@@ -92,5 +98,6 @@ func (s *Server) routes() {
 	app.Post("/api/v1/courses/:slug/lessons/:lesson/events", s.authn, s.lessonEvent)
 	app.Get("/api/v1/me/statements", s.authn, s.myStatements)
 	app.Get("/api/v1/me/courses", s.authn, s.myCourses)
+	app.Get("/api/v1/me/cohorts", s.authn, s.myCohorts)
 	app.Get("/api/v1/me/progress/:slug", s.authn, s.myProgress)
 }

@@ -79,6 +79,12 @@ func New(a *app.App, opts Options) *Server {
 		EnableTrustedProxyCheck: len(opts.TrustedProxies) > 0,
 		TrustedProxies:          opts.TrustedProxies,
 		ProxyHeader:             proxyHeader(opts.TrustedProxies),
+
+		// Bodies over the limit reach the handlers as streams, so that media uploads in proxy
+		// mode (uploadContent) can be larger; bodyLimit keeps the limit on every other route.
+		// Media streams push the write and read deadlines forward as bytes move (idleStream).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	})
 	s.routes()
 	return s

@@ -87,6 +87,16 @@ func (s *Server) getUser(c *fiber.Ctx) error {
 	return c.JSON(newUserResponse(u))
 }
 
+// resendInvitation sends a person who has not activated her account a new invitation: a new
+// link, the earlier ones stop working. Admins may, and trainers for the members of their cohorts.
+func (s *Server) resendInvitation(c *fiber.Ctx) error {
+	inv, err := s.cohorts.ResendInvitation(c.UserContext(), principal(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(invitationResponse{ExpiresAt: inv.ExpiresAt})
+}
+
 type updateUserRequest struct {
 	Name     *string   `json:"name"`
 	Roles    *[]string `json:"roles"`

@@ -200,7 +200,8 @@ func (s *Service) evaluate(ctx context.Context, user string, pub course.Publishe
 	return Evaluate(pub.Course, pub.Version, f, sched, now), nil
 }
 
-// Enrolled reports which of the given courses the user has started (has a projection in).
+// Enrolled reports which of the given courses the user has started (has a projection in) or is
+// enrolled in (is an active member of a cohort of), when the schedules also answer membership.
 func (s *Service) Enrolled(ctx context.Context, user string, slugs []string) (map[string]bool, error) {
 	started, err := s.store.startedIn(ctx, user, slugs)
 	if err != nil {
@@ -210,7 +211,23 @@ func (s *Service) Enrolled(ctx context.Context, user string, slugs []string) (ma
 	for _, slug := range started {
 		out[slug] = true
 	}
+	if m, ok := s.schedules.(memberships); ok {
+		for _, slug := range slugs {
+			if out[slug] {
+				continue
+			}
+			if out[slug], err = m.IsEnrolled(ctx, user, slug); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return out, nil
+}
+
+// memberships is what the schedules may also answer: whether a learner is in a cohort of a
+// course, before she has done anything there.
+type memberships interface {
+	IsEnrolled(ctx context.Context, user, slug string) (bool, error)
 }
 
 // MyCourse is one of a learner's courses.
@@ -222,18 +239,31 @@ type MyCourse struct {
 // maxMyCourses bounds the courses MyCourses reads.
 const maxMyCourses = 500
 
-// MyCourses lists the courses the actor has started, most recently active first.
-func (s *Service) MyCourses(ctx context.Context, actor auth.Principal) ([]MyCourse, error) {
+// MyCourses lists the courses the actor has started and those of enrolled (the courses of her
+// cohorts, not_started until she does something), most recently active first.
+func (s *Service) MyCourses(ctx context.Context, actor auth.Principal, enrolled []string) ([]MyCourse, error) {
 	facts, err := s.store.projectionsOf(ctx, actor.UserID, maxMyCourses)
 	if err != nil {
 		return nil, err
 	}
-	var out []MyCourse
+	bySlug := map[string]*Facts{}
+	var slugs []string
 	for i := range facts {
-		pub, err := s.courses.Current(ctx, actor, facts[i].Course)
+		bySlug[facts[i].Course] = &facts[i]
+		slugs = append(slugs, facts[i].Course)
+	}
+	for _, slug := range enrolled {
+		if _, ok := bySlug[slug]; !ok {
+			bySlug[slug] = nil
+			slugs = append(slugs, slug)
+		}
+	}
+	var out []MyCourse
+	for _, slug := range slugs {
+		pub, err := s.courses.Current(ctx, actor, slug)
 		var ae *apperr.Error
 		if errors.As(err, &ae) && (ae.Kind == apperr.KindNotFound || ae.Kind == apperr.KindForbidden) {
-			continue // archived or no longer open to her
+			continue // archived, not published yet or no longer open to her
 		}
 		if err != nil {
 			return nil, err
@@ -242,9 +272,9 @@ func (s *Service) MyCourses(ctx context.Context, actor auth.Principal) ([]MyCour
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, MyCourse{Published: pub, Progress: Evaluate(pub.Course, pub.Version, &facts[i], sched, s.now())})
+		out = append(out, MyCourse{Published: pub, Progress: Evaluate(pub.Course, pub.Version, bySlug[slug], sched, s.now())})
 	}
-	slices.SortFunc(out, func(a, b MyCourse) int {
+	slices.SortStableFunc(out, func(a, b MyCourse) int {
 		var ta, tb time.Time
 		if a.Progress.LastAt != nil {
 			ta = *a.Progress.LastAt

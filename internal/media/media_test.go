@@ -321,3 +321,75 @@ func TestCaptionsAndGC(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+// TestProxyUploadAndRead: in proxy mode an upload is one stream through Taito of exactly the
+// planned size, even above the multipart threshold, and items are read back by byte range.
+func TestProxyUploadAndRead(t *testing.T) {
+	t.Parallel()
+	st := testenv.S3(t)
+	lib := media.NewLibrary(testenv.Mongo(t), st, media.Limits{MaxVideo: 64 << 20, MaxOther: 20 << 20, Multipart: 6 << 20, PartSize: 5 << 20, Proxy: true}, time.Now)
+	redirect, _ := newLibrary(t)
+	ctx := context.Background()
+	big := append(pngBytes(t, 40, 30), bytes.Repeat([]byte{0}, 7<<20)...) // over the multipart threshold
+
+	up, err := lib.StartUpload(ctx, trainer, "kuva.png", media.TypePNG, int64(len(big)))
+	if err != nil || !up.Proxied || up.Method != "PUT" || up.URL != "" || len(up.Parts) > 0 || len(up.Fields) > 0 {
+		t.Fatalf("plan %+v, %v: want one PUT through Taito", up, err)
+	}
+	for name, c := range map[string]struct {
+		lib    *media.Library
+		body   io.Reader
+		length int64
+		want   apperr.Kind
+	}{
+		"longer than planned":             {lib, bytes.NewReader(big), int64(len(big)) + 1, apperr.KindTooLarge},
+		"goes on past the plan":           {lib, io.MultiReader(bytes.NewReader(big), strings.NewReader("x")), -1, apperr.KindTooLarge},
+		"shorter than planned":            {lib, bytes.NewReader(big[:100]), 100, apperr.KindValidation},
+		"ends early without a length":     {lib, bytes.NewReader(big[:100]), -1, apperr.KindValidation},
+		"not in redirect mode":            {redirect, bytes.NewReader(big), int64(len(big)), apperr.KindNotFound},
+		"not someone else's (unknown id)": {lib, bytes.NewReader(big), int64(len(big)), apperr.KindNotFound},
+	} {
+		id := up.ID
+		if name == "not someone else's (unknown id)" {
+			id = "nope"
+		}
+		if err := c.lib.ReceiveUpload(ctx, trainer, id, c.body, c.length); kindOf(err) != c.want {
+			t.Errorf("%s: %v, want kind %v", name, err, c.want)
+		}
+	}
+	if err := lib.ReceiveUpload(ctx, trainer, up.ID, bytes.NewReader(big), -1); err != nil {
+		t.Fatal(err)
+	}
+	done, err := lib.CompleteUpload(ctx, trainer, up.ID, nil)
+	if err != nil || !done.Created || done.Width != 40 {
+		t.Fatalf("complete: %+v, %v", done, err)
+	}
+	d, err := lib.DeliveryURL(ctx, done.Item)
+	if err != nil || d.URL != "/api/v1/media/"+done.Item.ID {
+		t.Errorf("delivery URL %q, %v: want Taito's own", d.URL, err)
+	}
+	for name, c := range map[string]struct{ offset, length int64 }{
+		"whole":       {0, -1},
+		"first byte":  {0, 1},
+		"a slice":     {1000, 4096},
+		"to the end":  {int64(len(big)) - 10, -1},
+		"the last 10": {int64(len(big)) - 10, 10},
+	} {
+		r, err := lib.Read(ctx, done.Item, c.offset, c.length)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got, err := io.ReadAll(r)
+		r.Close()
+		end := int64(len(big))
+		if c.length >= 0 {
+			end = c.offset + c.length
+		}
+		if err != nil || !bytes.Equal(got, big[c.offset:end]) {
+			t.Errorf("%s: %d bytes, %v", name, len(got), err)
+		}
+	}
+	if _, err := lib.Read(ctx, media.Item{Key: media.ObjectKey(strings.Repeat("0", 64))}, 0, -1); !errors.Is(err, media.ErrNotFound) {
+		t.Errorf("missing object: %v, want ErrNotFound", err)
+	}
+}

@@ -1,8 +1,10 @@
 // Package media keeps lesson media in S3-compatible storage: the bucket, uploads, validation,
 // content-addressed keys and presigned delivery URLs.
 //
-// Media bytes never flow through the application: clients upload and download directly on
-// presigned URLs, and this package signs, checks and records. It is not an S3 server and has no
+// With TAITO_MEDIA_DELIVERY=redirect, media bytes never flow through the application: clients
+// upload and download directly on presigned URLs, and this package signs, checks and records.
+// With proxy (the embedded default, whose S3 only Taito reaches) the bytes are streamed through
+// Taito in both directions. It is not an S3 server and has no
 // fallback store: every call goes to a real S3-compatible service through minio-go.
 package media
 
@@ -143,7 +145,21 @@ func (s *Storage) put(ctx context.Context, key string, data []byte, contentType 
 // open returns the object under key for reading, and its size; errNoObject when there is none.
 // The caller closes it.
 func (s *Storage) open(ctx context.Context, key string) (io.ReadCloser, int64, error) {
-	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	return s.openRange(ctx, key, 0, -1)
+}
+
+// openRange returns length bytes of the object under key from offset (length < 0: to the end),
+// and the size S3 reports for what it sends; errNoObject when there is no object. The caller
+// closes it.
+func (s *Storage) openRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, int64, error) {
+	opts := minio.GetObjectOptions{}
+	switch {
+	case length >= 0:
+		_ = opts.SetRange(offset, offset+length-1)
+	case offset > 0:
+		_ = opts.SetRange(offset, 0)
+	}
+	obj, err := s.client.GetObject(ctx, s.bucket, key, opts)
 	if err != nil {
 		return nil, 0, storageErr(ctx, "read "+key, err)
 	}
@@ -156,6 +172,12 @@ func (s *Storage) open(ctx context.Context, key string) (io.ReadCloser, int64, e
 		return nil, 0, storageErr(ctx, "stat "+key, err)
 	}
 	return &objectReader{obj: obj, ctx: ctx, key: key}, info.Size, nil
+}
+
+// putStream stores exactly size bytes read from r under key.
+func (s *Storage) putStream(ctx context.Context, key string, r io.Reader, size int64, contentType string) error {
+	_, err := s.client.PutObject(ctx, s.bucket, key, r, size, minio.PutObjectOptions{ContentType: contentType})
+	return storageErr(ctx, "store "+key, err)
 }
 
 // objectReader reads an object, translating the errors of reading it.

@@ -23,6 +23,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/links"
 )
 
 // Limits is what uploads may be.
@@ -31,6 +32,9 @@ type Limits struct {
 	MaxOther  int64 // bytes, for everything else
 	Multipart int64 // uploads larger than this use S3 multipart
 	PartSize  int64 // size of each multipart part (S3's minimum is 5 MiB)
+	// Proxy: media are delivered and uploaded through Taito (TAITO_MEDIA_DELIVERY=proxy)
+	// instead of on presigned S3 URLs, for an S3 that browsers cannot reach.
+	Proxy bool
 }
 
 // DefaultLimits: 2 GiB for video, 50 MiB otherwise, multipart above 64 MiB in 16 MiB parts.
@@ -48,6 +52,9 @@ var (
 	ErrUploadDone     = apperr.New(apperr.KindConflict, "this upload was completed already")
 	ErrUploadExpired  = apperr.New(apperr.KindConflict, "this upload expired; start a new one")
 	ErrNotReadable    = apperr.New(apperr.KindNotFound, "media not found")
+	ErrTooLarge       = apperr.New(apperr.KindTooLarge, "the file is larger than the size declared when the upload was planned")
+	ErrShort          = apperr.New(apperr.KindValidation, "the file is smaller than the size declared when the upload was planned")
+	ErrNotProxied     = apperr.New(apperr.KindNotFound, "this upload goes to the URL of its plan, not through Taito")
 )
 
 var allowedTypes = []string{TypePNG, TypeJPEG, TypeGIF, TypeWebP, TypeSVG, TypePDF, TypeMP4, TypeWebM, TypeMP3, TypeM4A, TypeOGG, TypeVTT}
@@ -69,8 +76,9 @@ func accepts(declared, sniffed string) bool {
 // Upload is what a client needs to send its file straight to S3.
 type Upload struct {
 	ID        string
-	Method    string            // POST (form) or PUT (multipart parts)
-	URL       string            // the form's URL (POST)
+	Method    string            // POST (form) or PUT (multipart parts, or the body to Taito)
+	URL       string            // the form's URL (POST); empty when the body goes to Taito
+	Proxied   bool              // PUT the whole file to Taito's upload content route
 	Fields    map[string]string // POST form fields, the file goes last as "file"
 	Parts     []Part            // multipart: one presigned PUT per part
 	PartSize  int64
@@ -124,13 +132,17 @@ func (l *Library) StartUpload(ctx context.Context, actor auth.Principal, filenam
 	d := uploadDoc{ID: id, User: actor.UserID, Filename: filename, ContentType: contentType, Size: size, Key: "quarantine/" + id,
 		State: "pending", CreatedAt: now, ExpiresAt: now.Add(UploadTTL)}
 	up := Upload{ID: id, ExpiresAt: d.ExpiresAt}
-	if size <= l.limits.Multipart {
+	switch {
+	case l.limits.Proxy:
+		// One stream through Taito (ReceiveUpload): the browser cannot reach S3.
+		up.Method, up.Proxied = "PUT", true
+	case size <= l.limits.Multipart:
 		u, fields, err := l.storage.presignPost(ctx, d.Key, contentType, size, d.ExpiresAt)
 		if err != nil {
 			return Upload{}, err
 		}
 		up.Method, up.URL, up.Fields = "POST", u, fields
-	} else {
+	default:
 		mid, err := l.storage.startMultipart(ctx, d.Key, contentType)
 		if err != nil {
 			return Upload{}, err
@@ -185,21 +197,9 @@ func rejection(msg string) error {
 // Returns ErrUploadNotFound (also for another user's upload), ErrUploadDone, ErrUploadExpired
 // and validation errors saying why the bytes were refused.
 func (l *Library) CompleteUpload(ctx context.Context, actor auth.Principal, id string, parts []CompletedPart) (Completed, error) {
-	if err := auth.RequireTrainer(actor); err != nil {
-		return Completed{}, err
-	}
-	d, err := l.store.upload(ctx, id)
-	if err == nil && d.User != actor.UserID {
-		err = ErrUploadNotFound
-	}
+	d, err := l.pendingUpload(ctx, actor, id)
 	if err != nil {
 		return Completed{}, err
-	}
-	switch {
-	case d.State != "pending":
-		return Completed{}, ErrUploadDone
-	case l.now().After(d.ExpiresAt.Add(UploadTTL)):
-		return Completed{}, ErrUploadExpired
 	}
 	if d.Multipart != "" {
 		if len(parts) == 0 {
@@ -288,16 +288,84 @@ func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, string, e
 	return res, "", nil
 }
 
-// Delivery is a short-lived URL where S3 serves a media file.
-type Delivery struct {
-	URL       string
-	ExpiresAt time.Time
-	Item      Item
+// pendingUpload returns actor's upload id if it may still be sent or completed.
+//
+// Returns ErrForbidden (auth), ErrUploadNotFound (also for another user's upload),
+// ErrUploadDone and ErrUploadExpired.
+func (l *Library) pendingUpload(ctx context.Context, actor auth.Principal, id string) (uploadDoc, error) {
+	if err := auth.RequireTrainer(actor); err != nil {
+		return uploadDoc{}, err
+	}
+	d, err := l.store.upload(ctx, id)
+	if err == nil && d.User != actor.UserID {
+		err = ErrUploadNotFound
+	}
+	if err != nil {
+		return uploadDoc{}, err
+	}
+	switch {
+	case d.State != "pending":
+		return uploadDoc{}, ErrUploadDone
+	case l.now().After(d.ExpiresAt.Add(UploadTTL)):
+		return uploadDoc{}, ErrUploadExpired
+	}
+	return d, nil
 }
 
-// DeliveryURL presigns a GET of a media item with the right content type and disposition. SVG
-// is always served as an attachment, so a browser never runs it as a page.
-func (l *Library) DeliveryURL(ctx context.Context, item Item) (Delivery, error) {
+// ReceiveUpload streams the file of a planned upload from body into quarantine, in proxy mode,
+// where browsers cannot reach S3. length is the body's declared length (-1: unknown). The file
+// must be exactly the declared size; CompleteUpload then checks and promotes it.
+//
+// Returns ErrNotProxied in redirect mode, the errors of CompleteUpload's lookup, ErrTooLarge for
+// a body longer than the planned size and ErrShort for a shorter one.
+func (l *Library) ReceiveUpload(ctx context.Context, actor auth.Principal, id string, body io.Reader, length int64) error {
+	if !l.limits.Proxy {
+		return ErrNotProxied
+	}
+	d, err := l.pendingUpload(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	switch {
+	case length > d.Size:
+		return ErrTooLarge
+	case length >= 0 && length < d.Size:
+		return ErrShort
+	}
+	counted := &countingReader{r: body}
+	if err := l.storage.putStream(ctx, d.Key, io.LimitReader(counted, d.Size), d.Size, d.ContentType); err != nil {
+		_ = l.storage.remove(ctx, d.Key)
+		if counted.n < d.Size && counted.err != nil {
+			return ErrShort
+		}
+		return err
+	}
+	if n, _ := body.Read(make([]byte, 1)); n > 0 { // a body of unknown length that goes on
+		_ = l.storage.remove(ctx, d.Key)
+		return ErrTooLarge
+	}
+	return nil
+}
+
+// countingReader counts what it reads and keeps the first error other than io.EOF's absence.
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// Disposition is the Content-Disposition a media item is delivered with: inline, except SVG,
+// which is always an attachment so that a browser never runs it as a page.
+func Disposition(item Item) string {
 	disp := "inline"
 	if item.ContentType == TypeSVG {
 		disp = "attachment"
@@ -308,10 +376,48 @@ func (l *Library) DeliveryURL(ctx context.Context, item Item) (Delivery, error) 
 		}
 		return r
 	}, item.Filename)
+	return fmt.Sprintf(`%s; filename="%s"`, disp, name)
+}
+
+// CacheControl is how long a browser may keep a delivered item (and a delivery URL).
+const CacheControl = "private, max-age=600"
+
+// Proxied reports whether media are delivered and uploaded through Taito rather than on
+// presigned S3 URLs (TAITO_MEDIA_DELIVERY=proxy).
+func (l *Library) Proxied() bool { return l.limits.Proxy }
+
+// Read opens length bytes of item from offset (length < 0: to the end) for streaming through
+// Taito. Give it a context of the stream's own: reading stops when it is cancelled. The caller
+// closes the reader.
+//
+// Returns ErrNotFound when the object is missing.
+func (l *Library) Read(ctx context.Context, item Item, offset, length int64) (io.ReadCloser, error) {
+	r, _, err := l.storage.openRange(ctx, item.Key, offset, length)
+	if errors.Is(err, errNoObject) {
+		return nil, ErrNotFound
+	}
+	return r, err
+}
+
+// Delivery is a short-lived URL where S3 serves a media file.
+type Delivery struct {
+	URL       string
+	ExpiresAt time.Time
+	Item      Item
+}
+
+// DeliveryURL presigns a GET of a media item with the right content type and disposition. SVG
+// is always served as an attachment, so a browser never runs it as a page.
+//
+// In proxy mode the URL is Taito's own media route, which streams the item (Read).
+func (l *Library) DeliveryURL(ctx context.Context, item Item) (Delivery, error) {
+	if l.limits.Proxy {
+		return Delivery{URL: links.Media(item.ID), ExpiresAt: l.now().Add(DownloadTTL), Item: item}, nil
+	}
 	q := url.Values{
 		"response-content-type":        {item.ContentType},
-		"response-content-disposition": {fmt.Sprintf(`%s; filename="%s"`, disp, name)},
-		"response-cache-control":       {"private, max-age=600"},
+		"response-content-disposition": {Disposition(item)},
+		"response-cache-control":       {CacheControl},
 	}
 	u, err := l.storage.presignGet(ctx, item.Key, DownloadTTL, q)
 	if err != nil {

@@ -247,9 +247,11 @@ func resetText(locale string) linkText {
 
 // Reminder nudges a learner about a course. Message, when set, is the trainer's own words, shown
 // as a paragraph of its own with its line breaks kept. Unsubscribe is the link that turns
-// reminders off.
+// reminders off. Activate says that Link is an invitation: she has not activated her account
+// yet, and the link line asks her to.
 type Reminder struct {
 	Locale, Name, CourseTitle, Message, Link, Unsubscribe string
+	Activate                                              bool
 }
 
 // Email renders the reminder with Unsubscribe set (for the List-Unsubscribe header); the caller
@@ -262,6 +264,9 @@ func (m Reminder) Email() outbox.Email {
 		subject, body, action, unsub = "Påminnelse: %s", "det här är en påminnelse om kursen %s.", "Fortsätt kursen:", "Vill du inte ha påminnelser? Avbeställ här:"
 	case en:
 		subject, body, action, unsub = "Reminder: %s", "this is a reminder about the course %s.", "Continue the course:", "Don't want reminders? Unsubscribe here:"
+	}
+	if m.Activate {
+		action = invitationText(loc, false).action
 	}
 	lead := []string{hello(loc, m.Name), fmt.Sprintf(body, m.CourseTitle)}
 	if strings.TrimSpace(m.Message) != "" {

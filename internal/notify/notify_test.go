@@ -225,3 +225,21 @@ func TestDates(t *testing.T) {
 		})
 	}
 }
+
+// TestReminderToAPendingAccountAsksToActivate: a reminder whose link is an invitation asks her,
+// in her language, to activate her account rather than to continue the course.
+func TestReminderToAPendingAccountAsksToActivate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ locale, want, forbid string }{
+		{"fi", "Ota tili käyttöön ja valitse salasana tästä linkistä:\n" + link, "Jatka kurssia"},
+		{"sv", "Ta kontot i bruk och välj ett lösenord via den här länken:\n" + link, "Fortsätt kursen"},
+		{"en", "Activate your account and choose a password here:\n" + link, "Continue the course"},
+	} {
+		t.Run(tc.locale, func(t *testing.T) {
+			e := notify.Reminder{Locale: tc.locale, Name: "Anna", CourseTitle: "C", Link: link, Unsubscribe: unsub, Activate: true}.Email()
+			if !strings.Contains(e.Text, tc.want) || strings.Contains(e.Text, tc.forbid) {
+				t.Errorf("want %q and not %q in:\n%s", tc.want, tc.forbid, e.Text)
+			}
+		})
+	}
+}
