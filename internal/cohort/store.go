@@ -378,10 +378,10 @@ func (s *store) claimMemberships(ctx context.Context, c Cohort, users, from []st
 		had[k], ids[k] = users[i], membershipID(c.Course, users[i])
 	}
 	if len(from) > 0 {
-		_, err = s.memberships.UpdateMany(ctx, bson.D{inIDs(ids), {Key: "cohort", Value: bson.D{{Key: "$in", Value: from}}}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "cohort", Value: c.ID}, {Key: "at", Value: now}}}})
+		err = rewrite(ctx, s.memberships, "move membership", bson.D{inIDs(ids), {Key: "cohort", Value: bson.D{{Key: "$in", Value: from}}}},
+			func(d *membershipDoc) (string, *membershipDoc) { d.Cohort, d.At = c.ID, now; return d.ID, d })
 		if err != nil {
-			return nil, mongox.Err(ctx, "move membership", err)
+			return nil, err
 		}
 	}
 	held, err := s.membershipsOf(ctx, c.Course, had)
@@ -407,9 +407,36 @@ func (s *store) endEnrolments(ctx context.Context, enrolments [][2]string) error
 	for i, e := range enrolments {
 		ids[i] = enrolmentID(e[0], e[1])
 	}
-	_, err := s.enrolments.UpdateMany(ctx, bson.D{inIDs(ids), {Key: "status", Value: enrolmentActive}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: enrolmentRemoved}}}})
-	return mongox.Err(ctx, "end former enrolments", err)
+	return rewrite(ctx, s.enrolments, "end former enrolments", bson.D{inIDs(ids), {Key: "status", Value: enrolmentActive}},
+		func(d *enrolmentDoc) (string, *enrolmentDoc) { d.Status = enrolmentRemoved; return d.ID, d })
+}
+
+// rewrite changes every document filter selects by reading them, deleting them and inserting
+// the changed copies, where one updateMany would do on MongoDB: FerretDB 1.24 updates many
+// documents one at a time (about 1.8 s for 1,000 on two cores, measured) but deletes and
+// inserts them in bulk (about 50 ms), and moving a whole organisation between cohorts must fit
+// in a request. Between the delete and the insert a reader may briefly find none of them; a
+// document written again meanwhile by someone else wins (its insert comes first), which the
+// callers re-read for.
+func rewrite[T any](ctx context.Context, coll *mongo.Collection, doing string, filter bson.D, change func(*T) (string, *T)) error {
+	cur, err := coll.Find(ctx, filter)
+	docs, err := mongox.All[T](ctx, doing, cur, err)
+	if err != nil || len(docs) == 0 {
+		return err
+	}
+	ids := make([]string, len(docs))
+	changed := make([]any, len(docs))
+	for i := range docs {
+		var d *T
+		ids[i], d = change(&docs[i])
+		changed[i] = d
+	}
+	// Only the documents read, and only while they still match (filter may hold _id too).
+	if _, err := coll.DeleteMany(ctx, bson.D{{Key: "$and", Value: bson.A{bson.D{inIDs(ids)}, filter}}}); err != nil {
+		return mongox.Err(ctx, doing, err)
+	}
+	_, err = mongox.InsertAll(ctx, coll, changed)
+	return err
 }
 
 // courseEnrolments returns the active enrolments in every cohort of a course.
