@@ -2,8 +2,8 @@ package activity
 
 import (
 	"context"
-	"fmt"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -106,7 +106,7 @@ func checkView(a *course.Assessment, ratings map[string]int, notes map[string]st
 		if !allowed[k] {
 			f.Add("ratings."+k, "is not rated in this assessment")
 		} else if v < MinLevel || v > MaxLevel {
-			f.Add("ratings."+k, fmt.Sprintf("must be a level from %d to %d", MinLevel, MaxLevel))
+			f.Add("ratings."+k, "must be a level from {min} to {max}", apperr.Params{"min": strconv.Itoa(MinLevel), "max": strconv.Itoa(MaxLevel)})
 		}
 	}
 	for k, v := range notes {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -357,7 +358,7 @@ func checkAnswers(q *course.Quiz, d *attemptDoc, answers map[string][]string) er
 			switch qq.Type {
 			case course.QuestionSingle, course.QuestionMultiple:
 				if _, ok := dq.option(v); !ok {
-					f.Add("answers."+qid, fmt.Sprintf("%q is not an option of this question", v))
+					f.Add("answers."+qid, "{value} is not an option of this question", apperr.Params{"value": strconv.Quote(v)})
 				}
 			case course.QuestionTrueFalse:
 				if v != "true" && v != "false" {

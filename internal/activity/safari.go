@@ -2,7 +2,6 @@ package activity
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,7 +103,7 @@ func checkLog(def *course.Safari, l *SafariLog) error {
 	for i, sl := range l.Steps {
 		p := "steps." + strconv.Itoa(i)
 		if !steps[sl.Step] {
-			f.Add(p+".step", fmt.Sprintf("%q is not a step of this safari", sl.Step))
+			f.Add(p+".step", "{value} is not a step of this safari", apperr.Params{"value": strconv.Quote(sl.Step)})
 		}
 		if seen[sl.Step] {
 			f.Add(p+".step", "is logged twice")
@@ -241,9 +240,15 @@ func (s *Safaris) Get(ctx context.Context, actor auth.Principal, id string) (Saf
 	return l, nil
 }
 
-// Mine lists the actor's logs.
+// Mine lists the actor's logs, last updated first.
 func (s *Safaris) Mine(ctx context.Context, actor auth.Principal) ([]SafariLog, error) {
-	return s.store.mine(ctx, actor.UserID)
+	return s.store.mine(ctx, actor.UserID, "")
+}
+
+// OfLearner lists a learner's logs in a course, drafts and submitted ones, last updated first,
+// for her coach: the caller has decided that the actor coaches her (her cohort's trainers).
+func (s *Safaris) OfLearner(ctx context.Context, slug, user string) ([]SafariLog, error) {
+	return s.store.mine(ctx, user, slug)
 }
 
 // Finding is one kind of observation on one step, summed over submitted logs.

@@ -75,9 +75,13 @@ func (s safariStore) put(ctx context.Context, l SafariLog) error {
 	return mongox.Err(ctx, "save safari log", err)
 }
 
-// mine lists a user's logs.
-func (s safariStore) mine(ctx context.Context, user string) ([]SafariLog, error) {
-	docs, err := findAll[safariDoc](ctx, s.logs, "list safari logs", bson.D{{Key: "user", Value: user}})
+// mine lists a user's logs, in one course's when slug is not "".
+func (s safariStore) mine(ctx context.Context, user, slug string) ([]SafariLog, error) {
+	filter := bson.D{{Key: "user", Value: user}}
+	if slug != "" {
+		filter = append(filter, bson.E{Key: "course", Value: slug})
+	}
+	docs, err := findAll[safariDoc](ctx, s.logs, "list safari logs", filter, options.Find().SetSort(bson.D{{Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}))
 	return each(docs, safariDoc.log), err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -181,7 +182,7 @@ func checkBody(body string) error {
 		return apperr.Validation(apperr.FieldError{Field: "body", Message: "is required"})
 	}
 	if utf8.RuneCountInString(body) > MaxPostLength || !utf8.ValidString(body) {
-		return apperr.Validation(apperr.FieldError{Field: "body", Message: fmt.Sprintf("must be valid text of at most %d characters", MaxPostLength)})
+		return apperr.Validation(apperr.NewField("body", "must be valid text of at most {max} characters", apperr.Params{"max": strconv.Itoa(MaxPostLength)}))
 	}
 	return nil
 }
@@ -397,7 +398,7 @@ func (s *Walls) Comment(ctx context.Context, actor auth.Principal, scope, task, 
 // and validation errors.
 func (s *Walls) React(ctx context.Context, actor auth.Principal, scope, task, postID, kind string, on bool) error {
 	if !slices.Contains(Reactions, kind) {
-		return apperr.Validation(apperr.FieldError{Field: "kind", Message: "must be one of " + strings.Join(Reactions, ", ")})
+		return apperr.Validation(apperr.NewField("kind", "must be one of {values}", apperr.Params{"values": strings.Join(Reactions, ", ")}))
 	}
 	w, err := s.wall(ctx, actor, scope, task)
 	if err != nil {

@@ -18,14 +18,15 @@ const module = "github.com/taito-lms/taito/"
 // "Project structure" shows the same picture.
 var allowed = map[string][]string{
 	// Shared pieces every layer may use; they import (almost) nothing of Taito.
-	"internal/apperr":   {},
+	"internal/i18n":     {},
+	"internal/apperr":   {"internal/i18n"},
 	"internal/cache":    {},
 	"internal/links":    {},
 	"internal/config":   {},
 	"internal/embedded": {},
 	"internal/mongox":   {"internal/apperr"},
 	"internal/outbox":   {"internal/apperr", "internal/mongox"},
-	"internal/notify":   {"internal/outbox"},
+	"internal/notify":   {"internal/outbox", "internal/i18n"},
 
 	// Capabilities: each may import the shared pieces and auth's principal and policy types;
 	// learning, activity and cohort may import course's content types; activity may import
@@ -52,18 +53,18 @@ var allowed = map[string][]string{
 }
 
 func shared(more ...string) []string {
-	return append([]string{"internal/apperr", "internal/cache", "internal/links", "internal/mongox", "internal/outbox", "internal/notify"}, more...)
+	return append([]string{"internal/apperr", "internal/i18n", "internal/cache", "internal/links", "internal/mongox", "internal/outbox", "internal/notify"}, more...)
 }
 
 func frontDoor() []string {
-	return []string{"internal/app", "internal/apperr", "internal/links", "internal/notify", "internal/outbox", "internal/auth", "internal/media", "internal/course",
+	return []string{"internal/app", "internal/apperr", "internal/i18n", "internal/links", "internal/notify", "internal/outbox", "internal/auth", "internal/media", "internal/course",
 		"internal/learning", "internal/activity", "internal/cohort"}
 }
 
 // Only these may import the web framework; these may never import the MongoDB driver.
 var (
 	fiberImporters = []string{"internal/httpapi", "cmd/taito"}
-	noDriver       = []string{"internal/httpapi", "cmd/taito", "internal/apperr", "internal/cache", "internal/links", "internal/notify", "internal/config"}
+	noDriver       = []string{"internal/httpapi", "cmd/taito", "internal/apperr", "internal/i18n", "internal/cache", "internal/links", "internal/notify", "internal/config"}
 )
 
 // TestImportShape reads the import graph of every package (not of tests) and fails on any edge

@@ -193,11 +193,12 @@ type LearnerView struct {
 	// Summary is her progress with her best quiz scores and how many posts and comments she wrote.
 	Summary     learning.Summary
 	Assessments []activity.Assessment // newest first, each opened by its id as the coach view
+	Safaris     []activity.SafariLog  // her service-safari logs in the course, last updated first
 }
 
 // LearnerProgress is one member's whole work, for her cohort's trainers and admins: her lesson
 // states evaluated against the cohort's schedule, her best quiz scores, how many posts and
-// comments she wrote, and her self-assessments (texts in loc).
+// comments she wrote, her self-assessments (texts in loc) and her service-safari logs.
 //
 // Returns cohort.ErrNotFound and cohort.ErrNotMember.
 func (a *App) LearnerProgress(ctx context.Context, actor auth.Principal, cohortID, user, loc string) (LearnerView, error) {
@@ -214,7 +215,11 @@ func (a *App) LearnerProgress(ctx context.Context, actor auth.Principal, cohortI
 		return LearnerView{}, err
 	}
 	as, err := a.Assessments.OfLearners(ctx, c.Course, []string{user}, activity.LearnerFilter{}, loc)
-	return LearnerView{User: u, Summary: sums[user], Assessments: as}, err
+	if err != nil {
+		return LearnerView{}, err
+	}
+	logs, err := a.Safaris.OfLearner(ctx, c.Course, user)
+	return LearnerView{User: u, Summary: sums[user], Assessments: as, Safaris: logs}, err
 }
 
 // LearnerAssessment is one assessment of a cohort's member, for her coach's list.

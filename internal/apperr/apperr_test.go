@@ -48,3 +48,28 @@ func TestWithKeepsTheClientSafeText(t *testing.T) {
 		t.Fatal("Timeout is not KindTimeout")
 	}
 }
+
+// A message with values keeps its catalogue key and the values apart, so that a front door can
+// say it in another language; the English text has the values filled in.
+func TestMessagesKeepTheirKey(t *testing.T) {
+	t.Parallel()
+	var f apperr.Fields
+	f.Add("name", "must be at most {max} characters", apperr.Params{"max": "200"})
+	f.Add("email", "is required")
+	e := apperr.New(apperr.KindTooLarge, "the file has more than {max} rows: split it", apperr.Params{"max": "10000"})
+	locked := apperr.New(apperr.KindConflict, "this lesson is locked")
+	instance := locked.With(nil)
+	instance.Message += ": Complete the lesson Welcome first."
+	for _, c := range []struct{ name, gotText, wantText, gotKey, wantKey string }{
+		{"a field with a value", f[0].Message, "must be at most 200 characters", f[0].MessageKey(), "must be at most {max} characters"},
+		{"a field without values", f[1].Message, "is required", f[1].MessageKey(), "is required"},
+		{"an error with a value", e.Message, "the file has more than 10000 rows: split it", e.MessageKey(), "the file has more than {max} rows: split it"},
+		{"an instance whose text grew", instance.Message, "this lesson is locked: Complete the lesson Welcome first.", instance.MessageKey(), "this lesson is locked"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.gotText != c.wantText || c.gotKey != c.wantKey {
+				t.Errorf("text %q key %q, want %q and %q", c.gotText, c.gotKey, c.wantText, c.wantKey)
+			}
+		})
+	}
+}

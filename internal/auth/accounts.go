@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -72,7 +73,7 @@ func checkText(f *apperr.Fields, field, v string, required bool, max int) {
 	case !utf8.ValidString(v):
 		f.Add(field, "must be valid UTF-8 text")
 	case utf8.RuneCountInString(v) > max:
-		f.Add(field, fmt.Sprintf("must be at most %d characters", max))
+		f.Add(field, "must be at most {max} characters", apperr.Params{"max": strconv.Itoa(max)})
 	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }):
 		f.Add(field, "must not contain control characters")
 	}
@@ -214,6 +215,7 @@ func (s *Service) UpdateMe(ctx context.Context, p Principal, in MeUpdate) (User,
 	if err != nil {
 		return User{}, err
 	}
+	s.cache.Forget(p.UserID) // her locale, which her principal carries
 	if up.EndSessions {
 		if err := s.sessionsEnded(ctx, p.UserID, now); err != nil {
 			return User{}, err

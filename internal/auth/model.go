@@ -50,10 +50,13 @@ type User struct {
 	UpdatedAt    time.Time
 }
 
-// Principal is the authenticated actor of a request.
+// Principal is the authenticated actor of a request. Locale is her account's language (fi, sv
+// or en), in which messages to her are said; empty when unknown (a principal not from
+// Authenticate).
 type Principal struct {
 	UserID string
 	Roles  []Role
+	Locale string
 }
 
 // Has reports whether the principal holds role.

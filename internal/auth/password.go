@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -25,15 +26,18 @@ const (
 
 // CheckPassword applies the password rules; any Unicode is allowed.
 func CheckPassword(field, pw string) *apperr.FieldError {
+	var fe apperr.FieldError
 	switch {
 	case !utf8.ValidString(pw):
-		return &apperr.FieldError{Field: field, Message: "must be valid UTF-8 text"}
+		fe = apperr.NewField(field, "must be valid UTF-8 text")
 	case len(pw) > MaxPasswordBytes:
-		return &apperr.FieldError{Field: field, Message: fmt.Sprintf("must be at most %d bytes", MaxPasswordBytes)}
+		fe = apperr.NewField(field, "must be at most {max} bytes", apperr.Params{"max": strconv.Itoa(MaxPasswordBytes)})
 	case utf8.RuneCountInString(pw) < MinPasswordLength:
-		return &apperr.FieldError{Field: field, Message: fmt.Sprintf("must be at least %d characters", MinPasswordLength)}
+		fe = apperr.NewField(field, "must be at least {min} characters", apperr.Params{"min": strconv.Itoa(MinPasswordLength)})
+	default:
+		return nil
 	}
-	return nil
+	return &fe
 }
 
 // Argon2Params are argon2id cost parameters.

@@ -25,6 +25,7 @@ type userStatus struct {
 	roles    []Role
 	disabled bool
 	gen      int64 // the token generation: tokens of an older one are refused
+	locale   string
 }
 
 func (s *Service) newSession(ctx context.Context, u userDoc, family string) (Session, error) {
@@ -236,7 +237,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Principal, er
 			return Principal{}, ErrInvalidToken
 		}
 	}
-	return Principal{UserID: g.UserID, Roles: slices.Clone(st.roles)}, nil
+	return Principal{UserID: g.UserID, Roles: slices.Clone(st.roles), Locale: st.locale}, nil
 }
 
 // status is the status of a grant's account, from the cache unless the grant is of a newer
@@ -254,7 +255,7 @@ func (s *Service) status(ctx context.Context, g grant) (userStatus, error) {
 	if err != nil {
 		return userStatus{}, err
 	}
-	st := userStatus{roles: u.Roles, disabled: u.Disabled, gen: u.TokenGen}
+	st := userStatus{roles: u.Roles, disabled: u.Disabled, gen: u.TokenGen, locale: u.Locale}
 	s.cache.Put(g.UserID, st)
 	return st, nil
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -177,7 +178,7 @@ func (s *Service) checkSchedule(f *apperr.Fields, co *course.Course, sched []Mod
 			found = found || m.ID == d.Module
 		}
 		if !found {
-			f.Add(p+".module", fmt.Sprintf("the course has no module %q", d.Module))
+			f.Add(p+".module", "the course has no module {value}", apperr.Params{"value": strconv.Quote(d.Module)})
 		}
 		if seen[d.Module] {
 			f.Add(p+".module", "is scheduled twice")

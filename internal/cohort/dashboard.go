@@ -93,7 +93,7 @@ func (s *Service) dashboard(ctx context.Context, c Cohort, q DashboardQuery) (Da
 		f.Add("state", "must be not_started, in_progress, completed or at_risk")
 	}
 	if q.Sort != "" && !slices.Contains(sortFields, strings.TrimPrefix(q.Sort, "-")) {
-		f.Add("sort", "must be one of "+strings.Join(sortFields, ", ")+" (prefix - to reverse)")
+		f.Add("sort", "must be one of {values} (prefix - to reverse)", apperr.Params{"values": strings.Join(sortFields, ", ")})
 	}
 	if q.InactiveDays == 0 {
 		q.InactiveDays = 7

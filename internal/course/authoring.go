@@ -3,7 +3,6 @@ package course
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -254,7 +253,7 @@ func (s *Service) SetTeam(ctx context.Context, actor auth.Principal, slug string
 		f.Add("owners", "a course needs at least one owner")
 	}
 	if len(t.Owners)+len(t.Editors) > MaxTeam {
-		f.Add("editors", fmt.Sprintf("a team has at most %d people", MaxTeam))
+		f.Add("editors", "a team has at most {max} people", apperr.Params{"max": strconv.Itoa(MaxTeam)})
 	}
 	if err := f.Err(); err != nil {
 		return Team{}, err

@@ -25,10 +25,60 @@ type Text map[string]string
 
 // Get returns the text in locale, falling back to Finnish.
 func (t Text) Get(locale string) string {
+	v, _ := t.In(locale)
+	return v
+}
+
+// In returns the text in locale, falling back to Finnish, and the language it is in.
+func (t Text) In(locale string) (text, lang string) {
 	if v := t[locale]; v != "" {
-		return v
+		return v, locale
 	}
-	return t[SourceLocale]
+	return t[SourceLocale], SourceLocale
+}
+
+// Fallback names the texts of one delivered object that are not in the language the reader
+// asked for, so that a page can mark each with its lang: the field's JSON name (".i" appended
+// for the i-th string of a list) → the language the text is in. Nil when every text is in the
+// language asked for.
+type Fallback map[string]string
+
+// Localizer delivers the texts of one object in a locale, falling back to Finnish per field,
+// and notes in Fallback the fields that fell back. One Localizer serves one object: a nested
+// object carries a Fallback of its own.
+type Localizer struct {
+	Locale   string
+	Fallback Fallback
+}
+
+// Text returns t in the reader's locale and notes field when it is in another language.
+func (l *Localizer) Text(field string, t Text) string {
+	v, lang := t.In(l.Locale)
+	if v != "" && lang != l.Locale {
+		if l.Fallback == nil {
+			l.Fallback = Fallback{}
+		}
+		l.Fallback[field] = lang
+	}
+	return v
+}
+
+// alsoFor notes derived (the HTML rendered from field's Markdown) in field's language, and
+// returns the Fallback.
+func (l *Localizer) alsoFor(field, derived string) Fallback {
+	if lang, ok := l.Fallback[field]; ok {
+		l.Fallback[derived] = lang
+	}
+	return l.Fallback
+}
+
+// Texts returns ts in the reader's locale, noting the i-th as field.i when it falls back.
+func (l *Localizer) Texts(field string, ts []Text) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = l.Text(field+"."+strconv.Itoa(i), t)
+	}
+	return out
 }
 
 // Access says who may study a course.

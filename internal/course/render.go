@@ -53,6 +53,7 @@ type LessonView struct {
 	Blocks          []BlockView `json:"blocks"`
 	Previous        string      `json:"previous,omitempty"`
 	Next            string      `json:"next,omitempty"`
+	Fallback        Fallback    `json:"fallback,omitempty"` // texts not in Locale
 }
 
 // BlockView is a block in one locale. Activity blocks carry the activity's API id
@@ -81,6 +82,8 @@ type BlockView struct {
 	Reflection *ReflectionView `json:"reflection,omitempty"` // reflection
 	Assessment *AssessmentForm `json:"assessment,omitempty"` // self_assessment
 	Safari     *SafariForm     `json:"safari,omitempty"`     // service_safari
+
+	Fallback Fallback `json:"fallback,omitempty"` // texts not in the lesson's locale
 }
 
 // MediaURL is where the API serves a media item.
@@ -93,8 +96,10 @@ func (r *Renderer) View(co *Course, version int, id, locale string) (*LessonView
 	if !ok {
 		return nil, false
 	}
-	v := &LessonView{Course: co.Slug, Version: version, ID: l.ID, Module: m.ID, Title: l.Title.Get(locale), Locale: locale,
+	lv := Localizer{Locale: locale}
+	v := &LessonView{Course: co.Slug, Version: version, ID: l.ID, Module: m.ID, Title: lv.Text("title", l.Title), Locale: locale,
 		DurationMinutes: l.DurationMinutes, Completion: l.Completion, Blocks: make([]BlockView, 0, len(l.Blocks))}
+	v.Fallback = lv.Fallback
 	for i, x := range ids {
 		if x == id {
 			if i > 0 {
@@ -109,9 +114,10 @@ func (r *Renderer) View(co *Course, version int, id, locale string) (*LessonView
 		if !linkURL(b.URL) {
 			b.URL = "" // every view, a draft's preview too, serves only links publishing allows
 		}
+		lb := Localizer{Locale: locale}
 		bv := BlockView{Kind: b.Kind, URL: b.URL, QuizID: apiID(co.Slug, b.Quiz), TaskID: apiID(co.Slug, b.Task), AssessmentID: apiID(co.Slug, b.Assessment),
-			SafariID: apiID(co.Slug, b.Safari), Alt: b.Alt.Get(locale), Caption: b.Caption.Get(locale), Title: b.Title.Get(locale),
-			Transcript: b.Transcript.Get(locale), Text: b.Text.Get(locale), Instructions: b.Instructions.Get(locale)}
+			SafariID: apiID(co.Slug, b.Safari), Alt: lb.Text("alt", b.Alt), Caption: lb.Text("caption", b.Caption), Title: lb.Text("title", b.Title),
+			Transcript: lb.Text("transcript", b.Transcript), Text: lb.Text("text", b.Text), Instructions: lb.Text("instructions", b.Instructions)}
 		switch b.Kind {
 		case KindReflection:
 			bv.Reflection, _ = r.Reflection(co, b.Task, locale)
@@ -121,8 +127,9 @@ func (r *Renderer) View(co *Course, version int, id, locale string) (*LessonView
 			bv.Safari, _ = r.SafariForm(co, b.Safari, locale)
 		}
 		if b.Kind == KindMarkdown {
-			bv.Markdown = b.Markdown.Get(locale)
+			bv.Markdown = lb.Text("markdown", b.Markdown)
 			bv.HTML = r.HTML(bv.Markdown)
+			lb.alsoFor("markdown", "html")
 		}
 		if id := b.MediaFor(locale); id != "" {
 			bv.MediaID, bv.MediaURL = id, MediaURL(id)
@@ -130,9 +137,10 @@ func (r *Renderer) View(co *Course, version int, id, locale string) (*LessonView
 		if b.Captions != "" {
 			bv.CaptionsURL = MediaURL(b.Captions)
 		}
-		for _, it := range b.Items {
-			bv.Items = append(bv.Items, it.Get(locale))
+		if len(b.Items) > 0 {
+			bv.Items = lb.Texts("items", b.Items)
 		}
+		bv.Fallback = lb.Fallback
 		v.Blocks = append(v.Blocks, bv)
 	}
 	return v, true
@@ -160,6 +168,9 @@ type ReflectionView struct {
 	// Completion is what completes the lesson that asks for the task; nil when no lesson's
 	// completion counts it.
 	Completion *ReflectionCompletion `json:"completion,omitempty"`
+	Locale     string                `json:"locale"`
+	// Fallback names the texts not in Locale (prompt_html follows prompt).
+	Fallback Fallback `json:"fallback,omitempty"`
 }
 
 // ReflectionCompletion is the reflection_posted rule of a lesson: a post of one's own and a
@@ -176,9 +187,10 @@ func (r *Renderer) Reflection(co *Course, id, locale string) (*ReflectionView, b
 	if !ok {
 		return nil, false
 	}
-	prompt := def.Prompt.Get(locale)
-	v := &ReflectionView{ID: ActivityID(co.Slug, def.ID), Task: def.ID, Title: def.Title.Get(locale), Prompt: prompt, PromptHTML: r.HTML(prompt),
-		Posts: def.Posts, Comments: def.Comments, Anonymous: def.Anonymous}
+	l := Localizer{Locale: locale}
+	title, prompt := l.Text("title", def.Title), l.Text("prompt", def.Prompt)
+	v := &ReflectionView{ID: ActivityID(co.Slug, def.ID), Task: def.ID, Title: title, Prompt: prompt, PromptHTML: r.HTML(prompt),
+		Posts: def.Posts, Comments: def.Comments, Anonymous: def.Anonymous, Locale: locale, Fallback: l.alsoFor("prompt", "prompt_html")}
 	for _, m := range co.Modules {
 		for _, l := range m.Lessons {
 			if c := l.Completion; v.Completion == nil && c.Rule == RuleReflectionPosted && c.Task == def.ID {
@@ -202,6 +214,9 @@ type AssessmentForm struct {
 	Scale            Scale      `json:"scale"`
 	Items            []FormItem `json:"items"`
 	Notes            []FormNote `json:"notes"`
+	Locale           string     `json:"locale"`
+	// Fallback names the form's own texts not in Locale; items, levels and notes carry their own.
+	Fallback Fallback `json:"fallback,omitempty"`
 }
 
 // Scale is the rating scale of a self-assessment: DigComp 2.2's proficiency levels.
@@ -213,9 +228,10 @@ type Scale struct {
 
 // ScaleLevel is one level of the scale: its group (foundation, intermediate, …) and what it means.
 type ScaleLevel struct {
-	Level       int    `json:"level"`
-	Group       string `json:"group"`
-	Description string `json:"description"`
+	Level       int      `json:"level"`
+	Group       string   `json:"group"`
+	Description string   `json:"description"`
+	Fallback    Fallback `json:"fallback,omitempty"`
 }
 
 // Form item kinds.
@@ -226,19 +242,21 @@ const (
 
 // FormItem is one rated row of a self-assessment; its id is the key of its rating.
 type FormItem struct {
-	ID          string `json:"id"`
-	Kind        string `json:"kind"`
-	Statement   string `json:"statement"`
-	Description string `json:"description,omitempty"` // a competence's short description
-	Competence  string `json:"competence,omitempty"`
-	Required    bool   `json:"required"`
+	ID          string   `json:"id"`
+	Kind        string   `json:"kind"`
+	Statement   string   `json:"statement"`
+	Description string   `json:"description,omitempty"` // a competence's short description
+	Competence  string   `json:"competence,omitempty"`
+	Required    bool     `json:"required"`
+	Fallback    Fallback `json:"fallback,omitempty"`
 }
 
 // FormNote is a note a learner may add to a self-assessment: one per DigComp area, and a
 // general one; all are optional.
 type FormNote struct {
-	ID    string `json:"id"`
-	Label string `json:"label"`
+	ID       string   `json:"id"`
+	Label    string   `json:"label"`
+	Fallback Fallback `json:"fallback,omitempty"`
 }
 
 // GeneralNote is the id of a self-assessment's general note.
@@ -262,12 +280,18 @@ func (a *Assessment) Rated(locale string) []FormItem {
 		}
 		for _, id := range ids {
 			c, _ := CompetenceByID(id)
-			out = append(out, FormItem{ID: id, Kind: ItemCompetence, Statement: id + " " + c.Name.Get(locale), Description: c.Description.Get(locale),
-				Competence: id, Required: true})
+			l := Localizer{Locale: locale}
+			it := FormItem{ID: id, Kind: ItemCompetence, Statement: id + " " + l.Text("statement", c.Name), Description: l.Text("description", c.Description),
+				Competence: id, Required: true}
+			it.Fallback = l.Fallback
+			out = append(out, it)
 		}
 	}
 	for _, it := range a.Items {
-		out = append(out, FormItem{ID: it.ID, Kind: ItemStatement, Statement: it.Statement.Get(locale), Competence: it.Competence, Required: true})
+		l := Localizer{Locale: locale}
+		fi := FormItem{ID: it.ID, Kind: ItemStatement, Statement: l.Text("statement", it.Statement), Competence: it.Competence, Required: true}
+		fi.Fallback = l.Fallback
+		out = append(out, fi)
 	}
 	return out
 }
@@ -278,16 +302,27 @@ func (r *Renderer) AssessmentForm(co *Course, id, locale string) (*AssessmentFor
 	if !ok {
 		return nil, false
 	}
-	ins := def.Instructions.Get(locale)
-	f := &AssessmentForm{ID: ActivityID(co.Slug, def.ID), Assessment: def.ID, Title: def.Title.Get(locale), Instructions: ins, InstructionsHTML: r.HTML(ins),
-		Round: def.Round, Framework: def.Framework, Scale: Scale{Min: Levels[0].Level, Max: Levels[len(Levels)-1].Level}, Items: def.Rated(locale)}
-	for _, l := range Levels {
-		f.Scale.Levels = append(f.Scale.Levels, ScaleLevel{Level: l.Level, Group: LevelGroupOf(l.Level).Name.Get(locale), Description: l.Description.Get(locale)})
+	l := Localizer{Locale: locale}
+	title, ins := l.Text("title", def.Title), l.Text("instructions", def.Instructions)
+	f := &AssessmentForm{ID: ActivityID(co.Slug, def.ID), Assessment: def.ID, Title: title, Instructions: ins, InstructionsHTML: r.HTML(ins),
+		Round: def.Round, Framework: def.Framework, Scale: Scale{Min: Levels[0].Level, Max: Levels[len(Levels)-1].Level}, Items: def.Rated(locale),
+		Locale: locale, Fallback: l.alsoFor("instructions", "instructions_html")}
+	for _, lv := range Levels {
+		l := Localizer{Locale: locale}
+		sl := ScaleLevel{Level: lv.Level, Group: l.Text("group", LevelGroupOf(lv.Level).Name), Description: l.Text("description", lv.Description)}
+		sl.Fallback = l.Fallback
+		f.Scale.Levels = append(f.Scale.Levels, sl)
+	}
+	note := func(id string, label Text) {
+		l := Localizer{Locale: locale}
+		n := FormNote{ID: id, Label: l.Text("label", label)}
+		n.Fallback = l.Fallback
+		f.Notes = append(f.Notes, n)
 	}
 	for _, a := range DigComp {
-		f.Notes = append(f.Notes, FormNote{ID: a.ID, Label: a.Name.Get(locale)})
+		note(a.ID, a.Name)
 	}
-	f.Notes = append(f.Notes, FormNote{ID: GeneralNote, Label: generalNoteLabel.Get(locale)})
+	note(GeneralNote, generalNoteLabel)
 	return f, true
 }
 
@@ -301,18 +336,23 @@ type SafariForm struct {
 	Instructions     string           `json:"instructions"` // Markdown
 	InstructionsHTML string           `json:"instructions_html"`
 	Steps            []SafariStepView `json:"steps"`
+	Locale           string           `json:"locale"`
+	// Fallback names the form's own texts not in Locale; the service and steps carry their own.
+	Fallback Fallback `json:"fallback,omitempty"`
 }
 
 // SafariService is the e-service a safari tries.
 type SafariService struct {
-	Name string `json:"name"`
-	URL  string `json:"url,omitempty"`
+	Name     string   `json:"name"`
+	URL      string   `json:"url,omitempty"`
+	Fallback Fallback `json:"fallback,omitempty"`
 }
 
 // SafariStepView is one step of a safari: its id (a log's step) and the task the client does.
 type SafariStepView struct {
-	ID   string `json:"id"`
-	Task string `json:"task"`
+	ID       string   `json:"id"`
+	Task     string   `json:"task"`
+	Fallback Fallback `json:"fallback,omitempty"`
 }
 
 // SafariForm renders service safari id of co in locale, falling back to Finnish per field.
@@ -321,14 +361,17 @@ func (r *Renderer) SafariForm(co *Course, id, locale string) (*SafariForm, bool)
 	if !ok {
 		return nil, false
 	}
-	ins := def.Instructions.Get(locale)
-	f := &SafariForm{ID: ActivityID(co.Slug, def.ID), Safari: def.ID, Title: def.Title.Get(locale), Service: SafariService{Name: def.Service.Name.Get(locale)},
-		Instructions: ins, InstructionsHTML: r.HTML(ins), Steps: make([]SafariStepView, len(def.Steps))}
+	l, ls := Localizer{Locale: locale}, Localizer{Locale: locale}
+	title, ins, service := l.Text("title", def.Title), l.Text("instructions", def.Instructions), ls.Text("name", def.Service.Name)
+	f := &SafariForm{ID: ActivityID(co.Slug, def.ID), Safari: def.ID, Title: title, Service: SafariService{Name: service, Fallback: ls.Fallback},
+		Instructions: ins, InstructionsHTML: r.HTML(ins), Steps: make([]SafariStepView, len(def.Steps)), Locale: locale, Fallback: l.alsoFor("instructions", "instructions_html")}
 	if linkURL(def.Service.URL) {
 		f.Service.URL = def.Service.URL
 	}
 	for i, st := range def.Steps {
-		f.Steps[i] = SafariStepView{ID: st.ID, Task: st.Task.Get(locale)}
+		l := Localizer{Locale: locale}
+		f.Steps[i] = SafariStepView{ID: st.ID, Task: l.Text("task", st.Task)}
+		f.Steps[i].Fallback = l.Fallback
 	}
 	return f, true
 }

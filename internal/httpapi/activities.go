@@ -13,6 +13,7 @@ import (
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/i18n"
 )
 
 type choiceOut struct {
@@ -405,7 +406,7 @@ func activityRef(field, slug, id string) (string, string, error) {
 		return slug, id, nil
 	}
 	if slug != "" && slug != named {
-		return "", "", apperr.Validation(apperr.FieldError{Field: "course", Message: "names another course than " + field})
+		return "", "", apperr.Validation(apperr.NewField("course", "names another course than {other}", apperr.Params{"other": field}))
 	}
 	return named, local, nil
 }
@@ -623,9 +624,11 @@ func (s *Server) safariSummary(c *fiber.Ctx) error {
 		b.WriteString("\ufeff")
 		w := csv.NewWriter(&b)
 		w.Comma = ';'
-		_ = w.Write([]string{"step", "type", "competence", "count", "max_severity", "notes"})
+		loc := messageLocale(c)
+		_ = w.Write([]string{"step", "type", "competence", "count", "max_severity", "notes", i18n.Text(loc, "safari.type", nil)})
 		for _, f := range fs {
-			_ = w.Write([]string{f.Step, f.Type, f.Competence, strconv.Itoa(f.Count), strconv.Itoa(f.MaxSeverity), csvSafe(strings.Join(f.Notes, " | "))})
+			_ = w.Write([]string{f.Step, f.Type, f.Competence, strconv.Itoa(f.Count), strconv.Itoa(f.MaxSeverity), csvSafe(strings.Join(f.Notes, " | ")),
+				i18n.Text(loc, "safari.type."+f.Type, nil)})
 		}
 		w.Flush()
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")

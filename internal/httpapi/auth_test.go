@@ -154,7 +154,7 @@ func TestSignInRefreshAndLogout(t *testing.T) {
 		t.Fatalf("tokens: %+v", tk)
 	}
 	run(t, e.app, []scenario{{name: "me", method: "GET", path: "/api/v1/me", token: tk.AccessToken, status: 200,
-		want: []string{`"email":"learner@example.fi"`, `"roles":["learner"]`, `"locale":"fi"`}, forbid: []string{"password"}}})
+		want: []string{`"email":"learner@example.fi"`, `"roles":["learner"]`, `"locale":"en"`}, forbid: []string{"password"}}})
 
 	// Wrong password and unknown e-mail look the same.
 	_, wrongPw := do(t, e.app, scenario{method: "POST", path: "/api/v1/auth/login", body: `{"email":"learner@example.fi","password":"wrong password!!"}`})

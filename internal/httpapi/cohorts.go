@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -355,7 +356,7 @@ func parseMemberCSV(data []byte) ([]csvRow, error) {
 		}
 		out = append(out, row)
 		if len(out) > MaxCSVRows {
-			return nil, apperr.New(apperr.KindTooLarge, fmt.Sprintf("the file has more than %d rows: split it", MaxCSVRows))
+			return nil, apperr.New(apperr.KindTooLarge, "the file has more than {max} rows: split it", apperr.Params{"max": strconv.Itoa(MaxCSVRows)})
 		}
 	}
 	if len(out) == 0 {

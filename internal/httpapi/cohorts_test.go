@@ -141,7 +141,7 @@ func TestEnrolAnOrganisation(t *testing.T) {
 func (e *env) tokenOfNewTrainer(t *testing.T) string {
 	t.Helper()
 	admin := e.token(t, "admin")
-	do(t, e.app, scenario{method: "POST", path: "/api/v1/users", token: admin, body: `{"email":"toinen.kouluttaja@example.fi","name":"Toinen","roles":["trainer"]}`})
+	do(t, e.app, scenario{method: "POST", path: "/api/v1/users", token: admin, body: `{"email":"toinen.kouluttaja@example.fi","name":"Toinen","roles":["trainer"],"locale":"en"}`})
 	tok := linkToken(t, e.outboxTo(t, "toinen.kouluttaja@example.fi")[0].Email.Text)
 	do(t, e.app, scenario{method: "POST", path: "/api/v1/auth/invitations/accept", body: jsonBody(map[string]string{"token": tok, "password": testPassword})})
 	return e.login(t, "toinen.kouluttaja@example.fi", testPassword).AccessToken

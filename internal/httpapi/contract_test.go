@@ -74,6 +74,11 @@ func do(t *testing.T, app *fiber.App, sc scenario) (*http.Response, []byte) {
 	if sc.body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	// Without an account to go by, messages are said in English unless a scenario asks for
+	// another language (the env's users' accounts are English: see newEnv).
+	if sc.token == "" {
+		req.Header.Set("Accept-Language", "en")
+	}
 	for k, v := range sc.headers {
 		req.Header.Set(k, v)
 	}

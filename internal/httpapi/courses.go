@@ -45,6 +45,9 @@ type catalogItem struct {
 	DurationMinutes int      `json:"duration_minutes"`
 	Locales         []string `json:"locales"`
 	Enrolled        bool     `json:"enrolled"`
+	// Locale is the reader's language; Fallback names the texts in another one.
+	Locale   string          `json:"locale"`
+	Fallback course.Fallback `json:"fallback,omitempty"`
 }
 
 func (s *Server) listCourses(c *fiber.Ctx) error {
@@ -76,9 +79,11 @@ func (s *Server) listCourses(c *fiber.Ctx) error {
 	}
 	items := make([]catalogItem, 0, len(entries))
 	for _, e := range entries {
-		it := catalogItem{Slug: e.Slug, Status: e.Status, Version: e.Version, Locales: []string{}, Enrolled: enrolled[e.Slug]}
+		it := catalogItem{Slug: e.Slug, Status: e.Status, Version: e.Version, Locales: []string{}, Enrolled: enrolled[e.Slug], Locale: loc}
 		if e.Course != nil {
-			it.Title, it.Summary = e.Course.Title.Get(loc), e.Course.Summary.Get(loc)
+			l := course.Localizer{Locale: loc}
+			it.Title, it.Summary = l.Text("title", e.Course.Title), l.Text("summary", e.Course.Summary)
+			it.Fallback = l.Fallback
 			it.Modules, it.DurationMinutes, it.Locales = len(e.Course.Modules), e.Course.DurationMinutes(), e.Course.CompleteLocales()
 		}
 		items = append(items, it)
@@ -256,13 +261,14 @@ func (s *Server) setTeam(c *fiber.Ctx) error {
 }
 
 type outlineLesson struct {
-	ID              string         `json:"id"`
-	Title           string         `json:"title"`
-	DurationMinutes int            `json:"duration_minutes"`
-	Optional        bool           `json:"optional"`
-	Completion      course.Rule    `json:"completion"`
-	State           string         `json:"state,omitempty"`
-	Lock            *learning.Lock `json:"lock,omitempty"`
+	ID              string          `json:"id"`
+	Title           string          `json:"title"`
+	DurationMinutes int             `json:"duration_minutes"`
+	Optional        bool            `json:"optional"`
+	Completion      course.Rule     `json:"completion"`
+	State           string          `json:"state,omitempty"`
+	Lock            *learning.Lock  `json:"lock,omitempty"`
+	Fallback        course.Fallback `json:"fallback,omitempty"`
 }
 
 type outlineModule struct {
@@ -276,6 +282,7 @@ type outlineModule struct {
 	Lessons         []outlineLesson `json:"lessons"`
 	State           string          `json:"state,omitempty"`
 	Lock            *learning.Lock  `json:"lock,omitempty"`
+	Fallback        course.Fallback `json:"fallback,omitempty"`
 }
 
 type outlineResponse struct {
@@ -293,28 +300,28 @@ type outlineResponse struct {
 	DurationMinutes int              `json:"duration_minutes"`
 	Modules         []outlineModule  `json:"modules"`
 	Progress        *outlineProgress `json:"progress,omitempty"`
-}
-
-func texts(ts []course.Text, loc string) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.Get(loc)
-	}
-	return out
+	// Fallback names the course's own texts not in Locale; modules and lessons carry their own.
+	Fallback course.Fallback `json:"fallback,omitempty"`
 }
 
 func newOutline(co *course.Course, version int, loc string) outlineResponse {
-	o := outlineResponse{Slug: co.Slug, Version: version, Locale: loc, Title: co.Title.Get(loc), Summary: co.Summary.Get(loc), Audience: co.Audience.Get(loc),
-		Outcomes: texts(co.Outcomes, loc), Credits: co.Credits, Licence: co.Licence, Access: co.Access, Locales: co.CompleteLocales(),
-		DurationMinutes: co.DurationMinutes(), Modules: make([]outlineModule, len(co.Modules))}
+	lc := course.Localizer{Locale: loc}
+	o := outlineResponse{Slug: co.Slug, Version: version, Locale: loc, Title: lc.Text("title", co.Title), Summary: lc.Text("summary", co.Summary),
+		Audience: lc.Text("audience", co.Audience), Outcomes: lc.Texts("outcomes", co.Outcomes), Credits: co.Credits, Licence: co.Licence, Access: co.Access,
+		Locales: co.CompleteLocales(), DurationMinutes: co.DurationMinutes(), Modules: make([]outlineModule, len(co.Modules))}
+	o.Fallback = lc.Fallback
 	for i, m := range co.Modules {
-		om := outlineModule{ID: m.ID, Title: m.Title.Get(loc), Summary: m.Summary.Get(loc), Outcomes: texts(m.Outcomes, loc),
+		lm := course.Localizer{Locale: loc}
+		om := outlineModule{ID: m.ID, Title: lm.Text("title", m.Title), Summary: lm.Text("summary", m.Summary), Outcomes: lm.Texts("outcomes", m.Outcomes),
 			Prerequisites: m.Prerequisites, Sequential: m.Sequential, DurationMinutes: m.DurationMinutes(), Lessons: make([]outlineLesson, len(m.Lessons))}
+		om.Fallback = lm.Fallback
 		if om.Prerequisites == nil {
 			om.Prerequisites = []string{}
 		}
 		for j, l := range m.Lessons {
-			om.Lessons[j] = outlineLesson{ID: l.ID, Title: l.Title.Get(loc), DurationMinutes: l.DurationMinutes, Optional: l.Optional, Completion: l.Completion}
+			ll := course.Localizer{Locale: loc}
+			om.Lessons[j] = outlineLesson{ID: l.ID, Title: ll.Text("title", l.Title), DurationMinutes: l.DurationMinutes, Optional: l.Optional, Completion: l.Completion}
+			om.Lessons[j].Fallback = ll.Fallback
 		}
 		o.Modules[i] = om
 	}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/i18n"
 	"github.com/taito-lms/taito/internal/notify"
 )
 
@@ -108,12 +108,7 @@ func (s *Server) readerLocale(c *fiber.Ctx) (string, error) {
 }
 
 // textIn is a text in locale, falling back to Finnish, and the language it is in.
-func textIn(t course.Text, locale string) (string, string) {
-	if v := t[locale]; v != "" {
-		return v, locale
-	}
-	return t[course.SourceLocale], course.SourceLocale
-}
+func textIn(t course.Text, locale string) (string, string) { return t.In(locale) }
 
 // localTime is t as people read it in Helsinki time, or "" for no time.
 func localTime(t *time.Time, locale string, format func(time.Time, string) string) string {
@@ -181,41 +176,15 @@ func (s *Server) sendReminderText(c *fiber.Ctx, audience string, raw json.RawMes
 
 // reportText is the wording of the cohort report in one language: headings, states and risk
 // reasons. Codes without a wording (a state added later) are written as they are.
-type reportText struct {
-	name, email, orgUnit, state, percent, lastActivity, completedOn, atRisk, posts, comments, skillChange string
-	quiz, module                                                                                          string // headings with %s for a title
-	states, reasons                                                                                       map[string]string
+func reportText(locale, key string, params map[string]string) string {
+	return i18n.Text(locale, "report."+key, params)
 }
 
-// reportTexts are the report's wordings by language.
-var reportTexts = map[string]reportText{
-	"fi": {
-		name: "Nimi", email: "Sähköposti", orgUnit: "Yksikkö", state: "Tila", percent: "Edistyminen (%)", lastActivity: "Viimeksi aktiivinen",
-		completedOn: "Suoritettu", atRisk: "Tuen tarve", posts: "Kirjoitukset", comments: "Kommentit", skillChange: "Digitaitojen muutos",
-		quiz: "%s: paras tulos (%%)", module: "Moduuli: %s",
-		states:  map[string]string{cohort.StateNotStarted: "ei aloitettu", cohort.StateInProgress: "kesken", cohort.StateCompleted: "suoritettu"},
-		reasons: map[string]string{"not_started": "ei aloittanut", "inactive": "ei viime aikoina aktiivinen", "overdue": "myöhässä"},
-	},
-	"sv": {
-		name: "Namn", email: "E-post", orgUnit: "Enhet", state: "Status", percent: "Framsteg (%)", lastActivity: "Senast aktiv",
-		completedOn: "Avklarad", atRisk: "Behov av stöd", posts: "Inlägg", comments: "Kommentarer", skillChange: "Förändring i digitala färdigheter",
-		quiz: "%s: bästa resultat (%%)", module: "Modul: %s",
-		states:  map[string]string{cohort.StateNotStarted: "inte påbörjad", cohort.StateInProgress: "pågår", cohort.StateCompleted: "avklarad"},
-		reasons: map[string]string{"not_started": "har inte börjat", "inactive": "inte aktiv på sistone", "overdue": "försenad"},
-	},
-	"en": {
-		name: "Name", email: "E-mail", orgUnit: "Unit", state: "State", percent: "Progress (%)", lastActivity: "Last active",
-		completedOn: "Completed on", atRisk: "Needs support", posts: "Posts", comments: "Comments", skillChange: "Change in digital skills",
-		quiz: "%s: best score (%%)", module: "Module: %s",
-		states:  map[string]string{cohort.StateNotStarted: "not started", cohort.StateInProgress: "in progress", cohort.StateCompleted: "completed"},
-		reasons: map[string]string{"not_started": "has not started", "inactive": "not active lately", "overdue": "overdue"},
-	},
-}
-
-// word is a code's wording in a table, or the code itself.
-func word(table map[string]string, code string) string {
-	if w, ok := table[code]; ok {
-		return w
+// reportWord is a state's or risk reason's wording in the report ("report.state.completed"), or
+// the code itself when the catalogue has none.
+func reportWord(locale, kind, code string) string {
+	if key := "report." + kind + "." + code; i18n.Has(locale, key) {
+		return i18n.Text(locale, key, nil)
 	}
 	return code
 }
@@ -255,27 +224,29 @@ func (s *Server) report(c *fiber.Ctx) error {
 	default:
 		return apperr.Validation(apperr.FieldError{Field: "delimiter", Message: "must be comma or semicolon"})
 	}
-	t := reportTexts[loc]
-	head := []string{t.name, t.email, t.orgUnit, t.state, t.percent, t.lastActivity, t.completedOn, t.atRisk, t.posts, t.comments, t.skillChange}
+	var head []string
+	for _, key := range []string{"name", "email", "org_unit", "state", "percent", "last_activity", "completed_on", "at_risk", "posts", "comments", "skill_change"} {
+		head = append(head, reportText(loc, key, nil))
+	}
 	for _, q := range d.Quizzes {
 		title, _ := textIn(q.Title, loc)
-		head = append(head, csvSafe(fmt.Sprintf(t.quiz, title)))
+		head = append(head, csvSafe(reportText(loc, "quiz", map[string]string{"title": title})))
 	}
 	for _, m := range d.Modules {
 		title, _ := textIn(m.Title, loc)
-		head = append(head, csvSafe(fmt.Sprintf(t.module, title)))
+		head = append(head, csvSafe(reportText(loc, "module", map[string]string{"title": title})))
 	}
 	_ = w.Write(head)
 	for _, r := range d.Learners {
 		reasons := make([]string, len(r.RiskReasons))
 		for i, code := range r.RiskReasons {
-			reasons[i] = word(t.reasons, code)
+			reasons[i] = reportWord(loc, "reason", code)
 		}
 		skill := ""
 		if r.SkillChange != nil {
 			skill = number(*r.SkillChange, 2, loc)
 		}
-		row := []string{csvSafe(r.Name), csvSafe(r.Email), csvSafe(r.OrgUnit), word(t.states, r.State), strconv.Itoa(r.Percent),
+		row := []string{csvSafe(r.Name), csvSafe(r.Email), csvSafe(r.OrgUnit), reportWord(loc, "state", r.State), strconv.Itoa(r.Percent),
 			localTime(r.LastActivity, loc, notify.DateTime), localTime(r.CompletedAt, loc, notify.Date), strings.Join(reasons, " / "),
 			strconv.Itoa(r.Posts), strconv.Itoa(r.Comments), skill}
 		for _, q := range d.Quizzes {
@@ -286,7 +257,7 @@ func (s *Server) report(c *fiber.Ctx) error {
 			row = append(row, best)
 		}
 		for _, m := range d.Modules {
-			row = append(row, word(t.states, r.Modules[m.ID]))
+			row = append(row, reportWord(loc, "state", r.Modules[m.ID]))
 		}
 		_ = w.Write(row)
 	}
@@ -334,6 +305,7 @@ type learnerProgressOut struct {
 	Posts       int                `json:"posts"`
 	Comments    int                `json:"comments"`
 	Assessments []assessmentOut    `json:"assessments"`
+	Safaris     []safariLogOut     `json:"safaris"`
 }
 
 func (s *Server) learnerProgress(c *fiber.Ctx) error {
@@ -343,7 +315,10 @@ func (s *Server) learnerProgress(c *fiber.Ctx) error {
 	}
 	u, sum := v.User, v.Summary
 	out := learnerProgressOut{UserID: u.ID, Name: u.Name, Email: u.Email, OrgUnit: u.OrgUnit, Progress: sum.Progress, QuizBest: sum.QuizBest, Posts: sum.Posts, Comments: sum.Comments,
-		Assessments: []assessmentOut{}}
+		Assessments: []assessmentOut{}, Safaris: make([]safariLogOut, len(v.Safaris))}
+	for i, l := range v.Safaris {
+		out.Safaris[i] = newSafariLogOut(l)
+	}
 	if out.QuizBest == nil {
 		out.QuizBest = map[string]float64{}
 	}

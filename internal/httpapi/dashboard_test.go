@@ -47,6 +47,7 @@ func TestDashboardNumbers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	id := cohortFixture(t, e)
+	e.mustSpeak(t, "trainer", "fi")
 	trainer := e.token(t, "trainer")
 	_, body := do(t, e.app, scenario{method: "GET", path: "/api/v1/cohorts/" + id + "/dashboard?sort=-percent", token: trainer})
 	var d struct {
@@ -239,6 +240,7 @@ func TestRemindersDeliveredOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	id := cohortFixture(t, e)
+	e.mustSpeak(t, "learner2", "fi")
 	trainer := e.token(t, "trainer")
 	run(t, e.app, []scenario{
 		{name: "bad audience", method: "POST", path: "/api/v1/cohorts/" + id + "/reminders", token: trainer, body: `{"audience":"everyone"}`, status: 422},

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"strconv"
@@ -58,7 +57,7 @@ func checkText(body []byte) error {
 			}
 			at += size
 		}
-		return apperr.New(apperr.KindInvalid, fmt.Sprintf("the body is not valid UTF-8 (byte %d)", at))
+		return apperr.New(apperr.KindInvalid, "the body is not valid UTF-8 (byte {at})", apperr.Params{"at": strconv.Itoa(at)})
 	}
 	// Outside strings JSON has no backslashes, so every backslash starts an escape.
 	for i := 0; i+1 < len(body); i++ {
@@ -76,7 +75,7 @@ func checkText(body []byte) error {
 				continue
 			}
 		}
-		return apperr.New(apperr.KindInvalid, fmt.Sprintf("the body escapes half of a UTF-16 surrogate pair (byte %d), which is not a character", i-1))
+		return apperr.New(apperr.KindInvalid, "the body escapes half of a UTF-16 surrogate pair (byte {at}), which is not a character", apperr.Params{"at": strconv.Itoa(i - 1)})
 	}
 	return nil
 }
@@ -95,7 +94,7 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return apperr.New(apperr.KindInvalid, fmt.Sprintf("malformed JSON at byte %d", syn.Offset))
+		return apperr.New(apperr.KindInvalid, "malformed JSON at byte {at}", apperr.Params{"at": strconv.FormatInt(syn.Offset, 10)})
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return apperr.New(apperr.KindInvalid, "malformed JSON: the body ends too early")
 	case errors.As(err, &typ):
@@ -103,7 +102,7 @@ func jsonError(err error) error {
 		if field == "" {
 			return apperr.New(apperr.KindInvalid, "the body must be a JSON object")
 		}
-		return apperr.Validation(apperr.FieldError{Field: field, Message: "must be " + jsonTypeName(typ.Type.Kind().String())})
+		return apperr.Validation(apperr.NewField(field, jsonTypeName(typ.Type.Kind().String())))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
 		return apperr.Validation(apperr.FieldError{Field: name, Message: "is not a known field"})
@@ -112,22 +111,23 @@ func jsonError(err error) error {
 	}
 }
 
+// jsonTypeName is the field message for a value of the wrong JSON type.
 func jsonTypeName(kind string) string {
 	switch kind {
 	case "string":
-		return "a string"
+		return "must be a string"
 	case "bool":
-		return "true or false"
+		return "must be true or false"
 	case "slice", "array":
-		return "an array"
+		return "must be an array"
 	case "map", "struct":
-		return "an object"
+		return "must be an object"
 	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
-		return "an integer"
+		return "must be an integer"
 	case "float32", "float64":
-		return "a number"
+		return "must be a number"
 	default:
-		return "of another type"
+		return "must be of another type"
 	}
 }
 
@@ -143,7 +143,7 @@ func pageParams(c *fiber.Ctx) (limit int, after string, err error) {
 	if v := c.Query("limit"); v != "" {
 		n, convErr := strconv.Atoi(v)
 		if convErr != nil || n < 1 || n > maxLimit {
-			return 0, "", apperr.Validation(apperr.FieldError{Field: "limit", Message: fmt.Sprintf("must be a whole number from 1 to %d", maxLimit)})
+			return 0, "", apperr.Validation(apperr.NewField("limit", "must be a whole number from 1 to {max}", apperr.Params{"max": strconv.Itoa(maxLimit)}))
 		}
 		limit = n
 	}

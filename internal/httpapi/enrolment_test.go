@@ -142,8 +142,8 @@ func TestWallPostsNameTheirAuthors(t *testing.T) {
 }
 
 // TestCoachSeesALearnersWholeWork: a member's view for her trainer carries, besides the lesson
-// states, her best quiz scores, how many posts and comments she wrote and her self-assessments
-// (issue 16, finding 4).
+// states, her best quiz scores, how many posts and comments she wrote, her self-assessments and
+// her service-safari logs; another trainer still finds no such member (issue 16, finding 4).
 func TestCoachSeesALearnersWholeWork(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -154,12 +154,17 @@ func TestCoachSeesALearnersWholeWork(t *testing.T) {
 	e.mustCreate(t, scenario{method: "POST", path: "/api/v1/cohorts/" + id + "/walls/viikko-1/posts", token: learner, body: `{"body":"Ryhmän pohdinta."}`})
 	assessment := e.mustCreate(t, scenario{method: "POST", path: "/api/v1/assessments", token: learner,
 		body: `{"course":"kokeilu","assessment":"alkuarvio","ratings":{"1.1":3,"2.1":2,"4.2":4,"tunnistautuminen":2}}`})
+	safari := e.mustCreate(t, scenario{method: "POST", path: "/api/v1/safari-logs", token: learner,
+		body: `{"course":"kokeilu","safari":"kela-safari","steps":[{"step":"kirjaudu","did_and_said":"Asiakas kirjautui.","observations":[{"type":"went_well","note":"Pankkitunnukset sujuivat"}]}]}`})
 	view := "/api/v1/cohorts/" + id + "/learners/"
 	run(t, e.app, []scenario{
 		{name: "quiz scores and posts", method: "GET", path: view + e.users["learner"].ID, token: trainer, status: 200,
 			want: []string{`"name":"Learner"`, `"org_unit":"Joensuu / aikuissosiaalityö"`, `"quiz_best":{"`, `":1}`, `"posts":1`, `"comments":0`, `"assessments":[{"id":"` + assessment + `"`}},
+		{name: "her safari log, a draft too", method: "GET", path: view + e.users["learner"].ID, token: trainer, status: 200,
+			want: []string{`"safaris":[{"id":"` + safari + `"`, "Pankkitunnukset sujuivat", `"submitted":false`}},
+		{name: "an admin sees it too", method: "GET", path: view + e.users["learner"].ID, token: e.token(t, "admin"), status: 200, want: []string{safari}},
 		{name: "someone outside the cohort", method: "GET", path: view + e.users["learner2"].ID, token: trainer, status: 404},
-		{name: "another trainer", method: "GET", path: view + e.users["learner"].ID, token: e.tokenOfNewTrainer(t), status: 404},
+		{name: "another trainer", method: "GET", path: view + e.users["learner"].ID, token: e.tokenOfNewTrainer(t), status: 404, forbid: []string{"Pankkitunnukset"}},
 		{name: "the learner herself", method: "GET", path: view + e.users["learner"].ID, token: learner, status: 404},
 	})
 }

@@ -75,13 +75,22 @@ func newEnv(t *testing.T) *env {
 		{"learner", []auth.Role{auth.RoleLearner}, "Joensuu / aikuissosiaalityö"},
 		{"learner2", []auth.Role{auth.RoleLearner}, "Lieksa / aikuissosiaalityö"},
 	} {
-		created, _, err := a.AddUser(ctx, auth.NewUser{Email: u.key + "@example.fi", Name: strings.ToUpper(u.key[:1]) + u.key[1:], Roles: u.roles, OrgUnit: u.org, Password: testPassword})
+		created, _, err := a.AddUser(ctx, auth.NewUser{Email: u.key + "@example.fi", Name: strings.ToUpper(u.key[:1]) + u.key[1:], Roles: u.roles, OrgUnit: u.org, Password: testPassword, Locale: "en"}) // messages in English; see mustSpeak
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.users[u.key] = created
 	}
 	return e
+}
+
+// mustSpeak sets the language of one of the env's users' accounts: they are English (so that
+// scenarios read messages in English) unless a test needs another.
+func (e *env) mustSpeak(t *testing.T, who, locale string) {
+	t.Helper()
+	if resp, body := do(t, e.app, scenario{method: "PATCH", path: "/api/v1/me", token: e.token(t, who), body: `{"locale":"` + locale + `"}`}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s speaks %s: %d %s", who, locale, resp.StatusCode, body)
+	}
 }
 
 type tokens struct {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/i18n"
+	"github.com/taito-lms/taito/internal/learning"
 )
 
 // problem is an RFC 9457 problem details body.
@@ -40,10 +43,45 @@ var kindStatus = map[apperr.Kind]int{
 // defaultRetryAfter is what a client is told to wait when a dependency is down.
 const defaultRetryAfter = 5 * time.Second
 
-// handleError is the one place where an error becomes a response. Internal errors are logged
-// here, once, and the client sees only "internal error".
+// messageLocale is the language a request's messages are said in: the account's locale, then
+// Accept-Language, then Finnish. Requests without a principal (sign-in, reset) go by the header.
+// A page asked for in a language (?locale=sv) is answered in it, messages too.
+func messageLocale(c *fiber.Ctx) string {
+	if l := c.Query("locale"); slices.Contains(i18n.Locales, l) {
+		return l
+	}
+	return i18n.Choose(principal(c).Locale, c.Get(fiber.HeaderAcceptLanguage))
+}
+
+// detailIn is ae's message in locale; a locked lesson's adds the lock's own reason in locale.
+func detailIn(ae *apperr.Error, err error, locale string) string {
+	d := i18n.Text(locale, ae.MessageKey(), ae.Params)
+	var le *learning.LockedError
+	if errors.As(err, &le) && le.Lock != nil {
+		if why := le.Lock.Message[locale]; why != "" {
+			d += ": " + why
+		} else if why := le.Lock.Message[i18n.Default]; why != "" {
+			d += ": " + why
+		}
+	}
+	return d
+}
+
+// fieldsIn are the field problems with their messages in locale.
+func fieldsIn(fields []apperr.FieldError, locale string) []apperr.FieldError {
+	out := make([]apperr.FieldError, len(fields))
+	for i, f := range fields {
+		out[i] = apperr.FieldError{Field: f.Field, Message: i18n.Text(locale, f.MessageKey(), f.Params)}
+	}
+	return out
+}
+
+// handleError is the one place where an error becomes a response, its detail and field
+// messages in the reader's language (messageLocale). Internal errors are logged here, once,
+// and the client sees only "internal error".
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	p := problem{RequestID: requestIDOf(c)}
+	loc := messageLocale(c)
 	var retryAfter time.Duration
 
 	var fe *fiber.Error
@@ -52,8 +90,8 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	case errors.As(err, &ae):
 		p.Status = kindStatus[ae.Kind]
 		p.Type = "urn:taito:problem:" + ae.Kind.String()
-		p.Detail = ae.Message
-		p.Errors = ae.Fields
+		p.Detail = detailIn(ae, err, loc)
+		p.Errors = fieldsIn(ae.Fields, loc)
 		retryAfter = ae.RetryAfter
 		if (ae.Kind == apperr.KindUnavailable || ae.Kind == apperr.KindTimeout) && retryAfter == 0 {
 			retryAfter = defaultRetryAfter
@@ -71,7 +109,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		// slow request, not an outage (stores report those as KindUnavailable).
 		p.Status = http.StatusServiceUnavailable
 		p.Type = "urn:taito:problem:timeout"
-		p.Detail = "the request took too long; try again"
+		p.Detail = i18n.Text(loc, apperr.TimeoutMessage, nil)
 		retryAfter = defaultRetryAfter
 	default:
 		p.Status = http.StatusInternalServerError
@@ -89,7 +127,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		level("request failed", "request_id", p.RequestID, "method", c.Method(), "path", c.Path(), "status", p.Status, "err", err)
 	}
 	if p.Status == http.StatusInternalServerError {
-		p.Detail = "internal error"
+		p.Detail = i18n.Text(loc, "internal error", nil)
 	}
 	if retryAfter > 0 {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((retryAfter+time.Second-1)/time.Second)))

@@ -76,7 +76,9 @@ func TestErrorMapping(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {
 			start := time.Now()
-			resp, err := app.Test(httptest.NewRequest(http.MethodGet, tc.path, nil), -1)
+			req := httptest.NewRequest(http.MethodGet, tc.path, nil)
+			req.Header.Set("Accept-Language", "en")
+			resp, err := app.Test(req, -1)
 			if err != nil {
 				t.Fatal(err)
 			}

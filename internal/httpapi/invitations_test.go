@@ -174,6 +174,7 @@ func TestRemindersSpeakTheLearnersLanguage(t *testing.T) {
 	}
 	do(t, e.app, scenario{method: "POST", path: "/api/v1/cohorts/" + id + "/members", token: trainer, body: `{"emails":["learner2@example.fi","english@example.fi"]}`})
 	do(t, e.app, scenario{method: "PATCH", path: "/api/v1/me", token: e.token(t, "learner2"), body: `{"locale":"sv"}`})
+	e.mustSpeak(t, "learner", "fi")
 	path := "/api/v1/cohorts/" + id + "/reminders"
 	run(t, e.app, []scenario{
 		{name: "a message without Finnish", method: "POST", path: path, token: trainer, body: `{"audience":"all","message":{"sv":"Bara svenska"}}`, status: 422, want: []string{`"field":"message.fi"`}},

@@ -129,7 +129,9 @@ func TestSafariRecordsWhatWentWell(t *testing.T) {
 		{name: "in the summary", method: "GET", path: "/api/v1/safari-logs/summary?course=kokeilu&safari=kela-safari", token: trainer, status: 200,
 			want: []string{`"type":"went_well"`, "Löysi tunnistautumisen itse"}},
 		{name: "in the spreadsheet", method: "GET", path: "/api/v1/safari-logs/summary?course=kokeilu&safari=kela-safari&format=csv", token: trainer, status: 200,
-			want: []string{"went_well", "Löysi tunnistautumisen itse"}},
+			want: []string{"went_well", "Löysi tunnistautumisen itse", "went well"}},
+		{name: "in the spreadsheet in the reader's words", method: "GET", path: "/api/v1/safari-logs/summary?course=kokeilu&safari=kela-safari&format=csv&locale=fi", token: trainer, status: 200,
+			want: []string{"went_well", "Sujui hyvin", "Käytettävyysongelma", "Havainto"}},
 	})
 }
 

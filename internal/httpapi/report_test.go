@@ -55,6 +55,7 @@ func TestReportOpensInExcelInTheTrainersLanguage(t *testing.T) {
 	e := newEnv(t)
 	id := cohortFixture(t, e)
 	e.completeCourse(t, "learner")
+	e.mustSpeak(t, "trainer", "fi")
 	trainer := e.token(t, "trainer")
 	path := "/api/v1/cohorts/" + id + "/report.csv?sort=name"
 

@@ -3,7 +3,6 @@ package learning
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -48,7 +47,7 @@ func (s *Service) LessonEvent(ctx context.Context, actor auth.Principal, slug, l
 	case EventProgressed:
 		verb = VerbProgressed
 		if ev.Seconds < 1 || ev.Seconds > maxEventSeconds {
-			f.Add("seconds", fmt.Sprintf("must be from 1 to %d for a progressed event", maxEventSeconds))
+			f.Add("seconds", "must be from 1 to {max} for a progressed event", apperr.Params{"max": strconv.Itoa(maxEventSeconds)})
 		}
 	case EventCompleted, EventMarkedDone:
 		verb = VerbCompleted

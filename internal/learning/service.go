@@ -239,7 +239,8 @@ func (s *Service) record(ctx context.Context, w writer, entries []Entry) ([]Reco
 			var ae *apperr.Error
 			if errors.As(err, &ae) {
 				for _, fe := range ae.Fields {
-					f.Add(strings.TrimSuffix(prefix+fe.Field, "."), fe.Message)
+					fe.Field = strings.TrimSuffix(prefix+fe.Field, ".")
+					f = append(f, fe)
 				}
 				continue
 			}
@@ -263,7 +264,7 @@ func (s *Service) record(ctx context.Context, w writer, entries []Entry) ([]Reco
 		}
 		t, ok := s.parseIRI(st.Object.ID)
 		if !ok {
-			f.Add(prefix+"object.id", "is not an activity of this Taito (expected "+s.publicURL+"/courses/…)")
+			f.Add(prefix+"object.id", "is not an activity of this Taito (expected {url}/courses/…)", apperr.Params{"url": s.publicURL})
 			continue
 		}
 		pub, ok := published[t.slug]
@@ -281,7 +282,7 @@ func (s *Service) record(ctx context.Context, w writer, entries []Entry) ([]Reco
 			published[t.slug], pub = p, p
 		}
 		if !exists(pub.Course, t) {
-			f.Add(prefix+"object.id", fmt.Sprintf("%s has no %s %q", t.slug, strings.TrimSuffix(t.kind, "s"), t.id))
+			f.Add(prefix+"object.id", "{course} has no {kind} {value}", apperr.Params{"course": t.slug, "kind": strings.TrimSuffix(t.kind, "s"), "value": strconv.Quote(t.id)})
 			continue
 		}
 		targets[i] = t

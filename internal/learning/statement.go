@@ -201,7 +201,7 @@ func validIRI(s string) bool {
 func checkLangMap(f *apperr.Fields, field string, m map[string]string) {
 	for k, v := range m {
 		if !langTagRE.MatchString(k) {
-			f.Add(field, fmt.Sprintf("%q is not a language tag", k))
+			f.Add(field, "{value} is not a language tag", apperr.Params{"value": strconv.Quote(k)})
 		}
 		if len(v) > 2000 {
 			f.Add(field+"."+k, "is longer than 2000 bytes")
@@ -281,7 +281,7 @@ func (st *Statement) Check(now time.Time) error {
 		}
 		for k := range r.Extensions {
 			if !validIRI(k) {
-				f.Add("result.extensions", fmt.Sprintf("key %q is not an IRI", k))
+				f.Add("result.extensions", "key {value} is not an IRI", apperr.Params{"value": strconv.Quote(k)})
 			}
 		}
 	}
@@ -306,7 +306,7 @@ func (st *Statement) Check(now time.Time) error {
 		}
 		for k := range c.Extensions {
 			if !validIRI(k) {
-				f.Add("context.extensions", fmt.Sprintf("key %q is not an IRI", k))
+				f.Add("context.extensions", "key {value} is not an IRI", apperr.Params{"value": strconv.Quote(k)})
 			}
 		}
 	}

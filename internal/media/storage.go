@@ -265,7 +265,7 @@ func (s *Storage) completeMultipart(ctx context.Context, key, uploadID string, p
 	_, err := minio.Core{Client: s.client}.CompleteMultipartUpload(ctx, s.bucket, key, uploadID, cps, minio.PutObjectOptions{})
 	var er minio.ErrorResponse
 	if errors.As(err, &er) && er.StatusCode >= 400 && er.StatusCode < 500 {
-		return apperr.Validation(apperr.FieldError{Field: "parts", Message: "S3 refused the parts: " + er.Code})
+		return apperr.Validation(apperr.NewField("parts", "S3 refused the parts: {code}", apperr.Params{"code": er.Code}))
 	}
 	return storageErr(ctx, "complete multipart upload", err)
 }

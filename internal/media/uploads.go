@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -115,14 +116,14 @@ func (l *Library) StartUpload(ctx context.Context, actor auth.Principal, filenam
 		f.Add("filename", "must be a file name of at most 200 characters without path separators or control characters")
 	}
 	if !slices.Contains(allowedTypes, contentType) && contentType != "audio/x-m4a" && contentType != "audio/aac" {
-		f.Add("content_type", "must be one of "+strings.Join(allowedTypes, ", "))
+		f.Add("content_type", "must be one of {values}", apperr.Params{"values": strings.Join(allowedTypes, ", ")})
 	}
 	max := l.limits.MaxOther
 	if strings.HasPrefix(contentType, "video/") {
 		max = l.limits.MaxVideo
 	}
 	if size < 1 || size > max {
-		f.Add("size", fmt.Sprintf("must be from 1 to %d bytes for %s", max, contentType))
+		f.Add("size", "must be from 1 to {max} bytes for {type}", apperr.Params{"max": strconv.FormatInt(int64(max), 10), "type": contentType})
 	}
 	if err := f.Err(); err != nil {
 		return Upload{}, err

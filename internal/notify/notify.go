@@ -1,6 +1,6 @@
-// Package notify is the one place where the texts of Taito's e-mails are written and the one place
-// for Finnish local time: every message (invitation, password reset, reminder, completion) in
-// Finnish, Swedish and English, as plain text and HTML, and the dates and times people read, shown
+// Package notify is the one place where Taito's e-mails are put together and the one place for
+// Finnish local time: every message (invitation, password reset, reminder, completion) in
+// Finnish, Swedish and English from internal/i18n's catalogues ("email.*"), as plain text and HTML, and the dates and times people read, shown
 // in Europe/Helsinki time whatever the server's zone.
 //
 // It deliberately sends nothing and stores nothing: it only renders an outbox.Email, and the
@@ -11,10 +11,12 @@ package notify
 import (
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/taito-lms/taito/internal/i18n"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -60,14 +62,16 @@ func Date(t time.Time, locale string) string {
 // as fi.
 func DateTime(t time.Time, locale string) string {
 	t = t.In(Helsinki())
-	d, h, m := Date(t, locale), t.Hour(), t.Minute()
-	switch Locale(locale) {
-	case sv:
-		return fmt.Sprintf("%s kl. %d.%02d", d, h, m)
-	case en:
-		return fmt.Sprintf("%s, %d:%02d (Finnish time)", d, h, m)
+	return say(locale, "email.datetime", "date", Date(t, locale), "hour", strconv.Itoa(t.Hour()), "minute", fmt.Sprintf("%02d", t.Minute()))
+}
+
+// say is the catalogue text of key in locale with the placeholders named in pairs filled.
+func say(locale, key string, pairs ...string) string {
+	params := map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		params[pairs[i]] = pairs[i+1]
 	}
-	return fmt.Sprintf("%s klo %d.%02d", d, h, m)
+	return i18n.Text(Locale(locale), key, params)
 }
 
 // message is what every e-mail is made of: paragraphs, an optional link line introduced by
@@ -124,15 +128,7 @@ func (m message) email() outbox.Email {
 }
 
 // hello is the greeting every message opens with.
-func hello(locale, name string) string {
-	switch locale {
-	case sv:
-		return "Hej " + name + ","
-	case en:
-		return "Hello " + name + ","
-	}
-	return "Hei " + name + ","
-}
+func hello(locale, name string) string { return say(locale, "email.hello", "name", name) }
 
 // linkText is a message built around a one-time link that expires.
 type linkText struct {
@@ -141,19 +137,11 @@ type linkText struct {
 
 // oneTimeLink renders an invitation or a password reset.
 func oneTimeLink(locale string, t linkText, name, link string, expires time.Time) outbox.Email {
-	when := DateTime(expires, locale)
-	expiry := "Linkki on voimassa " + when + " asti ja toimii vain kerran."
-	switch locale {
-	case sv:
-		expiry = "Länken gäller till " + when + " och fungerar bara en gång."
-	case en:
-		expiry = "The link is valid until " + when + " and works once."
-	}
 	return message{
 		locale: locale, subject: t.subject,
 		lead:   []string{hello(locale, name), t.body},
 		action: t.action, link: link,
-		tail: []string{expiry, t.ignore},
+		tail: []string{say(locale, "email.link_expiry", "when", DateTime(expires, locale)), t.ignore},
 	}.email()
 }
 
@@ -172,40 +160,14 @@ func (m Invitation) Email() outbox.Email {
 }
 
 func invitationText(locale string, trainer bool) linkText {
-	var t linkText
-	switch locale {
-	case sv:
-		t = linkText{
-			subject: "Inbjudan till lärmiljön Taito",
-			body:    "ett användarkonto har skapats åt dig i lärmiljön Taito. Där kan du gå webbkurser i digital handledning och digitalt stöd i din egen takt.",
-			action:  "Ta kontot i bruk och välj ett lösenord via den här länken:",
-			ignore:  "Om du inte väntade dig det här meddelandet kan du lämna det utan åtgärd.",
-		}
-		if trainer {
-			t.body = "ett utbildarkonto har skapats åt dig i lärmiljön Taito. Du har bjudits in att utbilda personalen i digital handledning och digitalt stöd: i Taito kan du leda grupper och publicera webbkurser."
-		}
-	case en:
-		t = linkText{
-			subject: "Your invitation to Taito",
-			body:    "an account has been created for you in the Taito learning environment, where you can take online courses on digital guidance and support at your own pace.",
-			action:  "Activate your account and choose a password here:",
-			ignore:  "If you did not expect this message, you can ignore it.",
-		}
-		if trainer {
-			t.body = "a trainer account has been created for you in the Taito learning environment. You have been invited to train staff in digital guidance and support: in Taito you can run groups and publish online courses."
-		}
-	default:
-		t = linkText{
-			subject: "Kutsu Taito-oppimisympäristöön",
-			body:    "sinulle on luotu käyttäjätili Taito-oppimisympäristöön. Siellä voit opiskella digiohjauksen ja -tuen verkkokursseja omaan tahtiisi.",
-			action:  "Ota tili käyttöön ja valitse salasana tästä linkistä:",
-			ignore:  "Jos et odottanut tätä viestiä, voit jättää sen huomiotta.",
-		}
-		if trainer {
-			t.body = "sinulle on luotu kouluttajan käyttäjätili Taito-oppimisympäristöön. Sinut on kutsuttu kouluttamaan henkilöstöä digiohjauksessa ja -tuessa: Taidossa voit ohjata ryhmiä ja julkaista verkkokursseja."
-		}
+	body := "email.invitation.body"
+	if trainer {
+		body = "email.invitation.body_trainer"
 	}
-	return t
+	return linkText{
+		subject: say(locale, "email.invitation.subject"), body: say(locale, body),
+		action: say(locale, "email.invitation.action"), ignore: say(locale, "email.invitation.ignore"),
+	}
 }
 
 // PasswordReset carries a link for choosing a new password.
@@ -221,27 +183,9 @@ func (m PasswordReset) Email() outbox.Email {
 }
 
 func resetText(locale string) linkText {
-	switch locale {
-	case sv:
-		return linkText{
-			subject: "Taito: byte av lösenord",
-			body:    "ett nytt lösenord begärdes för ditt Taito-konto.",
-			action:  "Välj ett nytt lösenord via den här länken:",
-			ignore:  "Om du inte själv bad om bytet kan du lämna meddelandet utan åtgärd: ditt lösenord förblir oförändrat.",
-		}
-	case en:
-		return linkText{
-			subject: "Taito: password reset",
-			body:    "a new password was requested for your Taito account.",
-			action:  "Choose a new password here:",
-			ignore:  "If you did not ask for this, you can ignore this message: your password stays as it is.",
-		}
-	}
 	return linkText{
-		subject: "Taito: salasanan vaihto",
-		body:    "Taito-tilillesi pyydettiin uutta salasanaa.",
-		action:  "Valitse uusi salasana tästä linkistä:",
-		ignore:  "Jos et itse pyytänyt vaihtoa, voit jättää viestin huomiotta: salasanasi pysyy ennallaan.",
+		subject: say(locale, "email.reset.subject"), body: say(locale, "email.reset.body"),
+		action: say(locale, "email.reset.action"), ignore: say(locale, "email.reset.ignore"),
 	}
 }
 
@@ -258,25 +202,19 @@ type Reminder struct {
 // sets To.
 func (m Reminder) Email() outbox.Email {
 	loc := Locale(m.Locale)
-	subject, body, action, unsub := "Muistutus: %s", "tämä on muistutus kurssista %s.", "Jatka kurssia:", "Et halua muistutuksia? Peru ne tästä:"
-	switch loc {
-	case sv:
-		subject, body, action, unsub = "Påminnelse: %s", "det här är en påminnelse om kursen %s.", "Fortsätt kursen:", "Vill du inte ha påminnelser? Avbeställ här:"
-	case en:
-		subject, body, action, unsub = "Reminder: %s", "this is a reminder about the course %s.", "Continue the course:", "Don't want reminders? Unsubscribe here:"
-	}
+	action := say(loc, "email.reminder.action")
 	if m.Activate {
-		action = invitationText(loc, false).action
+		action = say(loc, "email.invitation.action")
 	}
-	lead := []string{hello(loc, m.Name), fmt.Sprintf(body, m.CourseTitle)}
+	lead := []string{hello(loc, m.Name), say(loc, "email.reminder.body", "course", m.CourseTitle)}
 	if strings.TrimSpace(m.Message) != "" {
 		lead = append(lead, m.Message)
 	}
 	e := message{
-		locale: loc, subject: fmt.Sprintf(subject, m.CourseTitle),
+		locale: loc, subject: say(loc, "email.reminder.subject", "course", m.CourseTitle),
 		lead:   lead,
 		action: action, link: m.Link,
-		footer: unsub, footURL: m.Unsubscribe,
+		footer: say(loc, "email.reminder.unsubscribe"), footURL: m.Unsubscribe,
 	}.email()
 	e.Unsubscribe = m.Unsubscribe
 	return e
@@ -290,16 +228,9 @@ type Completion struct {
 // Email renders the congratulations; the caller sets To.
 func (m Completion) Email() outbox.Email {
 	loc := Locale(m.Locale)
-	subject, body, action := "Kurssi suoritettu: %s", "onneksi olkoon – olet suorittanut kurssin %s!", "Katso kurssi ja todistuksesi tästä linkistä:"
-	switch loc {
-	case sv:
-		subject, body, action = "Kursen avklarad: %s", "gratulerar – du har slutfört kursen %s!", "Se kursen och ditt intyg via den här länken:"
-	case en:
-		subject, body, action = "Course completed: %s", "congratulations – you have completed the course %s!", "See the course and your certificate here:"
-	}
 	return message{
-		locale: loc, subject: fmt.Sprintf(subject, m.CourseTitle),
-		lead:   []string{hello(loc, m.Name), fmt.Sprintf(body, m.CourseTitle)},
-		action: action, link: m.Link,
+		locale: loc, subject: say(loc, "email.completion.subject", "course", m.CourseTitle),
+		lead:   []string{hello(loc, m.Name), say(loc, "email.completion.body", "course", m.CourseTitle)},
+		action: say(loc, "email.completion.action"), link: m.Link,
 	}.email()
 }
