@@ -62,6 +62,7 @@ type Assessment struct {
 	SubmittedAt time.Time
 	CoachedAt   *time.Time
 	CoachedBy   string
+	Locale      string // the language of the rows' labels asked for; each row names a fallback
 }
 
 // AssessmentRow is one competence or item: the learner's rating, the coach's, the gap between
@@ -74,6 +75,8 @@ type AssessmentRow struct {
 	Gap    *int // coach − self
 	Start  *int // the learner's own rating in the start round
 	Change *int // self − start
+	// Fallback names the label when it is not in the language asked for.
+	Fallback course.Fallback
 }
 
 func assessmentID(user, slug, id string) string { return user + ":" + slug + ":" + id }
@@ -148,7 +151,7 @@ func (s *Assessments) Submit(ctx context.Context, actor auth.Principal, slug, id
 	if err := recordCompleted(ctx, s.learning, actor, "assessment", did, slug, "assessments", id); err != nil {
 		return Assessment{}, err
 	}
-	return s.Get(ctx, actor, did, "fi")
+	return s.Get(ctx, actor, did, readerLocale(actor))
 }
 
 // Form returns the form of self-assessment id ("course:assessment") in locale, from the current
@@ -193,7 +196,7 @@ func (s *Assessments) Coach(ctx context.Context, actor auth.Principal, did strin
 	if err := s.store.putCoach(ctx, did, newView(ratings, notes, actor.UserID, s.now().UTC())); err != nil {
 		return Assessment{}, err
 	}
-	return s.Get(ctx, actor, did, "fi")
+	return s.Get(ctx, actor, did, readerLocale(actor))
 }
 
 // mayCoach: the trainers of the learner's cohort in the course, or, for a learner who studies it
@@ -349,7 +352,7 @@ func (s *Assessments) OfLearners(ctx context.Context, slug string, users []strin
 // assessmentView shows an assessment beside its coach's view and, in the end round, the change
 // since the learner's start round of the same course: the first by id among others.
 func assessmentView(d assessmentDoc, def *course.Assessment, others []assessmentDoc, loc string) Assessment {
-	out := Assessment{ID: d.ID, User: d.User, Course: d.Course, Assessment: d.Assessment, Round: d.Round, SelfNotes: d.Self.Notes, SubmittedAt: d.Self.At}
+	out := Assessment{ID: d.ID, User: d.User, Course: d.Course, Assessment: d.Assessment, Round: d.Round, SelfNotes: d.Self.Notes, SubmittedAt: d.Self.At, Locale: loc}
 	var start map[string]int
 	if d.Round == "end" {
 		for _, o := range others {
@@ -365,8 +368,11 @@ func assessmentView(d assessmentDoc, def *course.Assessment, others []assessment
 		coach = d.Coach.ratings()
 	}
 	self := d.Self.ratings()
-	for _, r := range rateables(def, loc) {
-		row := AssessmentRow{ID: r.ID, Label: r.Text, Self: self[r.ID]}
+	for _, r := range def.Rated(loc) {
+		row := AssessmentRow{ID: r.ID, Label: r.Statement, Self: self[r.ID]}
+		if lang, ok := r.Fallback["statement"]; ok {
+			row.Fallback = course.Fallback{"label": lang}
+		}
 		if v, ok := coach[r.ID]; ok {
 			row.Coach, row.Gap = ptr(v), ptr(v-row.Self)
 		}
@@ -412,4 +418,12 @@ func (s *Assessments) SkillChanges(ctx context.Context, slug string, users []str
 		}
 	}
 	return out, nil
+}
+
+// readerLocale is the language a write's answer is shown in: the account's, else Finnish.
+func readerLocale(actor auth.Principal) string {
+	if actor.Locale == "" {
+		return "fi"
+	}
+	return actor.Locale
 }

@@ -83,6 +83,8 @@ type QuizInfo struct {
 	Review           bool
 	BestScore        *float64
 	Passed           bool
+	Locale           string          // the language asked for
+	Fallback         course.Fallback // texts not in Locale
 }
 
 // Quiz describes a quiz and the actor's attempts at it.
@@ -93,8 +95,9 @@ func (s *Quizzes) Quiz(ctx context.Context, actor auth.Principal, id, locale str
 	if err != nil {
 		return QuizInfo{}, err
 	}
-	info := QuizInfo{ID: id, Title: q.Title.Get(locale), PassScore: q.PassScore, AttemptsAllowed: q.Attempts, Questions: len(q.Questions),
-		TimeLimitMinutes: q.TimeLimitMinutes, Review: q.Review}
+	l := course.Localizer{Locale: locale}
+	info := QuizInfo{ID: id, Title: l.Text("title", q.Title), Locale: locale, PassScore: q.PassScore, AttemptsAllowed: q.Attempts, Questions: len(q.Questions),
+		TimeLimitMinutes: q.TimeLimitMinutes, Review: q.Review, Fallback: l.Fallback}
 	if q.Draw > 0 {
 		info.Questions = q.Draw
 	}
@@ -122,6 +125,9 @@ type QuestionView struct {
 	Options []Choice // single, multiple; true_false gets true/false
 	Left    []Choice // matching
 	Right   []Choice // matching, shuffled, with tokens as ids
+	// Fallback names the texts not in the attempt's locale: the prompt, and the i-th choice's
+	// text as options.i, left.i or right.i.
+	Fallback course.Fallback
 }
 
 // Attempt is an attempt as its learner sees it.
@@ -134,6 +140,7 @@ type Attempt struct {
 	Deadline    *time.Time
 	SubmittedAt *time.Time
 	Result      *Result
+	Locale      string // the language the attempt is shown in, chosen when it started
 }
 
 // StartAttempt draws an attempt's questions (fixed on the server from then on).
@@ -260,25 +267,32 @@ func drawnQuestion(d *attemptDoc, id string) *drawn {
 }
 
 func (s *Quizzes) view(co *course.Course, q *course.Quiz, d *attemptDoc) Attempt {
-	a := Attempt{ID: d.ID, Quiz: d.Quiz, Answers: shown(d, d.Answers), StartedAt: d.StartedAt, Deadline: d.Deadline, SubmittedAt: d.SubmittedAt}
 	loc := d.Locale
+	if loc == "" {
+		loc = course.SourceLocale
+	}
+	a := Attempt{ID: d.ID, Quiz: d.Quiz, Answers: shown(d, d.Answers), StartedAt: d.StartedAt, Deadline: d.Deadline, SubmittedAt: d.SubmittedAt, Locale: loc}
 	for _, dq := range d.Questions {
 		qq := findQuestion(q, dq.ID)
 		if qq == nil {
 			continue
 		}
-		v := QuestionView{ID: qq.ID, Type: qq.Type, Prompt: qq.Prompt.Get(loc)}
+		l := course.Localizer{Locale: loc}
+		v := QuestionView{ID: qq.ID, Type: qq.Type, Prompt: l.Text("prompt", qq.Prompt)}
+		choice := func(list []Choice, field, id string, t course.Text) []Choice {
+			return append(list, Choice{ID: id, Text: l.Text(field+"."+strconv.Itoa(len(list)), t)})
+		}
 		switch qq.Type {
 		case course.QuestionTrueFalse:
 			v.Options = []Choice{{ID: "true", Text: map[string]string{"fi": "Tosi", "sv": "Sant", "en": "True"}[loc]}, {ID: "false", Text: map[string]string{"fi": "Epätosi", "sv": "Falskt", "en": "False"}[loc]}}
 		case course.QuestionMatching:
 			for _, p := range qq.Pairs {
-				v.Left = append(v.Left, Choice{ID: p.ID, Text: p.Left.Get(loc)})
+				v.Left = choice(v.Left, "left", p.ID, p.Left)
 			}
 			for _, tok := range dq.Order {
 				for _, p := range qq.Pairs {
 					if p.ID == dq.Rights[tok] {
-						v.Right = append(v.Right, Choice{ID: tok, Text: p.Right.Get(loc)})
+						v.Right = choice(v.Right, "right", tok, p.Right)
 					}
 				}
 			}
@@ -287,15 +301,16 @@ func (s *Quizzes) view(co *course.Course, q *course.Quiz, d *attemptDoc) Attempt
 				oid, _ := dq.option(tok)
 				for _, o := range qq.Options {
 					if o.ID == oid {
-						v.Options = append(v.Options, Choice{ID: tok, Text: o.Text.Get(loc)})
+						v.Options = choice(v.Options, "options", tok, o.Text)
 					}
 				}
 			}
 		}
+		v.Fallback = l.Fallback
 		a.Questions = append(a.Questions, v)
 	}
 	if d.SubmittedAt != nil {
-		a.Result = s.result(q, d)
+		a.Result = s.result(q, d, loc)
 	}
 	return a
 }
@@ -497,21 +512,29 @@ type QuestionResult struct {
 	Correct  bool
 	Feedback []string
 	Answer   []string // correct answer (review only)
+	// Fallback names the texts not in the attempt's locale: the i-th feedback as feedback.i,
+	// accepted short answers as answer.i.
+	Fallback course.Fallback
 }
 
-func (s *Quizzes) result(q *course.Quiz, d *attemptDoc) *Result {
+func (s *Quizzes) result(q *course.Quiz, d *attemptDoc, loc string) *Result {
 	r := &Result{Score: d.Score, Passed: d.Passed, PassScore: q.PassScore}
-	loc := d.Locale
 	for _, dq := range d.Questions {
 		qq := findQuestion(q, dq.ID)
 		if qq == nil {
 			continue
 		}
 		qr := QuestionResult{ID: dq.ID, Correct: d.Correct[dq.ID]}
+		l := course.Localizer{Locale: loc}
+		feedback := func(t course.Text) {
+			if fb := l.Text("feedback."+strconv.Itoa(len(qr.Feedback)), t); fb != "" {
+				qr.Feedback = append(qr.Feedback, fb)
+			}
+		}
 		for _, v := range d.Answers[dq.ID] {
 			for _, o := range qq.Options {
-				if o.ID == v && o.Feedback.Get(loc) != "" {
-					qr.Feedback = append(qr.Feedback, o.Feedback.Get(loc))
+				if o.ID == v {
+					feedback(o.Feedback)
 				}
 			}
 		}
@@ -519,11 +542,8 @@ func (s *Quizzes) result(q *course.Quiz, d *attemptDoc) *Result {
 		if qr.Correct {
 			verdict = qq.FeedbackCorrect
 		}
-		for _, fb := range []string{verdict.Get(loc), qq.Feedback.Get(loc)} {
-			if fb != "" {
-				qr.Feedback = append(qr.Feedback, fb)
-			}
-		}
+		feedback(verdict)
+		feedback(qq.Feedback)
 		if q.Review {
 			switch qq.Type {
 			case course.QuestionSingle, course.QuestionMultiple:
@@ -546,9 +566,13 @@ func (s *Quizzes) result(q *course.Quiz, d *attemptDoc) *Result {
 				qr.Answer = qq.Accepted[loc]
 				if len(qr.Answer) == 0 {
 					qr.Answer = qq.Accepted[course.SourceLocale]
+					for i, v := range qr.Answer { // Finnish forms stand in for the reader's
+						l.Text("answer."+strconv.Itoa(i), course.Text{course.SourceLocale: v})
+					}
 				}
 			}
 		}
+		qr.Fallback = l.Fallback
 		r.Questions = append(r.Questions, qr)
 	}
 	return r

@@ -22,6 +22,7 @@ import (
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/i18n"
 	"github.com/taito-lms/taito/internal/links"
 	"github.com/taito-lms/taito/internal/notify"
 	"github.com/taito-lms/taito/internal/outbox"
@@ -511,10 +512,37 @@ func (s *Service) mayTakeFrom(ctx context.Context, actor auth.Principal, id stri
 // MemberResult is what happened to one address of an enrolment request.
 type MemberResult struct {
 	Email  string
-	Status string // enrolled | invited | already_member | in_other_cohort | invalid
-	Reason string
+	Status string        // enrolled | invited | already_member | in_other_cohort | invalid
+	Reason string        // why it was not enrolled, in English; ReasonIn says it in any language
+	Why    *apperr.Error // the same as a message key with params and field problems
 	UserID string
 }
+
+// notEnrolled is the result of an address that was not enrolled, because of why.
+func notEnrolled(r MemberResult, status string, why *apperr.Error) MemberResult {
+	r.Status, r.Why = status, why
+	r.Reason = r.ReasonIn("en")
+	return r
+}
+
+// ReasonIn says why the address was not enrolled in locale, with the field problems of a
+// refused invitation ("" when it was).
+func (r MemberResult) ReasonIn(locale string) string {
+	if r.Why == nil {
+		return ""
+	}
+	msg := i18n.Text(locale, r.Why.MessageKey(), r.Why.Params)
+	for _, f := range r.Why.Fields {
+		msg += "; " + f.Field + " " + i18n.Text(locale, f.MessageKey(), f.Params)
+	}
+	return msg
+}
+
+// Reasons a row is not enrolled.
+var (
+	errNotAnAddress  = apperr.New(apperr.KindValidation, "not an e-mail address")
+	errInOtherCohort = apperr.New(apperr.KindConflict, "active in another trainer's cohort of this course")
+)
 
 // AddMembers enrols existing users by e-mail and invites new ones (as learners). A bad address
 // never stops the good ones: each address gets a result. Someone active in another cohort of
@@ -563,7 +591,7 @@ func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id strin
 	if err != nil {
 		return nil, err
 	}
-	invited, refused := map[string]bool{}, map[string]error{}
+	invited, refused := map[string]bool{}, map[string]*apperr.Error{}
 	for j, cr := range created {
 		email := newUsers[j].Email
 		err := cr.Err
@@ -582,7 +610,7 @@ func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id strin
 		if !errors.As(err, &ae) || ae.Kind == apperr.KindInternal || ae.Kind == apperr.KindUnavailable {
 			return nil, err
 		}
-		refused[email] = err
+		refused[email] = ae
 	}
 	out := make([]MemberResult, 0, len(emails))
 	var ids []string
@@ -591,9 +619,9 @@ func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id strin
 		email := norm[i]
 		switch {
 		case email == "":
-			out = append(out, MemberResult{Email: raw, Status: "invalid", Reason: "not an e-mail address"})
+			out = append(out, notEnrolled(MemberResult{Email: raw}, "invalid", errNotAnAddress))
 		case refused[email] != nil:
-			out = append(out, MemberResult{Email: email, Status: "invalid", Reason: describe(refused[email])})
+			out = append(out, notEnrolled(MemberResult{Email: email}, "invalid", refused[email]))
 		default:
 			r := MemberResult{Email: email, UserID: known[email].ID, Status: "enrolled"}
 			if invited[email] {
@@ -612,22 +640,10 @@ func (s *Service) AddMembers(ctx context.Context, actor auth.Principal, id strin
 		case already:
 			out[row].Status = "already_member"
 		case elsewhere:
-			out[row].Status, out[row].Reason = "in_other_cohort", "active in another trainer's cohort of this course"
+			out[row] = notEnrolled(out[row], "in_other_cohort", errInOtherCohort)
 		}
 	}
 	return out, nil
-}
-
-func describe(err error) string {
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		msg := ae.Message
-		for _, f := range ae.Fields {
-			msg += "; " + f.Field + " " + f.Message
-		}
-		return msg
-	}
-	return "could not be added"
 }
 
 // RemoveMember ends a membership; the learner's progress stays. This replica forgets her

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/i18n"
 )
 
 // Severity of a problem.
@@ -21,11 +22,35 @@ const (
 
 // Problem is one thing wrong with a course. Path names the field ("modules.0.lessons.2.title");
 // Where, when the course came from files, is "file:line".
+//
+// Message is English. A problem Validate finds is also said in fi and sv: Key, when set, is its
+// catalogue key (internal/i18n) with placeholders that Params fill, as in apperr.FieldError.
+// The loader's problems (with Where) are for the operator who imports files and stay English.
 type Problem struct {
-	Severity string `json:"severity"`
-	Path     string `json:"path"`
-	Where    string `json:"where,omitempty"`
-	Message  string `json:"message"`
+	Severity string        `json:"severity"`
+	Path     string        `json:"path"`
+	Where    string        `json:"where,omitempty"`
+	Message  string        `json:"message"`
+	Key      string        `json:"-"`
+	Params   apperr.Params `json:"-"`
+}
+
+// MessageKey is the catalogue key of the problem's message: Key, else Message.
+func (p Problem) MessageKey() string {
+	if p.Key != "" {
+		return p.Key
+	}
+	return p.Message
+}
+
+// In returns the problems with their messages in locale (see i18n.Text).
+func (ps Problems) In(locale string) Problems {
+	out := make(Problems, len(ps))
+	for i, p := range ps {
+		out[i] = p
+		out[i].Message = i18n.Text(locale, p.MessageKey(), p.Params)
+	}
+	return out
 }
 
 func (p Problem) String() string {
@@ -60,13 +85,13 @@ func (ps Problems) Err() error {
 	if len(errs) == 0 {
 		return nil
 	}
-	var f apperr.Fields
+	f := make([]apperr.FieldError, 0, len(errs))
 	for _, p := range errs {
-		msg := p.Message
-		if p.Where != "" {
-			msg = p.Where + ": " + msg
+		if p.Where != "" { // a file's problem, for the operator: English, naming the file
+			f = append(f, apperr.FieldError{Field: p.Path, Message: p.Where + ": " + p.Message})
+			continue
 		}
-		f.Add(p.Path, msg)
+		f = append(f, apperr.FieldError{Field: p.Path, Message: p.Message, Key: p.Key, Params: p.Params})
 	}
 	e := apperr.Validation(f...)
 	e.Message = "the course has problems"
@@ -102,12 +127,20 @@ type checker struct {
 	ps Problems
 }
 
-func (c *checker) err(path, format string, args ...any) {
-	c.ps = append(c.ps, Problem{Severity: SeverityError, Path: path, Message: fmt.Sprintf(format, args...)})
+// err records an error with path. message is a catalogue key (internal/i18n) whose
+// placeholders params fill, as in apperr.NewField; a test finds every message in the catalogues.
+func (c *checker) err(path, message string, params ...apperr.Params) {
+	c.add(SeverityError, path, message, params)
 }
 
-func (c *checker) warn(path, format string, args ...any) {
-	c.ps = append(c.ps, Problem{Severity: SeverityWarning, Path: path, Message: fmt.Sprintf(format, args...)})
+// warn records a warning with path, its message a catalogue key as in err.
+func (c *checker) warn(path, message string, params ...apperr.Params) {
+	c.add(SeverityWarning, path, message, params)
+}
+
+func (c *checker) add(severity, path, message string, params []apperr.Params) {
+	f := apperr.NewField(path, message, params...)
+	c.ps = append(c.ps, Problem{Severity: severity, Path: path, Message: f.Message, Key: f.Key, Params: f.Params})
 }
 
 func fieldPath(parts ...any) string {
@@ -129,7 +162,7 @@ func (c *checker) text(p string, t Text, required bool, max int) {
 	}
 	for _, loc := range Locales {
 		if utf8.RuneCountInString(t[loc]) > max {
-			c.err(p, "the %s text is longer than %d characters", loc, max)
+			c.err(p, "the {locale} text is longer than {max} characters", apperr.Params{"locale": loc, "max": strconv.Itoa(max)})
 		}
 	}
 }
@@ -143,9 +176,9 @@ func (c *checker) keys(co *Course) {
 				continue
 			}
 			if len(k) > 64 {
-				c.err(p, "a key of %d bytes is not a locale (use fi, sv or en)", len(k))
+				c.err(p, "a key of {bytes} bytes is not a locale (use fi, sv or en)", apperr.Params{"bytes": strconv.Itoa(len(k))})
 			} else {
-				c.err(p, "unknown locale %q (use fi, sv or en)", k)
+				c.err(p, "unknown locale {locale} (use fi, sv or en)", apperr.Params{"locale": strconv.Quote(k)})
 			}
 		}
 	})
@@ -169,11 +202,11 @@ func linkURL(raw string) bool {
 func (c *checker) id(p, kind, id string, seen map[string]bool) {
 	switch {
 	case localKinds[kind] && !localIDRE.MatchString(id):
-		c.err(p, "%s id %q must be 1-64 lower-case letters, digits or '-'", kind, id)
+		c.err(p, "{kind} id {id} must be 1-64 lower-case letters, digits or '-'", apperr.Params{"kind": kind, "id": strconv.Quote(id)})
 	case !localKinds[kind] && !ValidSlug(id):
-		c.err(p, "%s id %q must be 2-64 lower-case letters, digits or '-', starting with a letter", kind, id)
+		c.err(p, "{kind} id {id} must be 2-64 lower-case letters, digits or '-', starting with a letter", apperr.Params{"kind": kind, "id": strconv.Quote(id)})
 	case seen[id]:
-		c.err(p, "duplicate %s id %q", kind, id)
+		c.err(p, "duplicate {kind} id {id}", apperr.Params{"kind": kind, "id": strconv.Quote(id)})
 	}
 	seen[id] = true
 }
@@ -183,7 +216,7 @@ func (c *checker) id(p, kind, id string, seen map[string]bool) {
 func Validate(co *Course) Problems {
 	c := &checker{}
 	if !ValidSlug(co.Slug) {
-		c.err("slug", "course slug %q must be 2-64 lower-case letters, digits or '-', starting with a letter", co.Slug)
+		c.err("slug", "course slug {slug} must be 2-64 lower-case letters, digits or '-', starting with a letter", apperr.Params{"slug": strconv.Quote(co.Slug)})
 	}
 	c.text("title", co.Title, true, maxShortText)
 	c.text("summary", co.Summary, false, 2000)
@@ -206,7 +239,7 @@ func Validate(co *Course) Problems {
 		c.err("modules", "a course needs at least one module")
 	}
 	if len(co.Modules) > maxModules {
-		c.err("modules", "at most %d modules", maxModules)
+		c.err("modules", "at most {max} modules", apperr.Params{"max": strconv.Itoa(maxModules)})
 	}
 	modules, lessons := map[string]bool{}, map[string]bool{}
 	for mi, m := range co.Modules {
@@ -222,14 +255,14 @@ func Validate(co *Course) Problems {
 			case pre == m.ID:
 				c.err(fieldPath(mp, "prerequisites", pi), "a module cannot require itself")
 			case !modules[pre]:
-				c.err(fieldPath(mp, "prerequisites", pi), "prerequisite %q is not an earlier module of this course", pre)
+				c.err(fieldPath(mp, "prerequisites", pi), "prerequisite {id} is not an earlier module of this course", apperr.Params{"id": strconv.Quote(pre)})
 			}
 		}
 		if len(m.Lessons) == 0 {
 			c.err(mp+".lessons", "a module needs at least one lesson")
 		}
 		if len(m.Lessons) > maxLessons {
-			c.err(mp+".lessons", "at most %d lessons in a module", maxLessons)
+			c.err(mp+".lessons", "at most {max} lessons in a module", apperr.Params{"max": strconv.Itoa(maxLessons)})
 		}
 		required := 0
 		for li, l := range m.Lessons {
@@ -239,7 +272,7 @@ func Validate(co *Course) Problems {
 			c.lesson(fieldPath(mp, "lessons", li), l, lessons, quizzes, tasks, assessments, safaris)
 		}
 		if m.Required < 0 || m.Required > required {
-			c.err(mp+".required", "asks for %d lessons but the module has %d required lessons", m.Required, required)
+			c.err(mp+".required", "asks for {asked} lessons but the module has {required} required lessons", apperr.Params{"asked": strconv.Itoa(m.Required), "required": strconv.Itoa(required)})
 		}
 	}
 
@@ -253,7 +286,7 @@ func Validate(co *Course) Problems {
 	co.eachText(func(p string, t Text) {
 		for _, l := range declared {
 			if strings.TrimSpace(t[l]) == "" && strings.TrimSpace(t[SourceLocale]) != "" {
-				c.warn(p, "missing %s translation", l)
+				c.warn(p, "missing {locale} translation", apperr.Params{"locale": l})
 			}
 		}
 	})
@@ -264,15 +297,15 @@ func (c *checker) lesson(lp string, l Lesson, lessons, quizzes, tasks, assessmen
 	c.id(lp+".id", "lesson", l.ID, lessons)
 	c.text(lp+".title", l.Title, true, maxShortText)
 	if l.DurationMinutes < 1 || l.DurationMinutes > maxLessonDuration {
-		c.err(lp+".duration_minutes", "must be from 1 to %d minutes", maxLessonDuration)
+		c.err(lp+".duration_minutes", "must be from 1 to {max} minutes", apperr.Params{"max": strconv.Itoa(maxLessonDuration)})
 	}
 	r := l.Completion
 	rp := lp + ".completion"
 	ref := func(field, kind, id string, known map[string]bool) {
 		if id == "" {
-			c.err(rp+"."+field, "the %s rule needs %s", r.Rule, field)
+			c.err(rp+"."+field, "the {rule} rule needs {field}", apperr.Params{"rule": r.Rule, "field": field})
 		} else if !known[id] {
-			c.err(rp+"."+field, "no %s with id %q in this course", kind, id)
+			c.err(rp+"."+field, "no {kind} with id {id} in this course", apperr.Params{"kind": kind, "id": strconv.Quote(id)})
 		}
 	}
 	switch r.Rule {
@@ -296,13 +329,13 @@ func (c *checker) lesson(lp string, l Lesson, lessons, quizzes, tasks, assessmen
 	case RuleSafariSubmitted:
 		ref("safari", "service safari", r.Safari, safaris)
 	default:
-		c.err(rp+".rule", "unknown completion rule %q (one of %s)", r.Rule, strings.Join(Rules, ", "))
+		c.err(rp+".rule", "unknown completion rule {rule} (one of {values})", apperr.Params{"rule": strconv.Quote(r.Rule), "values": strings.Join(Rules, ", ")})
 	}
 	if len(l.Blocks) == 0 {
 		c.err(lp+".blocks", "a lesson needs at least one block")
 	}
 	if len(l.Blocks) > maxBlocks {
-		c.err(lp+".blocks", "at most %d blocks in a lesson", maxBlocks)
+		c.err(lp+".blocks", "at most {max} blocks in a lesson", apperr.Params{"max": strconv.Itoa(maxBlocks)})
 	}
 	for bi, b := range l.Blocks {
 		c.block(fieldPath(lp, "blocks", bi), b, quizzes, tasks, assessments, safaris)
@@ -312,9 +345,9 @@ func (c *checker) lesson(lp string, l Lesson, lessons, quizzes, tasks, assessmen
 func (c *checker) block(bp string, b Block, quizzes, tasks, assessments, safaris map[string]bool) {
 	need := func(field, kind, id string, known map[string]bool) {
 		if id == "" {
-			c.err(bp+"."+field, "this %s block needs %s", b.Kind, field)
+			c.err(bp+"."+field, "this {kind} block needs {field}", apperr.Params{"kind": b.Kind, "field": field})
 		} else if !known[id] {
-			c.err(bp+"."+field, "no %s with id %q in this course", kind, id)
+			c.err(bp+"."+field, "no {kind} with id {id} in this course", apperr.Params{"kind": kind, "id": strconv.Quote(id)})
 		}
 	}
 	switch b.Kind {
@@ -322,7 +355,7 @@ func (c *checker) block(bp string, b Block, quizzes, tasks, assessments, safaris
 		c.text(bp+".markdown", b.Markdown, true, maxTextLength)
 	case KindImage, KindVideo, KindAudio, KindFile:
 		if b.Src == "" && b.Media == "" {
-			c.err(bp+".src", "this %s block needs src", b.Kind)
+			c.err(bp+".src", "this {kind} block needs src", apperr.Params{"kind": b.Kind})
 		}
 		if b.Kind == KindImage {
 			c.text(bp+".alt", b.Alt, true, maxShortText)
@@ -336,7 +369,7 @@ func (c *checker) block(bp string, b Block, quizzes, tasks, assessments, safaris
 			}
 			for loc := range byLocale.m {
 				if !slices.Contains(Locales, loc) {
-					c.err(bp+"."+byLocale.field, "unknown locale %q (use fi, sv or en)", loc)
+					c.err(bp+"."+byLocale.field, "unknown locale {locale} (use fi, sv or en)", apperr.Params{"locale": strconv.Quote(loc)})
 				}
 			}
 		}
@@ -366,7 +399,7 @@ func (c *checker) block(bp string, b Block, quizzes, tasks, assessments, safaris
 	case KindServiceSafari:
 		need("safari", "service safari", b.Safari, safaris)
 	default:
-		c.err(bp+".kind", "unknown block kind %q (one of %s)", b.Kind, strings.Join(Kinds, ", "))
+		c.err(bp+".kind", "unknown block kind {kind} (one of {values})", apperr.Params{"kind": strconv.Quote(b.Kind), "values": strings.Join(Kinds, ", ")})
 	}
 }
 
@@ -384,10 +417,10 @@ func (c *checker) activities(co *Course, quizzes, tasks, assessments, safaris ma
 			c.err(qp, "attempts and time_limit_minutes must not be negative (time limit at most 600)")
 		}
 		if len(q.Questions) == 0 || len(q.Questions) > maxQuestions {
-			c.err(qp+".questions", "a quiz needs 1 to %d questions", maxQuestions)
+			c.err(qp+".questions", "a quiz needs 1 to {max} questions", apperr.Params{"max": strconv.Itoa(maxQuestions)})
 		}
 		if q.Draw < 0 || q.Draw > len(q.Questions) {
-			c.err(qp+".draw", "cannot draw %d of %d questions", q.Draw, len(q.Questions))
+			c.err(qp+".draw", "cannot draw {draw} of {questions} questions", apperr.Params{"draw": strconv.Itoa(q.Draw), "questions": strconv.Itoa(len(q.Questions))})
 		}
 		ids := map[string]bool{}
 		for ui, u := range q.Questions {
@@ -421,7 +454,7 @@ func (c *checker) activities(co *Course, quizzes, tasks, assessments, safaris ma
 		}
 		for ci, comp := range a.Competences {
 			if !slices.Contains(DigComp22, comp) {
-				c.err(fieldPath(ap, "competences", ci), "%q is not a DigComp 2.2 competence (1.1 to 5.4)", comp)
+				c.err(fieldPath(ap, "competences", ci), "{competence} is not a DigComp 2.2 competence (1.1 to 5.4)", apperr.Params{"competence": strconv.Quote(comp)})
 			}
 		}
 		ids := map[string]bool{}
@@ -429,7 +462,7 @@ func (c *checker) activities(co *Course, quizzes, tasks, assessments, safaris ma
 			c.id(fieldPath(ap, "items", ii, "id"), "item", it.ID, ids)
 			c.text(fieldPath(ap, "items", ii, "statement"), it.Statement, true, maxShortText)
 			if it.Competence != "" && !slices.Contains(DigComp22, it.Competence) {
-				c.err(fieldPath(ap, "items", ii, "competence"), "%q is not a DigComp 2.2 competence", it.Competence)
+				c.err(fieldPath(ap, "items", ii, "competence"), "{competence} is not a DigComp 2.2 competence", apperr.Params{"competence": strconv.Quote(it.Competence)})
 			}
 		}
 	}
@@ -497,6 +530,6 @@ func (c *checker) question(up string, u Question, ids map[string]bool) {
 			c.err(up+".accepted", "a short-text question needs accepted answers in Finnish (fi)")
 		}
 	default:
-		c.err(up+".type", "unknown question type %q (single, multiple, true_false, matching, short_text)", u.Type)
+		c.err(up+".type", "unknown question type {type} (single, multiple, true_false, matching, short_text)", apperr.Params{"type": strconv.Quote(u.Type)})
 	}
 }

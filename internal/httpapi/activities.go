@@ -22,19 +22,21 @@ type choiceOut struct {
 }
 
 type questionOut struct {
-	ID      string      `json:"id"`
-	Type    string      `json:"type"`
-	Prompt  string      `json:"prompt"`
-	Options []choiceOut `json:"options,omitempty"`
-	Left    []choiceOut `json:"left,omitempty"`
-	Right   []choiceOut `json:"right,omitempty"`
+	ID       string          `json:"id"`
+	Type     string          `json:"type"`
+	Prompt   string          `json:"prompt"`
+	Options  []choiceOut     `json:"options,omitempty"`
+	Left     []choiceOut     `json:"left,omitempty"`
+	Right    []choiceOut     `json:"right,omitempty"`
+	Fallback course.Fallback `json:"fallback,omitempty"`
 }
 
 type questionResultOut struct {
-	ID       string   `json:"id"`
-	Correct  bool     `json:"correct"`
-	Feedback []string `json:"feedback"`
-	Answer   []string `json:"answer,omitempty"`
+	ID       string          `json:"id"`
+	Correct  bool            `json:"correct"`
+	Feedback []string        `json:"feedback"`
+	Answer   []string        `json:"answer,omitempty"`
+	Fallback course.Fallback `json:"fallback,omitempty"`
 }
 
 type resultOut struct {
@@ -53,6 +55,7 @@ type attemptOut struct {
 	Deadline    *time.Time          `json:"deadline,omitempty"`
 	SubmittedAt *time.Time          `json:"submitted_at,omitempty"`
 	Result      *resultOut          `json:"result,omitempty"`
+	Locale      string              `json:"locale"`
 }
 
 func choices(cs []activity.Choice) []choiceOut {
@@ -64,9 +67,11 @@ func choices(cs []activity.Choice) []choiceOut {
 }
 
 func newAttemptOut(a activity.Attempt) attemptOut {
-	out := attemptOut{ID: a.ID, Quiz: a.Quiz, Answers: a.Answers, StartedAt: a.StartedAt, Deadline: a.Deadline, SubmittedAt: a.SubmittedAt, Questions: []questionOut{}}
+	out := attemptOut{ID: a.ID, Quiz: a.Quiz, Answers: a.Answers, StartedAt: a.StartedAt, Deadline: a.Deadline, SubmittedAt: a.SubmittedAt, Questions: []questionOut{},
+		Locale: a.Locale}
 	for _, q := range a.Questions {
-		out.Questions = append(out.Questions, questionOut{ID: q.ID, Type: q.Type, Prompt: q.Prompt, Options: choices(q.Options), Left: choices(q.Left), Right: choices(q.Right)})
+		out.Questions = append(out.Questions, questionOut{ID: q.ID, Type: q.Type, Prompt: q.Prompt, Options: choices(q.Options), Left: choices(q.Left), Right: choices(q.Right),
+			Fallback: q.Fallback})
 	}
 	if r := a.Result; r != nil {
 		ro := &resultOut{Score: r.Score, Passed: r.Passed, PassScore: r.PassScore, Questions: []questionResultOut{}}
@@ -75,7 +80,7 @@ func newAttemptOut(a activity.Attempt) attemptOut {
 			if fb == nil {
 				fb = []string{}
 			}
-			ro.Questions = append(ro.Questions, questionResultOut{ID: q.ID, Correct: q.Correct, Feedback: fb, Answer: q.Answer})
+			ro.Questions = append(ro.Questions, questionResultOut{ID: q.ID, Correct: q.Correct, Feedback: fb, Answer: q.Answer, Fallback: q.Fallback})
 		}
 		out.Result = ro
 	}
@@ -83,16 +88,18 @@ func newAttemptOut(a activity.Attempt) attemptOut {
 }
 
 type quizOut struct {
-	ID               string   `json:"id"`
-	Title            string   `json:"title"`
-	PassScore        float64  `json:"pass_score"`
-	AttemptsAllowed  int      `json:"attempts_allowed"`
-	AttemptsUsed     int      `json:"attempts_used"`
-	Questions        int      `json:"questions"`
-	TimeLimitMinutes int      `json:"time_limit_minutes"`
-	Review           bool     `json:"review"`
-	BestScore        *float64 `json:"best_score,omitempty"`
-	Passed           bool     `json:"passed"`
+	ID               string          `json:"id"`
+	Title            string          `json:"title"`
+	PassScore        float64         `json:"pass_score"`
+	AttemptsAllowed  int             `json:"attempts_allowed"`
+	AttemptsUsed     int             `json:"attempts_used"`
+	Questions        int             `json:"questions"`
+	TimeLimitMinutes int             `json:"time_limit_minutes"`
+	Review           bool            `json:"review"`
+	BestScore        *float64        `json:"best_score,omitempty"`
+	Passed           bool            `json:"passed"`
+	Locale           string          `json:"locale"`
+	Fallback         course.Fallback `json:"fallback,omitempty"`
 }
 
 func (s *Server) getQuiz(c *fiber.Ctx) error {
@@ -101,7 +108,8 @@ func (s *Server) getQuiz(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(quizOut{ID: q.ID, Title: q.Title, PassScore: q.PassScore, AttemptsAllowed: q.AttemptsAllowed, AttemptsUsed: q.AttemptsUsed,
-		Questions: q.Questions, TimeLimitMinutes: q.TimeLimitMinutes, Review: q.Review, BestScore: q.BestScore, Passed: q.Passed})
+		Questions: q.Questions, TimeLimitMinutes: q.TimeLimitMinutes, Review: q.Review, BestScore: q.BestScore, Passed: q.Passed,
+		Locale: q.Locale, Fallback: q.Fallback})
 }
 
 func (s *Server) startAttempt(c *fiber.Ctx) error {
@@ -320,41 +328,53 @@ func (s *Server) react(on bool) fiber.Handler {
 }
 
 type competenceOut struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Fallback    course.Fallback `json:"fallback,omitempty"`
 }
 
 type areaOut struct {
 	ID          string          `json:"id"`
 	Name        string          `json:"name"`
 	Competences []competenceOut `json:"competences"`
+	Fallback    course.Fallback `json:"fallback,omitempty"`
 }
 
 type levelOut struct {
-	Name string `json:"name"`
-	From int    `json:"from"`
-	To   int    `json:"to"`
+	Name     string          `json:"name"`
+	From     int             `json:"from"`
+	To       int             `json:"to"`
+	Fallback course.Fallback `json:"fallback,omitempty"`
 }
 
+// digcomp delivers the framework in the reader's language; its names exist in Finnish and
+// English, so each object names those that fall back.
 func (s *Server) digcomp(c *fiber.Ctx) error {
 	loc := locale(c)
 	out := struct {
 		ID     string     `json:"id"`
 		Areas  []areaOut  `json:"areas"`
 		Levels []levelOut `json:"levels"`
-	}{ID: "digcomp-2.2"}
+		Locale string     `json:"locale"`
+	}{ID: "digcomp-2.2", Locale: loc}
 	for _, a := range activity.DigComp {
-		ao := areaOut{ID: a.ID, Name: a.Name.Get(loc)}
+		la := course.Localizer{Locale: loc}
+		ao := areaOut{ID: a.ID, Name: la.Text("name", a.Name)}
 		for _, cm := range a.Competences {
-			ao.Competences = append(ao.Competences, competenceOut{ID: cm.ID, Name: cm.Name.Get(loc), Description: cm.Description.Get(loc)})
+			lc := course.Localizer{Locale: loc}
+			ao.Competences = append(ao.Competences, competenceOut{ID: cm.ID, Name: lc.Text("name", cm.Name), Description: lc.Text("description", cm.Description),
+				Fallback: lc.Fallback})
 		}
+		ao.Fallback = la.Fallback
 		out.Areas = append(out.Areas, ao)
 	}
 	for _, l := range activity.LevelGroups {
-		out.Levels = append(out.Levels, levelOut{Name: l.Name.Get(loc), From: l.From, To: l.To})
+		ll := course.Localizer{Locale: loc}
+		out.Levels = append(out.Levels, levelOut{Name: ll.Text("name", l.Name), From: l.From, To: l.To, Fallback: ll.Fallback})
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
+	c.Set(fiber.HeaderVary, "Accept-Language") // the texts follow the reader's language
 	return c.JSON(out)
 }
 
@@ -366,13 +386,14 @@ type assessmentRequest struct {
 }
 
 type rowOut struct {
-	ID     string `json:"id"`
-	Label  string `json:"label"`
-	Self   int    `json:"self"`
-	Coach  *int   `json:"coach,omitempty"`
-	Gap    *int   `json:"gap,omitempty"`
-	Start  *int   `json:"start,omitempty"`
-	Change *int   `json:"change,omitempty"`
+	ID       string          `json:"id"`
+	Label    string          `json:"label"`
+	Self     int             `json:"self"`
+	Coach    *int            `json:"coach,omitempty"`
+	Gap      *int            `json:"gap,omitempty"`
+	Start    *int            `json:"start,omitempty"`
+	Change   *int            `json:"change,omitempty"`
+	Fallback course.Fallback `json:"fallback,omitempty"`
 }
 
 type assessmentOut struct {
@@ -387,11 +408,12 @@ type assessmentOut struct {
 	SubmittedAt time.Time         `json:"submitted_at"`
 	CoachedAt   *time.Time        `json:"coached_at,omitempty"`
 	CoachedBy   string            `json:"coached_by,omitempty"`
+	Locale      string            `json:"locale"`
 }
 
 func newAssessmentOut(a activity.Assessment) assessmentOut {
 	out := assessmentOut{ID: a.ID, User: a.User, Course: a.Course, Assessment: a.Assessment, Round: a.Round, SelfNotes: a.SelfNotes,
-		CoachNotes: a.CoachNotes, SubmittedAt: a.SubmittedAt, CoachedAt: a.CoachedAt, CoachedBy: a.CoachedBy, Rows: []rowOut{}}
+		CoachNotes: a.CoachNotes, SubmittedAt: a.SubmittedAt, CoachedAt: a.CoachedAt, CoachedBy: a.CoachedBy, Rows: []rowOut{}, Locale: a.Locale}
 	for _, r := range a.Rows {
 		out.Rows = append(out.Rows, rowOut(r))
 	}

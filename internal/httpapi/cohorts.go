@@ -257,7 +257,7 @@ func (s *Server) addMembers(c *fiber.Ctx) error {
 			return err
 		}
 		for _, r := range rows {
-			if r.bad != "" {
+			if r.bad != nil {
 				continue
 			}
 			emails = append(emails, r.cells[0])
@@ -276,22 +276,27 @@ func (s *Server) addMembers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Every row's reason in the trainer's language; its status stays machine-readable.
+	loc := messageLocale(c)
 	out := struct {
 		Results []memberResultOut `json:"results"`
 	}{Results: []memberResultOut{}}
+	add := func(r cohort.MemberResult) {
+		out.Results = append(out.Results, memberResultOut{Email: r.Email, Status: r.Status, Reason: r.ReasonIn(loc), UserID: r.UserID})
+	}
 	next := 0
 	for _, r := range fileRows {
-		if r.bad != "" {
-			out.Results = append(out.Results, memberResultOut{Email: r.cells[0], Status: "invalid", Reason: r.bad})
+		if r.bad != nil {
+			add(cohort.MemberResult{Email: r.cells[0], Status: "invalid", Why: r.bad})
 			continue
 		}
 		if next < len(res) {
-			out.Results = append(out.Results, memberResultOut(res[next]))
+			add(res[next])
 			next++
 		}
 	}
 	for _, r := range res[next:] {
-		out.Results = append(out.Results, memberResultOut(r))
+		add(r)
 	}
 	return c.JSON(out)
 }
@@ -310,7 +315,7 @@ const MaxCSVRows = 10000
 // be read (bad, naming the line; cells[0] then holds what looks like its address).
 type csvRow struct {
 	cells [3]string
-	bad   string
+	bad   *apperr.Error
 }
 
 // parseMemberCSV reads email;name;org_unit rows. Every row becomes a result later, so a bad row
@@ -341,7 +346,7 @@ func parseMemberCSV(data []byte) ([]csvRow, error) {
 		if err != nil {
 			guess, _, _ := strings.Cut(text, string(comma))
 			out = append(out, csvRow{cells: [3]string{strings.Trim(strings.TrimSpace(guess), `"`)},
-				bad: fmt.Sprintf("line %d is not valid CSV (check its quotation marks)", line)})
+				bad: apperr.New(apperr.KindValidation, "line {line} is not valid CSV (check its quotation marks)", apperr.Params{"line": strconv.Itoa(line)})})
 			continue
 		}
 		if line == 1 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "email") {

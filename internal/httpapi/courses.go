@@ -108,7 +108,7 @@ func (s *Server) createCourse(c *fiber.Ctx) error {
 	}
 	c.Location("/api/v1/courses/" + req.Slug + "/draft")
 	c.Set(fiber.HeaderETag, d.ETag())
-	return c.Status(fiber.StatusCreated).JSON(newDraftResponse(d))
+	return c.Status(fiber.StatusCreated).JSON(newDraftResponse(d, messageLocale(c)))
 }
 
 type draftResponse struct {
@@ -120,11 +120,9 @@ type draftResponse struct {
 	UpdatedBy string           `json:"updated_by"`
 }
 
-func newDraftResponse(d course.Draft) draftResponse {
-	ps := d.Problems
-	if ps == nil {
-		ps = course.Problems{}
-	}
+// newDraftResponse answers with the draft and its problems in the reader's language.
+func newDraftResponse(d course.Draft, locale string) draftResponse {
+	ps := d.Problems.In(locale)
 	return draftResponse{Course: d.Course, Revision: d.Revision, ETag: d.ETag(), Problems: ps, UpdatedAt: d.At, UpdatedBy: d.By}
 }
 
@@ -134,7 +132,7 @@ func (s *Server) getDraft(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderETag, d.ETag())
-	return c.JSON(newDraftResponse(d))
+	return c.JSON(newDraftResponse(d, messageLocale(c)))
 }
 
 func (s *Server) saveDraft(c *fiber.Ctx) error {
@@ -147,7 +145,7 @@ func (s *Server) saveDraft(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderETag, d.ETag())
-	return c.JSON(newDraftResponse(d))
+	return c.JSON(newDraftResponse(d, messageLocale(c)))
 }
 
 type publishResponse struct {

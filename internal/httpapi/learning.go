@@ -120,7 +120,9 @@ type myCourseItem struct {
 	// Wall is where her reflection posts go: her cohort's id, or open.<slug> when self-paced.
 	Wall string `json:"wall"`
 	// Cohort is her cohort in the course with its schedule (absent when self-paced).
-	Cohort *myCohortRef `json:"cohort,omitempty"`
+	Cohort   *myCohortRef    `json:"cohort,omitempty"`
+	Locale   string          `json:"locale"`
+	Fallback course.Fallback `json:"fallback,omitempty"` // the title when not in Locale
 }
 
 type myCohortRef struct {
@@ -147,7 +149,8 @@ func (s *Server) myCourses(c *fiber.Ctx) error {
 	items := make([]myCourseItem, len(list))
 	for i, mc := range list {
 		p := mc.Progress
-		it := myCourseItem{Slug: mc.Published.Course.Slug, Title: mc.Published.Course.Title.Get(loc), Version: mc.Published.Version, State: p.State,
+		l := course.Localizer{Locale: loc}
+		it := myCourseItem{Slug: mc.Published.Course.Slug, Title: l.Text("title", mc.Published.Course.Title), Locale: loc, Version: mc.Published.Version, State: p.State,
 			Percent: p.Percent, NextLesson: p.Next, LastActivity: p.LastAt, CompletedAt: p.CompletedAt, Resume: p.Resume, Due: []dueItem{}, Wall: mc.Wall}
 		if mc.Cohort.ID != "" {
 			it.Cohort = &myCohortRef{ID: mc.Cohort.ID, Name: mc.Cohort.Name, Schedule: mc.Cohort.Schedule}
@@ -160,6 +163,7 @@ func (s *Server) myCourses(c *fiber.Ctx) error {
 				it.Due = append(it.Due, dueItem{Module: m.ID, Due: *m.Due, Done: m.State == learning.StateCompleted})
 			}
 		}
+		it.Fallback = l.Fallback
 		items[i] = it
 	}
 	return c.JSON(newList(items, ""))

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
-	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/taito-lms/taito/internal/apperr"
 )
 
 // An SVG file is a document a browser may run. Taito serves SVG as an attachment, and refuses
@@ -30,15 +32,33 @@ import (
 //   - anything that is not well-formed UTF-8 XML: a browser's parser and this one must see the
 //     same document.
 
-// svgRefusal is CheckSVG's verdict on a file's content, as opposed to a failure to read it.
-type svgRefusal string
+// svgRefusal is CheckSVG's verdict on a file's content, as opposed to a failure to read it: a
+// validation error whose message is a catalogue key, so that it is said in the reader's language.
+type svgRefusal struct{ why *apperr.Error }
 
-func (r svgRefusal) Error() string { return string(r) }
+func (r svgRefusal) Error() string { return r.why.Message }
+
+// refuseSVG is the refusal of a file for what its message says, with the message's values.
+func refuseSVG(e *apperr.Error) error {
+	if e == nil {
+		return nil
+	}
+	return svgRefusal{e}
+}
 
 // IsSVGRefusal reports whether err is CheckSVG refusing the content.
 func IsSVGRefusal(err error) bool {
+	return svgReason(err) != nil
+}
+
+// svgReason is the refusal in err as a validation error, or nil when err is not CheckSVG
+// refusing the content.
+func svgReason(err error) *apperr.Error {
 	var r svgRefusal
-	return errors.As(err, &r)
+	if errors.As(err, &r) {
+		return r.why
+	}
+	return nil
 }
 
 // CheckSVG reads an SVG document to its end, or to its first problem, and returns nil when it
@@ -57,13 +77,13 @@ func CheckSVG(r io.Reader) error {
 		case errors.Is(err, io.EOF):
 			return nil
 		case err != nil:
-			msg := err.Error()
 			if se := (*xml.SyntaxError)(nil); errors.As(err, &se) {
-				msg = fmt.Sprintf("%s on line %d", se.Msg, se.Line)
+				return refuseSVG(apperr.New(apperr.KindValidation, "the SVG is not well-formed UTF-8 XML: {problem} on line {line}",
+					apperr.Params{"problem": se.Msg, "line": strconv.Itoa(se.Line)}))
 			}
-			return svgRefusal("the SVG is not well-formed UTF-8 XML: " + msg)
+			return refuseSVG(apperr.New(apperr.KindValidation, "the SVG is not well-formed UTF-8 XML: {problem}", apperr.Params{"problem": err.Error()}))
 		}
-		reason := ""
+		var reason *apperr.Error
 		switch t := tok.(type) {
 		case xml.StartElement:
 			reason = svgElement(t)
@@ -80,17 +100,17 @@ func CheckSVG(r io.Reader) error {
 			}
 		case xml.ProcInst:
 			if t.Target != "xml" {
-				reason = fmt.Sprintf("contains the processing instruction <?%s?>", clip(t.Target))
+				reason = apperr.New(apperr.KindValidation, "the SVG contains the processing instruction <?{target}?>", apperr.Params{"target": clip(t.Target)})
 			} else if scriptURL(string(t.Inst)) {
-				reason = "contains a javascript: address"
+				reason = apperr.New(apperr.KindValidation, "the SVG contains a javascript: address")
 			}
 		case xml.Directive:
 			if bytes.Contains(t, []byte("[")) || bytes.Contains(bytes.ToUpper(t), []byte("ENTITY")) {
-				reason = "declares entities in its DOCTYPE"
+				reason = apperr.New(apperr.KindValidation, "the SVG declares entities in its DOCTYPE")
 			}
 		}
-		if reason != "" {
-			return svgRefusal("the SVG " + reason)
+		if reason != nil {
+			return refuseSVG(reason)
 		}
 	}
 }
@@ -116,28 +136,29 @@ var svgForbiddenElements = map[string]bool{
 	"applet": true, "handler": true, "listener": true,
 }
 
-func svgElement(t xml.StartElement) string {
+// svgElement says why an element is refused, or nil.
+func svgElement(t xml.StartElement) *apperr.Error {
 	if svgForbiddenElements[strings.ToLower(t.Name.Local)] {
-		return fmt.Sprintf("contains a <%s> element", clip(t.Name.Local))
+		return apperr.New(apperr.KindValidation, "the SVG contains a <{element}> element", apperr.Params{"element": clip(t.Name.Local)})
 	}
 	if t.Name.Space == xhtmlNS {
-		return "contains HTML elements"
+		return apperr.New(apperr.KindValidation, "the SVG contains HTML elements")
 	}
 	for _, a := range t.Attr {
 		name := strings.ToLower(a.Name.Local)
 		v := squeeze(a.Value)
 		switch {
 		case strings.HasPrefix(name, "on"):
-			return fmt.Sprintf("has an event-handler attribute (%s)", clip(a.Name.Local))
+			return apperr.New(apperr.KindValidation, "the SVG has an event-handler attribute ({attribute})", apperr.Params{"attribute": clip(a.Name.Local)})
 		case name == "attributename" && animatesScript(v):
-			return fmt.Sprintf("animates an event handler or a link (%s)", clip(a.Value))
+			return apperr.New(apperr.KindValidation, "the SVG animates an event handler or a link ({attribute})", apperr.Params{"attribute": clip(a.Value)})
 		case scriptURL(v):
-			return fmt.Sprintf("contains a javascript: address (in %s)", clip(a.Name.Local))
+			return apperr.New(apperr.KindValidation, "the SVG contains a javascript: address (in {attribute})", apperr.Params{"attribute": clip(a.Name.Local)})
 		case (name == "href" || name == "src") && !safeLink(v):
-			return fmt.Sprintf("links to an address that is not allowed (in %s)", clip(a.Name.Local))
+			return apperr.New(apperr.KindValidation, "the SVG links to an address that is not allowed (in {attribute})", apperr.Params{"attribute": clip(a.Name.Local)})
 		}
 	}
-	return ""
+	return nil
 }
 
 // animatesScript reports whether an animation's attributeName names an event handler or a
@@ -149,15 +170,16 @@ func animatesScript(v string) bool {
 	return strings.HasPrefix(v, "on") || v == "href" || v == "src"
 }
 
-func svgStyle(css []byte) string {
+// svgStyle says why a style sheet is refused, or nil.
+func svgStyle(css []byte) *apperr.Error {
 	v := squeeze(string(css))
 	switch {
 	case scriptURL(v):
-		return "contains a javascript: address in a style sheet"
+		return apperr.New(apperr.KindValidation, "the SVG contains a javascript: address in a style sheet")
 	case strings.Contains(v, "@import"):
-		return "imports another style sheet"
+		return apperr.New(apperr.KindValidation, "the SVG imports another style sheet")
 	}
-	return ""
+	return nil
 }
 
 // clip shortens a name from the file for a message.

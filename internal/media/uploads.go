@@ -186,11 +186,6 @@ type Completed struct {
 	Height  int
 }
 
-// Rejection is a completed upload whose bytes were refused.
-func rejection(msg string) error {
-	return apperr.New(apperr.KindValidation, msg)
-}
-
 // CompleteUpload checks an uploaded file by its bytes — real size, type by its first bytes
 // against the declared one, and for SVG the whole file by CheckSVG — and stores it under its SHA-256. A refused file is
 // deleted. The same bytes uploaded twice give the existing media item.
@@ -214,51 +209,55 @@ func (l *Library) CompleteUpload(ctx context.Context, actor auth.Principal, id s
 	if err != nil {
 		return Completed{}, err
 	}
-	if reason != "" {
+	if reason != nil {
 		_ = l.storage.remove(ctx, d.Key)
-		_ = l.store.rejectUpload(ctx, d.ID, reason)
-		return Completed{}, rejection(reason)
+		_ = l.store.rejectUpload(ctx, d.ID, reason.Message)
+		return Completed{}, reason
 	}
 	return res, nil
 }
 
-// check reads the quarantined object once, streaming, and promotes it or says why not.
-func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, string, error) {
+// check reads the quarantined object once, streaming, and promotes it or says why not: a
+// validation error whose message is a catalogue key.
+func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, *apperr.Error, error) {
 	obj, size, err := l.storage.open(ctx, d.Key)
 	if errors.Is(err, errNoObject) {
-		return Completed{}, "nothing was uploaded: send the file to the upload URL first", nil
+		return Completed{}, apperr.New(apperr.KindValidation, "nothing was uploaded: send the file to the upload URL first"), nil
 	}
 	if err != nil {
-		return Completed{}, "", err
+		return Completed{}, nil, err
 	}
 	defer obj.Close()
 	if size != d.Size {
-		return Completed{}, fmt.Sprintf("the file is %d bytes but %d were declared", size, d.Size), nil
+		return Completed{}, apperr.New(apperr.KindValidation, "the file is {size} bytes but {declared} were declared",
+			apperr.Params{"size": strconv.FormatInt(size, 10), "declared": strconv.FormatInt(d.Size, 10)}), nil
 	}
 	hash := sha256.New()
 	rest := io.TeeReader(obj, hash) // every byte read from here on is hashed
 	head := make([]byte, 64<<10)
 	n, err := io.ReadFull(rest, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return Completed{}, "", err
+		return Completed{}, nil, err
 	}
 	head = head[:n]
 	sniffed := Sniff(head[:min(len(head), SniffLen)])
 	switch {
 	case sniffed == "":
-		return Completed{}, fmt.Sprintf("the file's content is not an allowed media type (declared %s)", d.ContentType), nil
+		return Completed{}, apperr.New(apperr.KindValidation, "the file's content is not an allowed media type (declared {type})",
+			apperr.Params{"type": d.ContentType}), nil
 	case !accepts(d.ContentType, sniffed):
-		return Completed{}, fmt.Sprintf("the file's content is %s, not the declared %s", sniffed, d.ContentType), nil
+		return Completed{}, apperr.New(apperr.KindValidation, "the file's content is {sniffed}, not the declared {type}",
+			apperr.Params{"sniffed": sniffed, "type": d.ContentType}), nil
 	case sniffed == TypeSVG:
 		// The whole SVG is checked in the same single read that hashes it.
 		if err := CheckSVG(io.MultiReader(bytes.NewReader(head), rest)); IsSVGRefusal(err) {
-			return Completed{}, err.Error(), nil
+			return Completed{}, svgReason(err), nil
 		} else if err != nil {
-			return Completed{}, "", err
+			return Completed{}, nil, err
 		}
 	}
 	if _, err := io.Copy(io.Discard, rest); err != nil {
-		return Completed{}, "", err
+		return Completed{}, nil, err
 	}
 	res := Completed{}
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(head)); err == nil {
@@ -271,22 +270,22 @@ func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, string, e
 		_ = l.storage.remove(ctx, d.Key)
 	} else if errors.Is(err, ErrNotFound) {
 		if err := l.storage.copy(ctx, d.Key, ObjectKey(id)); err != nil {
-			return Completed{}, "", err
+			return Completed{}, nil, err
 		}
 		res.Item = Item{ID: id, Key: ObjectKey(id), ContentType: sniffed, Size: d.Size, Filename: d.Filename, State: "ready", CreatedBy: d.User,
 			CreatedAt: l.now().UTC(), Width: res.Width, Height: res.Height}
 		if err := l.store.addItem(ctx, res.Item); err != nil {
-			return Completed{}, "", err
+			return Completed{}, nil, err
 		}
 		res.Created = true
 		_ = l.storage.remove(ctx, d.Key)
 	} else {
-		return Completed{}, "", err
+		return Completed{}, nil, err
 	}
 	if err := l.store.completeUpload(ctx, d.ID, res.Item.ID); err != nil {
-		return Completed{}, "", err
+		return Completed{}, nil, err
 	}
-	return res, "", nil
+	return res, nil, nil
 }
 
 // pendingUpload returns actor's upload id if it may still be sent or completed.
