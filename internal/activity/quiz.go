@@ -46,17 +46,9 @@ func NewQuizzes(db *mongo.Database, courses *course.Service, lrn *learning.Servi
 // EnsureIndexes creates the indexes of attempts.
 func (s *Quizzes) EnsureIndexes(ctx context.Context) error { return s.store.ensureIndexes(ctx) }
 
-// QuizID is the API id of a quiz: course slug and quiz id.
-func QuizID(slug, quiz string) string { return slug + ":" + quiz }
-
-func splitID(id string) (slug, local string, ok bool) {
-	slug, local, ok = strings.Cut(id, ":")
-	return slug, local, ok && course.ValidSlug(slug) && local != ""
-}
-
 // quiz finds a quiz in the current published version the actor may read.
 func (s *Quizzes) quiz(ctx context.Context, actor auth.Principal, id string) (course.Published, *course.Quiz, error) {
-	slug, local, ok := splitID(id)
+	slug, local, ok := course.ParseActivityID(id)
 	if !ok {
 		return course.Published{}, nil, ErrQuizNotFound
 	}
@@ -638,7 +630,7 @@ func (s *Quizzes) Submit(ctx context.Context, actor auth.Principal, id string, a
 // recordAttempt writes the attempt's statements, as statements Taito judged, with ids derived
 // from the attempt, so that a retry after a failure writes each once.
 func (s *Quizzes) recordAttempt(ctx context.Context, actor auth.Principal, pub course.Published, d *attemptDoc) error {
-	_, local, _ := splitID(d.Quiz)
+	_, local, _ := course.ParseActivityID(d.Quiz)
 	obj := learning.Object{ObjectType: "Activity", ID: s.learning.IRI(pub.Course.Slug, "quizzes", local)}
 	ext := func(extra map[string]any) map[string]any {
 		m := map[string]any{s.learning.Ext(learning.ExtAttempt): d.ID}

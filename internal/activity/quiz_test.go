@@ -13,7 +13,7 @@ import (
 )
 
 // The fixture's quiz: five questions, pass score 0.75, three attempts, 30 minutes, review on.
-var quizID = activity.QuizID("kokeilu", "alkuvisa")
+var quizID = course.ActivityID("kokeilu", "alkuvisa")
 
 // answersFor answers every question of an attempt from the fixture quiz's key (choices by their
 // Finnish text, since the ids shown mean nothing): right ones when right is true, wrong ones
