@@ -16,6 +16,7 @@ import (
 	"github.com/taito-lms/taito/internal/config"
 	"github.com/taito-lms/taito/internal/httpapi"
 	"github.com/taito-lms/taito/internal/outbox"
+	"github.com/taito-lms/taito/internal/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -177,6 +178,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		TrustedProxies: cfg.TrustedProxies,
 		Ready:          a.Checks(),
 	})
+	web.Mount(api.App(), a, web.Options{Log: log, PublicURL: cfg.PublicURL, MediaOrigin: mediaOrigin(cfg)})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -204,4 +206,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	a.Auth.Wait()
 	log.Info("HTTP server stopped", "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// mediaOrigin is the S3 origin pages load media from when media are delivered by redirect, ""
+// when they pass through Taito.
+func mediaOrigin(cfg config.Config) string {
+	if cfg.MediaDelivery != config.MediaRedirect || cfg.S3.Endpoint == "" {
+		return ""
+	}
+	if cfg.S3.UseTLS {
+		return "https://" + cfg.S3.Endpoint
+	}
+	return "http://" + cfg.S3.Endpoint
 }

@@ -53,6 +53,7 @@ type Limits struct {
 	HashConcurrency int // argon2id hashes at once
 	HashQueue       int // sign-ins waiting for a hash before they are told to retry
 	Media           media.Limits
+	Sessions        auth.SessionLimits // browser sessions (zero: auth.DefaultSessionLimits)
 }
 
 // DefaultLimits are production's: argon2id takes 19 MiB per hash, so at most 4 run at once
@@ -97,7 +98,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	a.Outbox = outbox.New(d.DB, d.Now)
 	tokens := auth.NewTokens(d.Keys, a.links.Base(), d.Limits.AccessTokenTTL, d.Now)
 	hasher := auth.NewHasher(d.Limits.Argon2, d.Limits.HashConcurrency, d.Limits.HashQueue)
-	a.Auth = auth.NewService(d.DB, tokens, hasher, a.Outbox, a.links, d.SoleWriter, d.Now, d.Log)
+	a.Auth = auth.NewService(d.DB, tokens, hasher, a.Outbox, a.links, d.SoleWriter, d.Limits.Sessions, d.Now, d.Log)
 	var assets course.Assets
 	if d.Storage != nil {
 		a.Media = media.NewLibrary(d.DB, d.Storage, d.Limits.Media, d.Now)

@@ -51,6 +51,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, withS3 bool)
 	}
 	lim := DefaultLimits
 	lim.AccessTokenTTL = cfg.AccessTokenTTL
+	lim.Sessions = auth.SessionLimits{Idle: cfg.SessionIdle, Max: cfg.SessionMaxAge}
 	lim.Media.MaxVideo, lim.Media.MaxOther = cfg.MediaMaxVideo, cfg.MediaMaxFile
 	lim.Media.Proxy = cfg.MediaDelivery == config.MediaProxy
 	a, err := New(ctx, Deps{DB: b.db, Storage: b.storage, Keys: keys, PublicURL: cfg.PublicURL, Now: time.Now, Log: log,

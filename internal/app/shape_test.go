@@ -45,7 +45,8 @@ var allowed = map[string][]string{
 
 	// Front doors call the application layer and may use capability packages' types.
 	"internal/httpapi": frontDoor(),
-	"cmd/taito":        append(frontDoor(), "internal/httpapi", "internal/config"),
+	"internal/web":     frontDoor(),
+	"cmd/taito":        append(frontDoor(), "internal/httpapi", "internal/web", "internal/config"),
 
 	// Tools and test helpers.
 	"cmd/taitobench":   {"internal/auth", "internal/embedded", "internal/learning"},
@@ -63,8 +64,8 @@ func frontDoor() []string {
 
 // Only these may import the web framework; these may never import the MongoDB driver.
 var (
-	fiberImporters = []string{"internal/httpapi", "cmd/taito"}
-	noDriver       = []string{"internal/httpapi", "cmd/taito", "internal/apperr", "internal/i18n", "internal/cache", "internal/links", "internal/notify", "internal/config"}
+	fiberImporters = []string{"internal/httpapi", "internal/web", "cmd/taito"}
+	noDriver       = []string{"internal/httpapi", "internal/web", "cmd/taito", "internal/apperr", "internal/i18n", "internal/cache", "internal/links", "internal/notify", "internal/config"}
 )
 
 // TestImportShape reads the import graph of every package (not of tests) and fails on any edge

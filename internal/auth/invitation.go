@@ -118,6 +118,16 @@ func (s *Service) newInvitees(actor Principal, in []NewUser, now time.Time) (out
 //
 // Returns validation errors and ErrInvalidToken.
 func (s *Service) AcceptInvitation(ctx context.Context, token, password string, name *string) (Session, error) {
+	d, err := s.acceptInvitation(ctx, token, password, name)
+	if err != nil {
+		return Session{}, err
+	}
+	return s.newSession(ctx, d, "")
+}
+
+// acceptInvitation is the work of AcceptInvitation and AcceptInvitationInBrowser: the account
+// with its password set.
+func (s *Service) acceptInvitation(ctx context.Context, token, password string, name *string) (userDoc, error) {
 	var f apperr.Fields
 	if fe := CheckPassword("password", password); fe != nil {
 		f = append(f, *fe)
@@ -126,22 +136,22 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string, 
 		checkText(&f, "name", *name, true, maxNameLength)
 	}
 	if err := f.Err(); err != nil {
-		return Session{}, err
+		return userDoc{}, err
 	}
 	h, err := s.hasher.Hash(ctx, password)
 	if err != nil {
-		return Session{}, err
+		return userDoc{}, err
 	}
 	if len(token) > 128 {
-		return Session{}, ErrInvalidToken
+		return userDoc{}, ErrInvalidToken
 	}
 	now := s.now().UTC()
 	ot, ok, err := s.store.useOneTime(ctx, hashToken(token), oneTimeInvitation, now)
 	if err != nil {
-		return Session{}, err
+		return userDoc{}, err
 	}
 	if !ok {
-		return Session{}, ErrInvalidToken
+		return userDoc{}, ErrInvalidToken
 	}
 	up := userUpdate{PasswordHash: &h, UpdatedAt: &now}
 	if name != nil {
@@ -149,12 +159,12 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, password string, 
 	}
 	d, err := s.store.updateUser(ctx, ot.UserID, up)
 	if err != nil {
-		return Session{}, err
+		return userDoc{}, err
 	}
 	if d.Disabled {
-		return Session{}, ErrInvalidToken
+		return userDoc{}, ErrInvalidToken
 	}
-	return s.newSession(ctx, d, "")
+	return d, nil
 }
 
 // ErrAlreadyActive is a re-sent invitation to an account that is in use (or disabled): there is

@@ -42,6 +42,7 @@ type Service struct {
 	cache     *cache.Cache[userStatus]
 	ended     *cache.Cache[bool] // by refresh family: whether the session has ended
 	dummyHash string
+	sessions  SessionLimits // browser sessions
 
 	background sync.WaitGroup // work requests left running; see Wait
 
@@ -51,11 +52,12 @@ type Service struct {
 	throttleLocks [64]sync.Mutex
 }
 
-// NewService returns the service over db. links builds invitation and reset links.
+// NewService returns the service over db. links builds invitation and reset links; sessions
+// bound browser sessions (zero fields: DefaultSessionLimits).
 // soleWriter says that no other process changes the database (the embedded default): accounts'
 // roles and disabled flags are then cached for longer, as every change passes through this
 // process and is forgotten at once.
-func NewService(db *mongo.Database, tokens *Tokens, hasher *Hasher, ob *outbox.Outbox, l links.Links, soleWriter bool, now func() time.Time, log *slog.Logger) *Service {
+func NewService(db *mongo.Database, tokens *Tokens, hasher *Hasher, ob *outbox.Outbox, l links.Links, soleWriter bool, sessions SessionLimits, now func() time.Time, log *slog.Logger) *Service {
 	ttl := statusCacheTTL
 	if soleWriter {
 		ttl = soleStatusTTL
@@ -63,7 +65,13 @@ func NewService(db *mongo.Database, tokens *Tokens, hasher *Hasher, ob *outbox.O
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{store: newStore(db), tokens: tokens, hasher: hasher, outbox: ob, links: l,
+	if sessions.Idle <= 0 {
+		sessions.Idle = DefaultSessionLimits.Idle
+	}
+	if sessions.Max <= 0 {
+		sessions.Max = DefaultSessionLimits.Max
+	}
+	s := &Service{sessions: sessions, store: newStore(db), tokens: tokens, hasher: hasher, outbox: ob, links: l,
 		now: now, log: log, cache: cache.New[userStatus](ttl, 10000, now), ended: cache.New[bool](ttl, 20000, now)}
 	// A real hash to verify against when the account does not exist, so that an unknown e-mail
 	// takes as long as a wrong password.

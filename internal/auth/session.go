@@ -50,28 +50,38 @@ func (s *Service) newSession(ctx context.Context, u userDoc, family string) (Ses
 // guesses count too; past the limits it gives ErrTooManyAttempts with a Retry-After, without
 // checking the password. A successful sign-in is taken off the counts.
 func (s *Service) Login(ctx context.Context, email, password, clientIP string) (Session, error) {
-	key := strings.ToLower(strings.TrimSpace(email))
-	if len(key) > maxEmailLength || len(password) > MaxPasswordBytes {
-		return Session{}, ErrInvalidCredentials
-	}
-	now := s.now().UTC()
-	if err := s.attempt(ctx, now, signInAccount.on(key), signInAddress.on(clientIP)); err != nil {
-		return Session{}, err
-	}
-	u, ok, rehash, err := s.verifyPassword(ctx, key, password)
+	u, err := s.login(ctx, email, password, clientIP)
 	if err != nil {
 		return Session{}, err
 	}
+	return s.newSession(ctx, u, "")
+}
+
+// login is the check of Login and SignInBrowser: the account when the e-mail and password are
+// right.
+func (s *Service) login(ctx context.Context, email, password, clientIP string) (userDoc, error) {
+	key := strings.ToLower(strings.TrimSpace(email))
+	if len(key) > maxEmailLength || len(password) > MaxPasswordBytes {
+		return userDoc{}, ErrInvalidCredentials
+	}
+	now := s.now().UTC()
+	if err := s.attempt(ctx, now, signInAccount.on(key), signInAddress.on(clientIP)); err != nil {
+		return userDoc{}, err
+	}
+	u, ok, rehash, err := s.verifyPassword(ctx, key, password)
+	if err != nil {
+		return userDoc{}, err
+	}
 	if !ok {
-		return Session{}, ErrInvalidCredentials
+		return userDoc{}, ErrInvalidCredentials
 	}
 	if err := s.succeeded(ctx, signInAccount.on(key), signInAddress.on(clientIP)); err != nil {
-		return Session{}, err
+		return userDoc{}, err
 	}
 	if rehash {
 		s.rehash(ctx, u.ID, password)
 	}
-	return s.newSession(ctx, u, "")
+	return u, nil
 }
 
 // verifyPassword checks a password against the account with a (normalised) e-mail address,
@@ -206,6 +216,9 @@ func (s *Service) LogoutAll(ctx context.Context, actor Principal) error {
 // refresh token is revoked.
 func (s *Service) sessionsEnded(ctx context.Context, userID string, now time.Time) error {
 	s.cache.Forget(userID)
+	if err := s.store.deleteBrowsers(ctx, userID); err != nil {
+		return err
+	}
 	return s.store.revokeUserTokens(ctx, userID, now)
 }
 

@@ -19,6 +19,7 @@ const (
 	oneTimeColl  = "auth_tokens" // invitations and password resets
 	throttleColl = "login_throttle"
 	endedColl    = "ended_sessions" // sessions (refresh families) ended before their tokens expire
+	browserColl  = "browser_sessions"
 )
 
 type userDoc struct {
@@ -80,8 +81,20 @@ type endedDoc struct {
 	ExpiresAt time.Time `bson:"expires_at"`
 }
 
+// browserDoc is a browser session (browser.go).
+type browserDoc struct {
+	ID        string    `bson:"_id"` // sha256 of the cookie's value, hex
+	UserID    string    `bson:"user_id"`
+	Gen       int64     `bson:"gen,omitempty"` // the account's token generation when it started
+	CSRF      string    `bson:"csrf"`
+	CreatedAt time.Time `bson:"created_at"`
+	SeenAt    time.Time `bson:"seen_at"`    // the last request, to within touchEvery
+	ExpiresAt time.Time `bson:"expires_at"` // the absolute end
+	Mark      *PageMark `bson:"mark,omitempty"`
+}
+
 type store struct {
-	users, refresh, oneTime, throttle, ended *mongo.Collection
+	users, refresh, oneTime, throttle, ended, browsers *mongo.Collection
 }
 
 func newStore(db *mongo.Database) *store {
@@ -91,6 +104,7 @@ func newStore(db *mongo.Database) *store {
 		oneTime:  db.Collection(oneTimeColl),
 		throttle: db.Collection(throttleColl),
 		ended:    db.Collection(endedColl),
+		browsers: db.Collection(browserColl),
 	}
 }
 
@@ -106,6 +120,7 @@ func (s *store) ensureIndexes(ctx context.Context) error {
 		{s.refresh, mongo.IndexModel{Keys: bson.D{{Key: "user_id", Value: 1}}}},
 		{s.refresh, mongo.IndexModel{Keys: bson.D{{Key: "expires_at", Value: 1}}}},
 		{s.oneTime, mongo.IndexModel{Keys: bson.D{{Key: "user_id", Value: 1}}}},
+		{s.browsers, mongo.IndexModel{Keys: bson.D{{Key: "user_id", Value: 1}}}},
 	}
 	// One at a time: FerretDB 1.24 drops the connection when CreateMany meets existing indexes.
 	for _, ix := range indexes {
@@ -471,6 +486,7 @@ func (s *store) deleteExpired(ctx context.Context, cutoff time.Time) (int64, err
 		{s.oneTime, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
 		{s.throttle, bson.D{{Key: "window_start", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
 		{s.ended, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
+		{s.browsers, bson.D{{Key: "expires_at", Value: bson.D{{Key: "$lt", Value: cutoff}}}}},
 	} {
 		res, err := c.coll.DeleteMany(ctx, c.filter)
 		if err != nil {
@@ -479,4 +495,51 @@ func (s *store) deleteExpired(ctx context.Context, cutoff time.Time) (int64, err
 		total += res.DeletedCount
 	}
 	return total, nil
+}
+
+// Browser sessions.
+
+func (s *store) insertBrowser(ctx context.Context, d browserDoc) error {
+	_, err := s.browsers.InsertOne(ctx, d)
+	return mongox.Err(ctx, "start browser session", err)
+}
+
+func (s *store) browser(ctx context.Context, id string) (browserDoc, bool, error) {
+	var d browserDoc
+	err := s.browsers.FindOne(ctx, byID(id)).Decode(&d)
+	return lookup(ctx, d, err, "read browser session")
+}
+
+func (s *store) touchBrowser(ctx context.Context, id string, now time.Time) error {
+	_, err := s.browsers.UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: bson.D{{Key: "seen_at", Value: now}}}})
+	return mongox.Err(ctx, "touch browser session", err)
+}
+
+func (s *store) deleteBrowser(ctx context.Context, id string) error {
+	_, err := s.browsers.DeleteOne(ctx, byID(id))
+	return mongox.Err(ctx, "end browser session", err)
+}
+
+// deleteBrowsers ends every browser session of an account.
+func (s *store) deleteBrowsers(ctx context.Context, userID string) error {
+	_, err := s.browsers.DeleteMany(ctx, bson.D{{Key: "user_id", Value: userID}})
+	return mongox.Err(ctx, "end browser sessions", err)
+}
+
+func (s *store) setMark(ctx context.Context, id string, m *PageMark) error {
+	_, err := s.browsers.UpdateOne(ctx, byID(id), bson.D{{Key: "$set", Value: bson.D{{Key: "mark", Value: m}}}})
+	return mongox.Err(ctx, "note on browser session", err)
+}
+
+// takeMark unsets a session's mark and returns it as it was: of two requests at once, one gets
+// it (FindOneAndUpdate on a filter that needs the mark).
+func (s *store) takeMark(ctx context.Context, id string) (*PageMark, error) {
+	var d browserDoc
+	err := s.browsers.FindOneAndUpdate(ctx, bson.D{{Key: "_id", Value: id}, {Key: "mark", Value: bson.D{{Key: "$exists", Value: true}}}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "mark", Value: ""}}}}).Decode(&d)
+	d, found, err := lookup(ctx, d, err, "take note of browser session")
+	if err != nil || !found {
+		return nil, err
+	}
+	return d.Mark, nil
 }

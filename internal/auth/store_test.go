@@ -23,7 +23,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // newService is an auth service over db with a fresh key and a cheap password hash.
 func newService(db *mongo.Database) *auth.Service {
 	keys, _ := auth.ParseKeySet(auth.GenerateKeyPEM())
-	return auth.NewService(db, auth.NewTokens(keys, "http://x", time.Minute, time.Now), auth.NewHasher(auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1}, 1, 1), outbox.New(db, time.Now), links.New("http://x"), false, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return auth.NewService(db, auth.NewTokens(keys, "http://x", time.Minute, time.Now), auth.NewHasher(auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1}, 1, 1), outbox.New(db, time.Now), links.New("http://x"), false, auth.SessionLimits{}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // TestEnsureIndexesTwice: every start ensures indexes on a database that has them already.
@@ -33,7 +33,7 @@ func TestEnsureIndexesTwice(t *testing.T) {
 	keys, _ := auth.ParseKeySet(auth.GenerateKeyPEM())
 	ob := outbox.New(db, time.Now)
 	for i := 0; i < 2; i++ {
-		svc := auth.NewService(db, auth.NewTokens(keys, "http://x", time.Minute, time.Now), auth.NewHasher(auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1}, 1, 1), ob, links.New("http://x"), false, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		svc := auth.NewService(db, auth.NewTokens(keys, "http://x", time.Minute, time.Now), auth.NewHasher(auth.Argon2Params{Time: 1, Memory: 1024, Threads: 1}, 1, 1), ob, links.New("http://x"), false, auth.SessionLimits{}, time.Now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if err := svc.EnsureIndexes(context.Background()); err != nil {
 			t.Fatalf("round %d: %v", i, err)
 		}

@@ -56,6 +56,8 @@ type Config struct {
 	SMTPURL         Secret // smtp://user:pass@host:port; empty: e-mail waits in the outbox
 	SMTPFrom        string
 	AccessTokenTTL  time.Duration
+	SessionIdle     time.Duration // a browser session ends after this long without a request
+	SessionMaxAge   time.Duration // and after this long in all
 
 	Mongo MongoConfig
 	S3    S3Config
@@ -185,6 +187,12 @@ func Load(getenv func(string) string) (Config, error) {
 	c.AccessTokenTTL = duration("TAITO_ACCESS_TOKEN_TTL", DefaultAccessTokenTTL)
 	if c.AccessTokenTTL > DefaultAccessTokenTTL {
 		problem("TAITO_ACCESS_TOKEN_TTL", "at most %s, so that a disabled account is locked out quickly", DefaultAccessTokenTTL)
+	}
+
+	c.SessionIdle = duration("TAITO_SESSION_IDLE_TIMEOUT", 2*time.Hour)
+	c.SessionMaxAge = duration("TAITO_SESSION_MAX_AGE", 12*time.Hour)
+	if c.SessionIdle > c.SessionMaxAge {
+		problem("TAITO_SESSION_IDLE_TIMEOUT", "at most TAITO_SESSION_MAX_AGE (%s)", c.SessionMaxAge)
 	}
 
 	c.MediaGCInterval = duration("TAITO_MEDIA_GC_INTERVAL", time.Hour)

@@ -223,7 +223,7 @@ func TestDisabledUserIsLockedOut(t *testing.T) {
 	run(t, e.app, []scenario{{name: "access token refused", method: "GET", path: "/api/v1/me", token: learner.AccessToken, status: 401}})
 
 	// A second service over the same database stands for another replica with a warm cache.
-	other := auth.NewService(e.db, e.auth.Tokens(), auth.NewHasher(testArgon2, 1, 4), e.outbox, links.New(testIssuer), false, e.clock.Now, nil)
+	other := auth.NewService(e.db, e.auth.Tokens(), auth.NewHasher(testArgon2, 1, 4), e.outbox, links.New(testIssuer), false, auth.SessionLimits{}, e.clock.Now, nil)
 	l2 := e.login(t, "learner2@example.fi", testPassword)
 	if _, err := other.Authenticate(context.Background(), l2.AccessToken); err != nil {
 		t.Fatal(err)
@@ -562,7 +562,7 @@ func TestDisablingEndsAccessTokensForGood(t *testing.T) {
 func TestEndedSessionsReachOtherReplicasWithin30Seconds(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	other := auth.NewService(e.db, e.auth.Tokens(), auth.NewHasher(testArgon2, 1, 4), e.outbox, links.New(testIssuer), false, e.clock.Now, nil)
+	other := auth.NewService(e.db, e.auth.Tokens(), auth.NewHasher(testArgon2, 1, 4), e.outbox, links.New(testIssuer), false, auth.SessionLimits{}, e.clock.Now, nil)
 	ctx := context.Background()
 	phone, laptop := e.twoDevices(t)
 	for _, tk := range []string{phone.AccessToken, laptop.AccessToken} {

@@ -438,7 +438,9 @@ func (s *Service) updateFor(t target, st *Statement, judged bool) *update {
 			u.min = append(u.min, field{p + "done_at", ts})
 			u.min = append(u.min, field{p + "viewed_at", ts})
 		case VerbProgressed:
-			if st.Result != nil && st.Result.Duration != "" {
+			if since, ok := spanStart(st, s.publicURL, judged); ok {
+				u.max = append(u.max, spanCredit(p+"time.", since, st.receivedAt())...)
+			} else if st.Result != nil && st.Result.Duration != "" {
 				if d, ok := ParseDuration(st.Result.Duration); ok && d > 0 {
 					secs := int(min(d, maxBucketCredit) / time.Second)
 					u.max = append(u.max, field{p + "time." + bucketKey(st.receivedAt()), secs})

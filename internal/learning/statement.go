@@ -158,6 +158,7 @@ const (
 	ExtAttempt  = "/xapi/extensions/attempt"  // quiz attempt id
 	ExtPeer     = "/xapi/extensions/peer"     // a comment on another learner's post (true)
 	ExtQuestion = "/xapi/extensions/question" // the quiz question an answered statement is about
+	ExtSince    = "/xapi/extensions/since"    // the server's time a page-time span began (RFC 3339), Taito's own
 )
 
 // maxFuture is how far ahead of the server's clock a timestamp may be.

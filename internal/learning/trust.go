@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -311,4 +312,97 @@ func (s *Service) authorityAgent(user, authority string) *Agent {
 	}
 	a := s.Actor(user)
 	return &a
+}
+
+// MaxPageSpan bounds the time one page view credits without a script (CreditPageTime): a page
+// left open on a shared computer does not count for longer.
+const MaxPageSpan = 30 * time.Minute
+
+// CreditPageTime credits the time a learner had a lesson's page open, measured by the server's
+// clock from since (when Taito served the page) to now (her next page): for browsers without
+// scripts, which send no heartbeats. It is a statement Taito asserts, crediting each 30-second
+// bucket of the span with at most its own length, the same bound heartbeats have, so that a span
+// and heartbeats over the same time count it once ($max per bucket). A span longer than
+// MaxPageSpan counts its last MaxPageSpan. The same page view (user, lesson, since) is credited
+// once, however often it is sent.
+//
+// Returns ErrLocked and the course package's access and not-found errors.
+func (s *Service) CreditPageTime(ctx context.Context, actor auth.Principal, slug, lesson string, since time.Time) error {
+	now := s.now().UTC()
+	since = since.UTC()
+	if !since.Before(now.Add(-time.Second)) {
+		return nil
+	}
+	since = later(since, now.Add(-MaxPageSpan))
+	if err := s.CheckOpen(ctx, actor, slug, "lessons", lesson); err != nil {
+		return err
+	}
+	pub, err := s.courses.Current(ctx, actor, slug)
+	if err != nil {
+		return err
+	}
+	m, l, ok := pub.Course.Lesson(lesson)
+	if !ok {
+		return course.ErrLessonNotFound
+	}
+	stamp := since.Format(time.RFC3339Nano)
+	id, err := s.StatementID(ctx, "page-time", actor.UserID, slug, lesson, stamp)
+	if err != nil {
+		return err
+	}
+	secs := int(now.Sub(since) / time.Second)
+	st := Statement{ID: id, Actor: s.Actor(actor.UserID), Verb: Verb{ID: VerbProgressed, Display: map[string]string{"en": VerbName(VerbProgressed)}},
+		Object: Object{ObjectType: "Activity", ID: s.IRI(slug, "lessons", lesson), Definition: &Definition{Name: map[string]string(l.Title), Type: "http://adlnet.gov/expapi/activities/lesson"}},
+		Context: &Context{ContextActivities: &ContextActivities{
+			Parent:   []Object{{ObjectType: "Activity", ID: s.IRI(slug, "modules", m.ID)}},
+			Grouping: []Object{{ObjectType: "Activity", ID: s.IRI(slug, "", "")}},
+		}},
+		Result: &Result{Duration: "PT" + strconv.Itoa(secs) + "S", Extensions: map[string]any{s.publicURL + ExtSince: stamp}}}
+	_, err = s.RecordJudged(ctx, actor.UserID, []Entry{{Statement: st, Hash: HashOf([]any{"page-time", slug, lesson, stamp})}})
+	return err
+}
+
+// spanStart is the start of a page-time span (CreditPageTime): only Taito's own statements
+// carry one that counts.
+func spanStart(st *Statement, publicURL string, judged bool) (time.Time, bool) {
+	if !judged {
+		return time.Time{}, false
+	}
+	v, ok := resultExt(st, publicURL+ExtSince)
+	if !ok {
+		return time.Time{}, false
+	}
+	str, ok := v.(string)
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, str)
+	if err != nil || !t.Before(st.receivedAt()) {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// spanCredit credits each 30-second bucket of the server's clock from since to until with the
+// seconds of the span inside it, at most MaxPageSpan in all.
+func spanCredit(prefix string, since, until time.Time) []field {
+	since = later(since, until.Add(-MaxPageSpan))
+	var out []field
+	for start := since.Truncate(bucket); start.Before(until); start = start.Add(bucket) {
+		from, to := later(start, since), start.Add(bucket)
+		if until.Before(to) {
+			to = until
+		}
+		if secs := int(to.Sub(from) / time.Second); secs > 0 {
+			out = append(out, field{prefix + bucketKey(start), secs})
+		}
+	}
+	return out
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
