@@ -178,7 +178,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		TrustedProxies: cfg.TrustedProxies,
 		Ready:          a.Checks(),
 	})
-	web.Mount(api.App(), a, web.Options{Log: log, PublicURL: cfg.PublicURL, MediaOrigin: mediaOrigin(cfg)})
+	web.Mount(api.App(), a, web.Options{Log: log, PublicURL: cfg.PublicURL, MediaOrigin: mediaOrigin(cfg),
+		OrgName: cfg.OrgName, PrivacyContact: cfg.PrivacyContact, Media: api.ServeMedia})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

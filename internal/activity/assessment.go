@@ -148,10 +148,58 @@ func (s *Assessments) Submit(ctx context.Context, actor auth.Principal, slug, id
 	if err := s.store.putSelf(ctx, d); err != nil {
 		return Assessment{}, err
 	}
+	if err := s.store.dropDraft(ctx, did); err != nil {
+		return Assessment{}, err
+	}
 	if err := recordCompleted(ctx, s.learning, actor, "assessment", did, slug, "assessments", id); err != nil {
 		return Assessment{}, err
 	}
 	return s.Get(ctx, actor, did, readerLocale(actor))
+}
+
+// AssessmentDraft is a learner's unfinished self-assessment: kept for her alone to come back
+// to. A draft is not an assessment: her coach does not see it and it writes no statement, so it
+// never counts toward completion.
+type AssessmentDraft struct {
+	Ratings map[string]int
+	Notes   map[string]string
+	SavedAt time.Time
+}
+
+// SaveDraft keeps a learner's unfinished self-assessment (any items rated, none required) until
+// she submits it; saving again replaces the draft, and Submit removes it.
+//
+// Returns ErrAssessmentNotFound, learning.ErrLocked, validation errors and the course package's
+// access errors.
+func (s *Assessments) SaveDraft(ctx context.Context, actor auth.Principal, slug, id string, ratings map[string]int, notes map[string]string) (AssessmentDraft, error) {
+	pub, err := s.courses.Current(ctx, actor, slug)
+	if err != nil {
+		return AssessmentDraft{}, err
+	}
+	def, ok := definition(pub.Course, id)
+	if !ok {
+		return AssessmentDraft{}, ErrAssessmentNotFound
+	}
+	if err := s.learning.CheckOpen(ctx, actor, slug, "assessments", id); err != nil {
+		return AssessmentDraft{}, err
+	}
+	if err := checkView(def, ratings, notes, false); err != nil {
+		return AssessmentDraft{}, err
+	}
+	v := newView(ratings, notes, actor.UserID, s.now().UTC())
+	if err := s.store.putDraft(ctx, assessmentID(actor.UserID, slug, id), actor.UserID, slug, id, v); err != nil {
+		return AssessmentDraft{}, err
+	}
+	return AssessmentDraft{Ratings: v.ratings(), Notes: v.Notes, SavedAt: v.At}, nil
+}
+
+// Draft returns the actor's draft of self-assessment id of a course, nil when she has none.
+func (s *Assessments) Draft(ctx context.Context, actor auth.Principal, slug, id string) (*AssessmentDraft, error) {
+	v, err := s.store.draft(ctx, assessmentID(actor.UserID, slug, id))
+	if err != nil || v == nil {
+		return nil, err
+	}
+	return &AssessmentDraft{Ratings: v.ratings(), Notes: v.Notes, SavedAt: v.At}, nil
 }
 
 // Form returns the form of self-assessment id ("course:assessment") in locale, from the current

@@ -2,6 +2,7 @@ package activity
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -13,7 +14,12 @@ import (
 	"github.com/taito-lms/taito/internal/mongox"
 )
 
-const assessmentsColl = "assessments"
+const (
+	assessmentsColl = "assessments"
+	// assessmentDraftsColl keeps unsubmitted answers apart from assessments, so that no list,
+	// coach's view or report ever reads a draft.
+	assessmentDraftsColl = "assessment_drafts"
+)
 
 // assessmentDoc is one learner's assessment in a course, keyed user:course:assessment.
 type assessmentDoc struct {
@@ -58,10 +64,45 @@ func (v viewDoc) ratings() map[string]int {
 	return out
 }
 
-type assessmentStore struct{ assessments *mongo.Collection }
+type assessmentStore struct{ assessments, drafts *mongo.Collection }
 
 func newAssessmentStore(db *mongo.Database) assessmentStore {
-	return assessmentStore{assessments: db.Collection(assessmentsColl)}
+	return assessmentStore{assessments: db.Collection(assessmentsColl), drafts: db.Collection(assessmentDraftsColl)}
+}
+
+// draftDoc is a learner's unsubmitted view of an assessment, keyed as the assessment.
+type draftDoc struct {
+	ID         string  `bson:"_id"`
+	User       string  `bson:"user"`
+	Course     string  `bson:"course"`
+	Assessment string  `bson:"assessment"`
+	View       viewDoc `bson:"view"`
+}
+
+// putDraft creates or replaces a learner's draft.
+func (s assessmentStore) putDraft(ctx context.Context, id, user, slug, assessment string, v viewDoc) error {
+	_, err := s.drafts.ReplaceOne(ctx, byID(id), draftDoc{ID: id, User: user, Course: slug, Assessment: assessment, View: v}, options.Replace().SetUpsert(true))
+	return mongox.Err(ctx, "save assessment draft", err)
+}
+
+// draft returns a learner's draft, nil when she has none.
+func (s assessmentStore) draft(ctx context.Context, id string) (*viewDoc, error) {
+	d, err := findByID[draftDoc](ctx, s.drafts, "load assessment draft", id, errNoDraft)
+	if errors.Is(err, errNoDraft) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &d.View, nil
+}
+
+var errNoDraft = errors.New("no draft")
+
+// dropDraft removes a draft, once its assessment is submitted.
+func (s assessmentStore) dropDraft(ctx context.Context, id string) error {
+	_, err := s.drafts.DeleteOne(ctx, byID(id))
+	return mongox.Err(ctx, "remove assessment draft", err)
 }
 
 func (s assessmentStore) ensureIndexes(ctx context.Context) error {

@@ -27,6 +27,8 @@ var allowed = map[string][]string{
 	"internal/mongox":   {"internal/apperr"},
 	"internal/outbox":   {"internal/apperr", "internal/mongox"},
 	"internal/notify":   {"internal/outbox", "internal/i18n"},
+	// Credentials: Open Badges, signing keys, status lists and PDFs, from plain inputs.
+	"internal/credential": {},
 
 	// Capabilities: each may import the shared pieces and auth's principal and policy types;
 	// learning, activity and cohort may import course's content types; activity may import

@@ -2,9 +2,13 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/apperr"
@@ -13,6 +17,7 @@ import (
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/learning"
 	"github.com/taito-lms/taito/internal/media"
+	"github.com/taito-lms/taito/internal/notify"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -316,4 +321,67 @@ func (a *App) AddUser(ctx context.Context, in auth.NewUser) (auth.User, auth.Inv
 // Users lists accounts for the operator.
 func (a *App) Users(ctx context.Context, f auth.UserFilter) ([]auth.User, string, error) {
 	return a.Auth.ListUsers(ctx, operator(), f)
+}
+
+// maxFeedback bounds the text of accessibility feedback, in characters.
+const maxFeedback = 4000
+
+// AccessibilityFeedback passes feedback sent from the accessibility statement's form (by anyone,
+// signed in or not) on to every enabled admin as an e-mail in the admin's language (else in
+// locale, the sender's). email, when given, is where the sender wants her answer. Sending the
+// same words twice queues them once.
+//
+// Returns validation errors (message, email).
+func (a *App) AccessibilityFeedback(ctx context.Context, message, email, locale string) error {
+	var f apperr.Fields
+	message = strings.TrimSpace(message)
+	switch {
+	case message == "":
+		f.Add("message", "is required")
+	case !utf8.ValidString(message):
+		f.Add("message", "must be valid UTF-8 text")
+	case utf8.RuneCountInString(message) > maxFeedback:
+		f.Add("message", "must be at most {max} characters", apperr.Params{"max": strconv.Itoa(maxFeedback)})
+	}
+	if strings.TrimSpace(email) != "" {
+		e, fe := auth.NormalizeEmail("email", email)
+		if fe != nil {
+			f = append(f, *fe)
+		}
+		email = e
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	sum := sha256.Sum256([]byte(email + "\x00" + message))
+	key := "feedback:" + hex.EncodeToString(sum[:12])
+	var mails []outbox.Keyed
+	after := ""
+	for {
+		admins, next, err := a.Auth.ListUsers(ctx, operator(), auth.UserFilter{Role: auth.RoleAdmin, After: after, Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, u := range admins {
+			if u.Disabled {
+				continue
+			}
+			loc := u.Locale
+			if loc == "" {
+				loc = locale
+			}
+			m := notify.AccessibilityFeedback{Locale: loc, Name: u.Name, Message: message, ReplyTo: email, Link: a.links.Base() + "/accessibility"}.Email()
+			m.To = u.Email
+			mails = append(mails, outbox.Keyed{Key: key + ":" + u.ID, Email: m})
+		}
+		if next == "" {
+			break
+		}
+		after = next
+	}
+	if len(mails) == 0 {
+		a.log.Warn("accessibility feedback reached no admin: there is no enabled admin account")
+		return nil
+	}
+	return a.Outbox.EnqueueEmails(ctx, mails)
 }

@@ -19,7 +19,8 @@ const oneTimeReset = "password_reset"
 // the request against both (5 per e-mail address and 20 per client address an hour) and then
 // returns: the account is looked up and the link queued in the background (see Wait), so that
 // a known and an unknown address take the same work and time here and the caller answers the
-// same whatever the address.
+// same whatever the address. An invited account without a password gets a new invitation
+// instead of a reset link.
 //
 // Returns ErrTooManyResets with the time to wait.
 func (s *Service) RequestPasswordReset(ctx context.Context, email, clientIP string) error {
@@ -36,7 +37,9 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email, clientIP stri
 }
 
 // sendReset queues a reset link for the enabled account with a (normalised) e-mail address, if
-// there is one.
+// there is one. An invited account that has no password yet gets a fresh invitation instead
+// (its link sets the password and the name): that is how a person whose invitation link has
+// expired asks for a new one. The links sent before keep working until they expire.
 func (s *Service) sendReset(ctx context.Context, email string) error {
 	d, err := s.store.userByEmail(ctx, email)
 	if errors.Is(err, ErrUserNotFound) || (err == nil && d.Disabled) {
@@ -45,8 +48,12 @@ func (s *Service) sendReset(ctx context.Context, email string) error {
 	if err != nil {
 		return err
 	}
-	tok := randomToken()
 	now := s.now().UTC()
+	if d.PasswordHash == "" {
+		_, err := s.invite(ctx, d, now)
+		return err
+	}
+	tok := randomToken()
 	exp := now.Add(PasswordResetTTL)
 	if err := s.store.insertOneTime(ctx, oneTimeDoc{ID: hashToken(tok), Kind: oneTimeReset, UserID: d.ID, ExpiresAt: exp, CreatedAt: now}); err != nil {
 		return err

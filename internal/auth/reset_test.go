@@ -2,7 +2,9 @@ package auth_test
 
 import (
 	"context"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,5 +112,60 @@ func TestPasswordResetDoesTheSameWorkForKnownAndUnknownAddresses(t *testing.T) {
 	n, err := db.Collection("outbox").CountDocuments(ctx, map[string]any{})
 	if err != nil || n != 1 {
 		t.Errorf("%d e-mails queued (%v), want 1: for the known address only", n, err)
+	}
+}
+
+// TestPasswordResetOfAnInvitedAccountSendsAFreshInvitation: a person whose invitation link has
+// expired asks for a new link on the forgot-password page; her account has no password yet, so
+// she gets a new invitation (whose link sets her password and name), not a reset link.
+func TestPasswordResetOfAnInvitedAccountSendsAFreshInvitation(t *testing.T) {
+	t.Parallel()
+	db := testenv.Mongo(t)
+	svc := newService(db)
+	ctx := context.Background()
+	if err := svc.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	admin := auth.Principal{UserID: "a", Roles: []auth.Role{auth.RoleAdmin}}
+	if _, _, err := svc.CreateUser(ctx, admin, auth.NewUser{Email: "kutsuttu@example.fi", Name: "Kutsuttu", Roles: []auth.Role{auth.RoleLearner}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Collection("outbox").DeleteMany(ctx, map[string]any{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RequestPasswordReset(ctx, "Kutsuttu@example.fi", "192.0.2.7"); err != nil {
+		t.Fatal(err)
+	}
+	svc.Wait()
+	var jobs []struct {
+		ID    string `bson:"_id"`
+		Email struct {
+			To, Subject, Text string
+		} `bson:"email"`
+	}
+	cur, err := db.Collection("outbox").Find(ctx, map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cur.All(ctx, &jobs); err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 1 {
+		t.Fatalf("%d e-mails queued, want 1", len(jobs))
+	}
+	j := jobs[0]
+	i := strings.Index(j.Email.Text, "/invitation?token=")
+	if j.Email.To != "kutsuttu@example.fi" || !strings.HasPrefix(j.ID, "invitation:") || i < 0 {
+		t.Fatalf("queued %q to %q, want an invitation:\n%s", j.ID, j.Email.To, j.Email.Text)
+	}
+	tok := j.Email.Text[i+len("/invitation?token="):]
+	tok, _ = url.QueryUnescape(tok[:strings.IndexAny(tok, "\n ")])
+	name := "Kutsuttu Uudelleen"
+	if _, err := svc.AcceptInvitation(ctx, tok, "uusi pitkä salasana", &name); err != nil {
+		t.Fatalf("the new invitation's link does not work: %v", err)
+	}
+	u, err := svc.UserByEmail(ctx, "kutsuttu@example.fi")
+	if err != nil || u.Pending || u.Name != name {
+		t.Errorf("after accepting: %+v (%v)", u, err)
 	}
 }

@@ -58,6 +58,8 @@ type Config struct {
 	AccessTokenTTL  time.Duration
 	SessionIdle     time.Duration // a browser session ends after this long without a request
 	SessionMaxAge   time.Duration // and after this long in all
+	OrgName         string        // the organisation that runs Taito, the controller in the privacy notice
+	PrivacyContact  string        // where people reach the controller about their data (an address, a page)
 
 	Mongo MongoConfig
 	S3    S3Config
@@ -193,6 +195,16 @@ func Load(getenv func(string) string) (Config, error) {
 	c.SessionMaxAge = duration("TAITO_SESSION_MAX_AGE", 12*time.Hour)
 	if c.SessionIdle > c.SessionMaxAge {
 		problem("TAITO_SESSION_IDLE_TIMEOUT", "at most TAITO_SESSION_MAX_AGE (%s)", c.SessionMaxAge)
+	}
+
+	for _, v := range []struct {
+		name string
+		to   *string
+	}{{"TAITO_ORG_NAME", &c.OrgName}, {"TAITO_PRIVACY_CONTACT", &c.PrivacyContact}} {
+		*v.to = get(v.name, "")
+		if len(*v.to) > 300 || strings.ContainsFunc(*v.to, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			problem(v.name, "want at most 300 characters on one line")
+		}
 	}
 
 	c.MediaGCInterval = duration("TAITO_MEDIA_GC_INTERVAL", time.Hour)

@@ -43,6 +43,8 @@ func TestLoadGolden(t *testing.T) {
 			"TAITO_TRUSTED_PROXIES":  "10.0.0.0/8, 192.168.1.1",
 			"TAITO_JWT_KEY_FILE":     "/etc/taito/jwt-keys.pem",
 			"TAITO_ACCESS_TOKEN_TTL": "10m",
+			"TAITO_ORG_NAME":         "Pohjois-Karjalan hyvinvointialue",
+			"TAITO_PRIVACY_CONTACT":  "tietosuoja@example.fi",
 		},
 		"every-problem": {
 			"TAITO_HTTP_ADDR":        "localhost",
@@ -60,6 +62,7 @@ func TestLoadGolden(t *testing.T) {
 			"TAITO_TRUSTED_PROXIES":  "not-an-ip",
 			"TAITO_ACCESS_TOKEN_TTL": "2h",
 			"TAITO_MEDIA_DELIVERY":   "stream",
+			"TAITO_ORG_NAME":         "two\nlines",
 		},
 	}
 	for name, e := range cases {

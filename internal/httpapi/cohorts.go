@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -419,10 +420,16 @@ type unsubscribedOut struct {
 	Status string `json:"status"`
 }
 
-// unsubscribe is the link in every reminder: it needs no sign-in, only the signed token.
+// unsubscribe turns reminders off: it needs no sign-in, only the signed token.
 func (s *Server) unsubscribe(c *fiber.Ctx) error {
 	if err := s.auth.Unsubscribe(c.UserContext(), c.Query("token")); err != nil {
 		return err
 	}
 	return c.JSON(unsubscribedOut{Status: "unsubscribed"})
+}
+
+// unsubscribePage answers the link of reminders sent before the web app's page: opening a link
+// changes nothing (mail scanners follow links), so it leads to the page that asks.
+func (s *Server) unsubscribePage(c *fiber.Ctx) error {
+	return c.Redirect("/unsubscribe?token="+url.QueryEscape(c.Query("token")), fiber.StatusSeeOther)
 }

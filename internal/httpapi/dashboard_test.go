@@ -293,17 +293,26 @@ func TestRemindersDeliveredOnce(t *testing.T) {
 		t.Errorf("the newcomer should have her invitation and one reminder, got %d messages", n)
 	}
 	msg := reminders("learner2@example.fi")[0]
-	for _, want := range []string{"Moduuli 1 erääntyi eilen.", "List-Unsubscribe: <" + testIssuer + "/api/v1/reminders/unsubscribe?token=", "text/html"} {
+	for _, want := range []string{"Moduuli 1 erääntyi eilen.", "List-Unsubscribe: <" + testIssuer + "/unsubscribe?token=", "text/html"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("reminder lacks %q:\n%s", want, msg)
 		}
 	}
-	// The unsubscribe link works without signing in, and a second reminder leaves her out.
-	i := strings.Index(msg, "/api/v1/reminders/unsubscribe?token=")
-	link := msg[i : i+strings.IndexAny(msg[i:], ">\r\n")]
+	// The link opens the web app's page that asks (mail scanners follow links: opening changes
+	// nothing); the API's unsubscribe needs no sign-in, only the token, and a second reminder
+	// leaves her out. The old API link of reminders already sent leads to the page too.
+	i := strings.Index(msg, "/unsubscribe?token=")
+	query := msg[i+len("/unsubscribe") : i+strings.IndexAny(msg[i:], ">\r\n")]
+	api := "/api/v1/reminders/unsubscribe" + query
 	run(t, e.app, []scenario{
-		{name: "tampered unsubscribe token", method: "GET", path: link + "x", status: 401},
-		{name: "unsubscribe", method: "GET", path: link, status: 200, want: []string{"unsubscribed"}},
+		{name: "the old link only redirects to the page", method: "GET", path: api, status: 303, check: func(t *testing.T, resp *http.Response, _ []byte) {
+			if loc := resp.Header.Get("Location"); loc != "/unsubscribe"+query {
+				t.Errorf("Location %q, want /unsubscribe%s", loc, query)
+			}
+		}},
+		{name: "remind after only opening the link", method: "POST", path: "/api/v1/cohorts/" + id + "/reminders", token: e.token(t, "trainer"), body: `{"audience":"at_risk"}`, status: 202, want: []string{`"unsubscribed":0`}},
+		{name: "tampered unsubscribe token", method: "POST", path: api + "x", status: 401},
+		{name: "unsubscribe", method: "POST", path: api, status: 200, want: []string{"unsubscribed"}},
 		{name: "remind again", method: "POST", path: "/api/v1/cohorts/" + id + "/reminders", token: e.token(t, "trainer"), body: `{"audience":"at_risk"}`, status: 202, want: []string{`"queued":1`, `"unsubscribed":1`}},
 	})
 }

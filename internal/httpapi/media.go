@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/links"
 	"github.com/taito-lms/taito/internal/media"
 )
@@ -189,24 +190,33 @@ type deliveryResponse struct {
 
 // getMedia redirects to a short-lived S3 URL, so that S3 serves the bytes and Range requests,
 // or in proxy mode streams the item itself (streamMedia). Trainers may read every item, learners
-// those of courses they may study.
-//
-// Not yet: the web app's session cookie is to be accepted here too (besides the Bearer token),
-// so that <img> and <video> work in the web app; s.authn takes only the header today.
+// those of courses they may study. ?redirect=false answers the delivery as JSON instead.
 func (s *Server) getMedia(c *fiber.Ctx) error {
+	if c.Query("redirect") != "false" {
+		return s.ServeMedia(c, principal(c), c.Params("id"))
+	}
 	item, d, err := s.app.MediaItem(c.UserContext(), principal(c), c.Params("id"))
 	if err != nil {
 		return err
 	}
-	if c.Query("redirect") == "false" {
-		out := deliveryResponse{URL: d.URL, ExpiresAt: d.ExpiresAt, ContentType: item.ContentType, Size: item.Size, Width: item.Width, Height: item.Height}
-		for loc, cap := range item.Captions {
-			if out.Captions == nil {
-				out.Captions = map[string]captionsOut{}
-			}
-			out.Captions[loc] = captionsOut{URL: links.Media(cap.VTT), Transcript: cap.Transcript}
+	out := deliveryResponse{URL: d.URL, ExpiresAt: d.ExpiresAt, ContentType: item.ContentType, Size: item.Size, Width: item.Width, Height: item.Height}
+	for loc, cap := range item.Captions {
+		if out.Captions == nil {
+			out.Captions = map[string]captionsOut{}
 		}
-		return c.JSON(out)
+		out.Captions[loc] = captionsOut{URL: links.Media(cap.VTT), Transcript: cap.Transcript}
+	}
+	return c.JSON(out)
+}
+
+// ServeMedia sends media item id to actor as the media route does: a redirect to a short-lived
+// S3 URL, or in proxy mode the stream with Range support (streamMedia). The application decides
+// whether actor may read it (app.MediaItem). The web app serves its pages' media with it, for the
+// principal of a browser session.
+func (s *Server) ServeMedia(c *fiber.Ctx, actor auth.Principal, id string) error {
+	item, d, err := s.app.MediaItem(c.UserContext(), actor, id)
+	if err != nil {
+		return err
 	}
 	if s.media.Proxied() {
 		return s.streamMedia(c, item)

@@ -91,7 +91,8 @@ func (s *Server) routes() {
 	app.Get("/api/v1/cohorts/:id/report.csv", s.authn, s.report)
 	app.Get("/api/v1/reports/completion", s.authn, s.completionReport)
 	app.Post("/api/v1/cohorts/:id/reminders", s.authn, s.sendReminder)
-	app.Get("/api/v1/reminders/unsubscribe", s.unsubscribe)
+	app.Get("/api/v1/reminders/unsubscribe", s.unsubscribePage)
+	app.Post("/api/v1/reminders/unsubscribe", s.unsubscribe)
 
 	// The learning record: statements in, progress out.
 	app.Post("/api/v1/statements", s.authn, s.postStatements)

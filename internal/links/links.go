@@ -34,9 +34,10 @@ func (l Links) PasswordReset(token string) string {
 	return l.base + "/password-reset?token=" + url.QueryEscape(token)
 }
 
-// Unsubscribe turns reminders off for the person the token names.
+// Unsubscribe is the page that asks whether to turn reminders off for the person the token
+// names: opening it changes nothing (mail scanners follow links), its button does.
 func (l Links) Unsubscribe(token string) string {
-	return l.base + "/api/v1/reminders/unsubscribe?token=" + url.QueryEscape(token)
+	return l.base + "/unsubscribe?token=" + url.QueryEscape(token)
 }
 
 // Course is a course's page.

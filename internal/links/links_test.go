@@ -13,7 +13,7 @@ func TestLinksAreBuiltFromThePublicURL(t *testing.T) {
 		{"home", l.Home(), "https://taito.example.fi/"},
 		{"invitation", l.Invitation("a+b/c"), "https://taito.example.fi/invitation?token=a%2Bb%2Fc"},
 		{"reset", l.PasswordReset("tok"), "https://taito.example.fi/password-reset?token=tok"},
-		{"unsubscribe", l.Unsubscribe("t.k"), "https://taito.example.fi/api/v1/reminders/unsubscribe?token=t.k"},
+		{"unsubscribe", l.Unsubscribe("t.k"), "https://taito.example.fi/unsubscribe?token=t.k"},
 		{"course", l.Course("digiohjaus"), "https://taito.example.fi/courses/digiohjaus"},
 		{"lesson", l.Lesson("digiohjaus", "01-digi-arjessa"), "https://taito.example.fi/courses/digiohjaus/lessons/01-digi-arjessa"},
 		{"media", links.Media("ab12"), "/api/v1/media/ab12"},

@@ -234,3 +234,24 @@ func (m Completion) Email() outbox.Email {
 		action: say(loc, "email.completion.action"), link: m.Link,
 	}.email()
 }
+
+// AccessibilityFeedback passes feedback sent from the accessibility statement's form on to an
+// admin: the sender's own words as a paragraph with its line breaks kept, and the address she
+// gave for an answer (ReplyTo, "" when she gave none). Link is the statement's page.
+type AccessibilityFeedback struct {
+	Locale, Name, Message, ReplyTo, Link string
+}
+
+// Email renders the feedback; the caller sets To.
+func (m AccessibilityFeedback) Email() outbox.Email {
+	loc := Locale(m.Locale)
+	reply := say(loc, "email.feedback.no_reply")
+	if m.ReplyTo != "" {
+		reply = say(loc, "email.feedback.reply", "email", m.ReplyTo)
+	}
+	return message{
+		locale: loc, subject: say(loc, "email.feedback.subject"),
+		lead:   []string{hello(loc, m.Name), say(loc, "email.feedback.body"), m.Message, reply, say(loc, "email.feedback.deadline")},
+		action: say(loc, "email.feedback.action"), link: m.Link,
+	}.email()
+}

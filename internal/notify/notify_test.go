@@ -12,7 +12,7 @@ import (
 
 const (
 	link  = "https://taito.example.fi/invitation?token=abc&x=1"
-	unsub = "https://taito.example.fi/api/v1/reminders/unsubscribe?token=u1"
+	unsub = "https://taito.example.fi/unsubscribe?token=u1"
 )
 
 var expires = time.Date(2026, 2, 3, 12, 30, 0, 0, time.UTC) // 14.30 in Helsinki
@@ -239,6 +239,28 @@ func TestReminderToAPendingAccountAsksToActivate(t *testing.T) {
 			e := notify.Reminder{Locale: tc.locale, Name: "Anna", CourseTitle: "C", Link: link, Unsubscribe: unsub, Activate: true}.Email()
 			if !strings.Contains(e.Text, tc.want) || strings.Contains(e.Text, tc.forbid) {
 				t.Errorf("want %q and not %q in:\n%s", tc.want, tc.forbid, e.Text)
+			}
+		})
+	}
+}
+
+func TestAccessibilityFeedback(t *testing.T) {
+	for _, tc := range []struct{ locale, subject, reply, none string }{
+		{"fi", "Saavutettavuuspalaute", "Vastausosoite: liisa@example.fi", "ei antanut sähköpostiosoitetta"},
+		{"sv", "Respons om tillgänglighet", "Svarsadress: liisa@example.fi", "gav ingen e-postadress"},
+		{"en", "Accessibility feedback", "Reply to: liisa@example.fi", "gave no email address"},
+	} {
+		t.Run(tc.locale, func(t *testing.T) {
+			e := notify.AccessibilityFeedback{Locale: tc.locale, Name: "Anna", Message: "Video <b>ei</b>\ntekstitetty", ReplyTo: "liisa@example.fi", Link: link}.Email()
+			if !strings.Contains(e.Subject, tc.subject) || !strings.Contains(e.Text, "Video <b>ei</b>\ntekstitetty") || !strings.Contains(e.Text, tc.reply) {
+				t.Errorf("subject %q, text:\n%s", e.Subject, e.Text)
+			}
+			if !strings.Contains(e.HTML, "Video &lt;b&gt;ei&lt;/b&gt;<br>tekstitetty") {
+				t.Errorf("the message is not escaped in HTML:\n%s", e.HTML)
+			}
+			anon := notify.AccessibilityFeedback{Locale: tc.locale, Name: "Anna", Message: "x", Link: link}.Email()
+			if !strings.Contains(anon.Text, tc.none) {
+				t.Errorf("without an address:\n%s", anon.Text)
 			}
 		})
 	}

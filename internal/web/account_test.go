@@ -25,6 +25,9 @@ func TestSignInAndOut(t *testing.T) {
 	if _, ok := b.cookies["taito_session"]; !ok {
 		t.Fatalf("no session cookie: %v", b.cookies)
 	}
+	if sc := r.header.Get("Set-Cookie"); !strings.Contains(sc, "HttpOnly") || !strings.Contains(strings.ToLower(sc), "samesite=lax") || !strings.Contains(sc, "path=/") {
+		t.Errorf("session cookie %q is not HttpOnly, SameSite=Lax, Path=/", sc)
+	}
 	b.get(r.location)
 	r = b.post("/sign-out", nil)
 	if r.status != http.StatusSeeOther {

@@ -38,8 +38,9 @@ func newEnv(t *testing.T) *env {
 	clk := testenv.NewClock(time.Date(2026, 2, 2, 9, 0, 0, 0, time.UTC))
 	a, _ := testenv.App(t, clk.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f := httpapi.New(a, httpapi.Options{Log: log, Now: clk.Now}).App()
-	web.Mount(f, a, web.Options{Log: log, Now: clk.Now, PublicURL: testenv.Issuer})
+	api := httpapi.New(a, httpapi.Options{Log: log, Now: clk.Now})
+	f := api.App()
+	web.Mount(f, a, web.Options{Log: log, Now: clk.Now, PublicURL: testenv.Issuer, Media: api.ServeMedia})
 	e := &env{a: a, fiber: f, clock: clk, users: map[string]auth.User{}}
 	for _, u := range []struct {
 		key   string

@@ -77,7 +77,10 @@ type Page struct {
 	Title string // the page's own title, in its language
 	// H1 is the page's heading, which the layout writes before the error summary; Title when
 	// empty. Page templates write no h1 of their own.
-	H1     string
+	H1 string
+	// H1Lang is the heading's language when it is not the page's (a course's title that fell
+	// back to Finnish).
+	H1Lang string
 	Course string // the course the page belongs to, for the title ("Page – Course – Taito")
 	Lang   string
 	Path   string // this page, for the language switch to come back to

@@ -17,8 +17,9 @@ import (
 
 // Locals the middleware leaves for handlers.
 const (
-	localSession = "web.session" // *auth.BrowserSession, absent without one
-	localFormKey = "web.formkey" // the anonymous form token of this request
+	localSession  = "web.session"  // *auth.BrowserSession, absent without one
+	localFormKey  = "web.formkey"  // the anonymous form token of this request
+	localCredited = "web.credited" // the page mark whose time this request credited (creditPageTime)
 )
 
 // csrfField is the name of the hidden field every state-changing form carries; scripts send the
@@ -35,6 +36,7 @@ const markLesson = "lesson:"
 // one is forgotten (the cookie cleared). Every post is then checked for its origin and CSRF
 // token before any handler runs.
 func (w *Web) session(c *fiber.Ctx) error {
+	ended := false
 	if raw := c.Cookies(w.cookie.name); raw != "" {
 		b, err := w.app.Auth.Browser(c.UserContext(), raw)
 		switch {
@@ -42,12 +44,18 @@ func (w *Web) session(c *fiber.Ctx) error {
 			c.Locals(localSession, &b)
 		case errors.Is(err, auth.ErrSessionEnded):
 			w.clearSessionCookie(c)
+			ended = true
 		default:
 			return err
 		}
 	}
 	if c.Method() == fiber.MethodPost {
 		if err := w.checkPost(c); err != nil {
+			if ended {
+				// Her session timed out while she wrote: nothing is changed, and what she wrote
+				// is shown back with the sign-in form instead of a refusal.
+				return w.signInPage(c, signInForm{Next: w.refererPath(c), Kept: keptFields(c)}, fiber.StatusUnauthorized, "signin.ended")
+			}
 			return err
 		}
 	}
@@ -105,7 +113,16 @@ func (w *Web) signedIn(c *fiber.Ctx) error {
 	if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 		return c.Redirect("/sign-in?next="+url.QueryEscape(localPath(string(c.Request().RequestURI()))), fiber.StatusSeeOther)
 	}
-	return w.signInPage(c, signInForm{Next: c.Get(fiber.HeaderReferer), Kept: keptFields(c)}, fiber.StatusUnauthorized, "signin.ended")
+	return w.signInPage(c, signInForm{Next: w.refererPath(c), Kept: keptFields(c)}, fiber.StatusUnauthorized, "signin.ended")
+}
+
+// refererPath is the page of this site a post came from, "/" when unknown.
+func (w *Web) refererPath(c *fiber.Ctx) string {
+	u, err := url.Parse(c.Get(fiber.HeaderReferer))
+	if err != nil || (u.Host != "" && u.Scheme+"://"+u.Host != w.origin && u.Scheme+"://"+u.Host != c.BaseURL()) {
+		return "/"
+	}
+	return localPath(u.RequestURI())
 }
 
 // localPath is p when it is a path of this site ("/courses/x?y"), else "/": a sign-in never
@@ -172,6 +189,9 @@ func (w *Web) creditPageTime(c *fiber.Ctx) error {
 	if err == nil && m != nil {
 		slug, lesson, _ := strings.Cut(strings.TrimPrefix(m.Key, markLesson), "/")
 		err = w.app.Learning.CreditPageTime(c.UserContext(), b.Principal, slug, lesson, m.At)
+		if err == nil {
+			c.Locals(localCredited, m.Key) // the span reaches now: a heartbeat of this request is in it
+		}
 	}
 	if err != nil {
 		w.log.Info("page time not credited", "user", b.Principal.UserID, "err", err)

@@ -22,6 +22,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taito-lms/taito/internal/app"
+	"github.com/taito-lms/taito/internal/auth"
 )
 
 //go:embed templates/*.html
@@ -40,6 +41,14 @@ type Options struct {
 	// MediaOrigin is the S3 origin browsers fetch media from when media are delivered by
 	// redirect ("https://s3.example.fi"); empty when media pass through Taito.
 	MediaOrigin string
+	// Media sends a media item to a reader as the API's media route does (httpapi's ServeMedia):
+	// the pages' images, video and captions go through it with the session's principal. Without
+	// it /media/ answers 404.
+	Media func(c *fiber.Ctx, actor auth.Principal, id string) error
+	// OrgName is the organisation that runs Taito, the controller in the privacy notice, and
+	// PrivacyContact where people reach it about their data; empty: said in general words.
+	OrgName        string
+	PrivacyContact string
 }
 
 // Web is the web app.
@@ -51,6 +60,8 @@ type Web struct {
 	cookie cookieKind
 	csp    string
 	pages  *pageSet
+	media  func(c *fiber.Ctx, actor auth.Principal, id string) error
+	opts   Options // as given to Mount
 }
 
 // Mount registers the web app's pages on f, after the API's routes: a request that no API route
@@ -63,7 +74,7 @@ func Mount(f *fiber.App, a *app.App, opts Options) *Web {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	w := &Web{app: a, log: opts.Log, now: opts.Now, origin: originOf(opts.PublicURL), cookie: cookieFor(opts.PublicURL), pages: mustParsePages()}
+	w := &Web{app: a, log: opts.Log, now: opts.Now, origin: originOf(opts.PublicURL), cookie: cookieFor(opts.PublicURL), pages: mustParsePages(), media: opts.Media, opts: opts}
 	w.csp = contentSecurityPolicy(opts.MediaOrigin)
 	if !w.cookie.secure {
 		w.log.Warn("the web app's public URL is plain http on an address that is not loopback: session cookies go without Secure; use https in production",
