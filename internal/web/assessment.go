@@ -26,6 +26,15 @@ type assessmentData struct {
 	CoachNotes []noteView
 	Draft      *activity.AssessmentDraft
 	CourseURL  string
+	// Scale is the rating scale, shown once above the items: each radio names its level and
+	// points to the level's description here (aria-describedby), so that a screen reader reads
+	// the description while the page does not repeat it under every item.
+	Scale []scaleLevel
+}
+
+// scaleLevel is one level of the rating scale with its description.
+type scaleLevel struct {
+	ID, Label, Description string
 }
 
 // ratingItem is one rated item as a radio group.
@@ -36,9 +45,9 @@ type ratingItem struct {
 
 // ratingLevel is one radio of an item.
 type ratingLevel struct {
-	ID, Label string
-	Value     int
-	Checked   bool
+	ID, Label, DescribedBy string
+	Value                  int
+	Checked                bool
 }
 
 type noteView struct{ Label, Text string }
@@ -59,7 +68,7 @@ func (w *Web) assessmentPage(c *fiber.Ctx, p *Page) (*assessmentData, error) {
 		return nil, err
 	}
 	d := &assessmentData{Action: "/courses/" + slug + "/assessments/" + id, Form: form, CourseURL: "/courses/" + slug,
-		InstructionsHTML: template.HTML(form.InstructionsHTML)} // #nosec G203 -- sanitised by the course renderer
+		InstructionsHTML: nested(form.InstructionsHTML, 3)}
 	mine, err := w.app.Assessments.Mine(ctx, actor, slug, p.Lang)
 	if err != nil {
 		return nil, err
@@ -113,6 +122,11 @@ func (d *assessmentData) fill(p *Page, posted bool) {
 		d.Notes = append(d.Notes, FieldView{ID: "f-" + noteField(n.ID), Name: noteField(n.ID), Label: n.Label, Type: "short",
 			Value: notes[n.ID], Error: p.ErrorOf(noteField(n.ID))})
 	}
+	d.Scale = nil
+	for _, lv := range d.Form.Scale.Levels {
+		d.Scale = append(d.Scale, scaleLevel{ID: "scale-" + strconv.Itoa(lv.Level), Label: p.T("assessment.level.short", "level", lv.Level, "group", lv.Group),
+			Description: lv.Description})
+	}
 	for _, it := range d.Form.Items {
 		f := assessmentField(it.ID)
 		ri := ratingItem{ID: "f-" + f, Name: f, Statement: it.Statement, Description: it.Description, Error: p.ErrorOf(f)}
@@ -122,7 +136,7 @@ func (d *assessmentData) fill(p *Page, posted bool) {
 				id += "-" + strconv.Itoa(lv.Level)
 			}
 			ri.Levels = append(ri.Levels, ratingLevel{ID: id, Value: lv.Level, Checked: ratings[it.ID] == lv.Level,
-				Label: p.T("assessment.level", "level", lv.Level, "group", lv.Group, "description", lv.Description)})
+				Label: p.T("assessment.level.short", "level", lv.Level, "group", lv.Group), DescribedBy: "scale-" + strconv.Itoa(lv.Level)})
 		}
 		d.Items = append(d.Items, ri)
 	}

@@ -481,6 +481,19 @@ func shiftHeadings(s string, shift int, prev *int) string {
 	})
 }
 
+// nested is sanitised HTML (from the course renderer) whose headings start at level top and stay
+// in order, for a place under a heading of level top-1.
+func nested(sanitised string, top int) template.HTML {
+	high := 0
+	for _, m := range headingTag.FindAllStringSubmatch(sanitised, -1) {
+		if l, _ := strconv.Atoi(m[2]); high == 0 || l < high {
+			high = l
+		}
+	}
+	prev := top - 1
+	return template.HTML(shiftHeadings(sanitised, top-high, &prev)) //nolint:gosec // sanitised by the course renderer
+}
+
 // lessonDone marks a lesson done, where its rule asks for it.
 func (w *Web) lessonDone(c *fiber.Ctx) error {
 	ctx, pr, slug, lesson := c.UserContext(), principal(c), c.Params("slug"), c.Params("lesson")

@@ -125,3 +125,23 @@ func learnText(n *html.Node) string {
 	f(n)
 	return sb.String()
 }
+
+// TestNestedHeadingsFitUnderTheirPlace: texts people write (posts, comments) and course texts
+// shown inside a section (instructions, prompts) keep the page's heading order: their highest
+// heading becomes the given level and no level is skipped.
+func TestNestedHeadingsFitUnderTheirPlace(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		top  int
+		want string
+	}{
+		{"<h1>Otsikko</h1><p>x</p><h3>Alaotsikko</h3>", 4, "<h4>Otsikko</h4><p>x</p><h5>Alaotsikko</h5>"},
+		{"<h2>Ennen safaria</h2><h2>Safarin aikana</h2>", 3, "<h3>Ennen safaria</h3><h3>Safarin aikana</h3>"},
+		{"<p>no headings</p>", 3, "<p>no headings</p>"},
+		{"<h6>deep</h6>", 3, "<h3>deep</h3>"},
+	} {
+		if got := string(nested(c.in, c.top)); got != c.want {
+			t.Errorf("nested(%q, %d) = %q, want %q", c.in, c.top, got, c.want)
+		}
+	}
+}

@@ -87,7 +87,7 @@ func (w *Web) safariPage(c *fiber.Ctx, p *Page) (*safariData, error) {
 		return nil, err
 	}
 	d := &safariData{Action: "/courses/" + slug + "/safaris/" + id, Form: form, CourseURL: "/courses/" + slug,
-		InstructionsHTML: template.HTML(form.InstructionsHTML)} // #nosec G203 -- sanitised by the course renderer
+		InstructionsHTML: nested(form.InstructionsHTML, 3)}
 	logs, err := w.app.Safaris.Mine(ctx, actor)
 	if err != nil {
 		return nil, err

@@ -130,12 +130,12 @@ func (w *Web) renderWall(c *fiber.Ctx, p *Page, wc wallCtx, before string) error
 	if err := w.app.NamePostAuthors(ctx, posts, p.Lang); err != nil {
 		return err
 	}
-	d := wallData{Base: wc.base(), Task: task, PromptHTML: template.HTML(task.PromptHTML), Before: before, Older: next, CourseURL: "/courses/" + wc.slug}
+	d := wallData{Base: wc.base(), Task: task, PromptHTML: nested(task.PromptHTML, 3), Before: before, Older: next, CourseURL: "/courses/" + wc.slug}
 	if d.Remaining, err = w.remainingOf(c, p, wc, task); err != nil {
 		return err
 	}
 	for _, post := range posts {
-		d.Posts = append(d.Posts, w.postView(p, post))
+		d.Posts = append(d.Posts, w.postView(p, post, 4))
 	}
 	if !task.Anonymous { // no checkbox to link to: the problem stands on its own
 		for i := range p.Errors {
@@ -155,14 +155,16 @@ func (w *Web) renderWall(c *fiber.Ctx, p *Page, wc wallCtx, before string) error
 	return w.render(c, "wall", p)
 }
 
-func (w *Web) postView(p *Page, post activity.Post) postView {
-	v := postView{Post: post, Edited: post.EditedAt != nil, HTMLSafe: template.HTML(post.HTML)} // #nosec G203 -- sanitised by the course renderer when written
+// postView is a post (its headings from h4 down, under the post's h3) or a comment (from h5
+// down, under the comments' h4).
+func (w *Web) postView(p *Page, post activity.Post, top int) postView {
+	v := postView{Post: post, Edited: post.EditedAt != nil, HTMLSafe: nested(post.HTML, top)}
 	v.Editable = post.Mine && w.now().Before(post.CreatedAt.Add(activity.EditWindow))
 	for _, k := range activity.Reactions {
 		v.Reactions = append(v.Reactions, reactionView{Kind: k, Label: p.T(reactionKeys[k]), Count: post.Reactions[k], Pressed: slices.Contains(post.Reacted, k)})
 	}
 	for _, cm := range post.Comments {
-		v.Comments = append(v.Comments, w.postView(p, cm))
+		v.Comments = append(v.Comments, w.postView(p, cm, top+1))
 	}
 	return v
 }
@@ -223,7 +225,7 @@ func (w *Web) wallPost(c *fiber.Ctx) error {
 			p.Errors = append(p.Errors, FieldError{Field: "body", Message: p.T("wall.body.missing")})
 			p.withStatus(fiber.StatusUnprocessableEntity)
 		} else {
-			d.Preview = template.HTML(w.app.Courses.Renderer().HTML(body)) // #nosec G203 -- the wall's own sanitising renderer
+			d.Preview = nested(w.app.Courses.Renderer().HTML(body), 4) // the wall's own sanitising renderer
 		}
 		p.Data = d
 		return w.renderWall(c, p, wc, "")
@@ -317,7 +319,7 @@ func (w *Web) wallEditPost(c *fiber.Ctx) error {
 	p := w.page(c, "wall.edit.title")
 	p.Form["body"] = body
 	if c.FormValue("action") == "preview" && strings.TrimSpace(body) != "" {
-		return w.renderEdit(c, p, wc, post, template.HTML(w.app.Courses.Renderer().HTML(body))) // #nosec G203 -- the wall's own sanitising renderer
+		return w.renderEdit(c, p, wc, post, nested(w.app.Courses.Renderer().HTML(body), 3)) // the wall's own sanitising renderer
 	}
 	if _, err := w.app.Walls.EditPost(c.UserContext(), principal(c), wc.scope, wc.task, post.ID, activity.PostChange{Body: &body}); err != nil {
 		if err := p.formErrors(err, nil); err != nil {
