@@ -500,7 +500,7 @@ func TestAccessibilityStatementAndFeedback(t *testing.T) {
 	acctStatus(t, "statement", r, http.StatusOK)
 	mustBeWellFormed(t, "accessibility statement", r)
 	acctSays(t, "statement", r, "Saavutettavuusseloste", "306/2019", "WCAG 2.1", "2.12.2026", "Etelä-Suomen aluehallintovirasto",
-		"saavutettavuus@avi.fi", "0295 016 000", "www.saavutettavuusvaatimukset.fi", "PDF")
+		"Lupa- ja valvontavirasto", "www.saavutettavuusvaatimukset.fi", "PDF")
 	en := e.browser(t)
 	en.header.Set("Accept-Language", "en")
 	acctSays(t, "in English", en.get("/accessibility"), "Supervising authority", "www.webaccessibility.fi")
