@@ -216,6 +216,16 @@ type LocaleChoice struct {
 	Current    bool
 }
 
+// IsTrainer says whether the signed-in user may use the trainer's pages (auth's rule).
+func (p *Page) IsTrainer() bool {
+	return p.User != nil && auth.RequireTrainer(auth.Principal{UserID: p.User.ID, Roles: p.User.Roles}) == nil
+}
+
+// IsAdmin says whether the signed-in user may use the admin's pages (auth's rule).
+func (p *Page) IsAdmin() bool {
+	return p.User != nil && auth.RequireAdmin(auth.Principal{UserID: p.User.ID, Roles: p.User.Roles}) == nil
+}
+
 // Heading is the page's h1.
 func (p *Page) Heading() string {
 	if p.H1 != "" {

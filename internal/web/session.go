@@ -125,6 +125,24 @@ func (w *Web) refererPath(c *fiber.Ctx) string {
 	return localPath(u.RequestURI())
 }
 
+// trainerOnly lets trainers and admins on (signedIn first): anyone else gets a 403 page in
+// words with a way back. The rule is auth's (RequireTrainer); the application layer checks
+// again, and decides which groups and courses she reaches.
+func (w *Web) trainerOnly(c *fiber.Ctx) error {
+	if err := auth.RequireTrainer(principal(c)); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// adminOnly lets admins on (signedIn first), by auth's rule RequireAdmin.
+func (w *Web) adminOnly(c *fiber.Ctx) error {
+	if err := auth.RequireAdmin(principal(c)); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
 // localPath is p when it is a path of this site ("/courses/x?y"), else "/": a sign-in never
 // sends anyone elsewhere.
 func localPath(p string) string {

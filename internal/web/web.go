@@ -94,6 +94,10 @@ func (w *Web) routes(r fiber.Router) {
 	w.learnRoutes(r)
 	w.quizRoutes(r)
 	w.activityRoutes(r)
+	w.groupRoutes(r)
+	w.dashboardRoutes(r)
+	w.authoringRoutes(r)
+	w.adminRoutes(r)
 }
 
 // skipAPI leaves what is under /api/ (and the service's own endpoints) to the API: an unknown
