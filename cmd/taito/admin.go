@@ -174,3 +174,29 @@ func keysCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%w: unknown keys command %q (generate, rotate)", errUsage, args[0])
 	}
 }
+
+// credentialKeysCmd manages the keys that sign certificates. Rotation never drops a key: a
+// certificate issued years ago must still verify.
+func credentialKeysCmd(args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return fmt.Errorf("%w: taito credential-keys generate|rotate", errUsage)
+	}
+	switch args[0] {
+	case "generate":
+		_, err := stdout.Write(app.GenerateCredentialKey())
+		return err
+	case "rotate":
+		cfg, err := loadConfig(getenv)
+		if err != nil {
+			return err
+		}
+		path, err := app.RotateCredentialKeys(cfg)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "rotated %s: a new key signs certificates from the next restart; every earlier key still verifies\n", path)
+		return nil
+	default:
+		return fmt.Errorf("%w: unknown credential-keys command %q (generate, rotate)", errUsage, args[0])
+	}
+}

@@ -46,6 +46,9 @@ Usage:
   taito media gc [--dry-run]   delete abandoned uploads older than a day; list media no course uses
   taito keys generate          print a new Ed25519 signing key (PEM) for TAITO_JWT_KEY_FILE
   taito keys rotate --file F   put a new signing key first in F, keeping the current one to verify
+  taito credential-keys generate
+                               print a new certificate signing key file (PEM) for TAITO_CREDENTIAL_KEY_FILE
+  taito credential-keys rotate put a new certificate signing key first in the key file, keeping every older one
   taito version                print the version
   taito help                   print this help
 
@@ -72,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return mediaCmd(ctx, rest, getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(rest, stdout, stderr)
+	case "credential-keys":
+		return credentialKeysCmd(rest, getenv, stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "taito", version)
 		return nil
@@ -159,6 +164,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// within ten minutes.
 	go every(bg, 10*time.Minute, log, "_id indexes", a.IndexIDs)
 	go every(bg, time.Hour, log, "automatic reminders", func(ctx context.Context) error { _, err := a.Cohorts.AutoReminders(ctx); return err })
+	// Certificates need no SMTP: their e-mails wait in the outbox like every other.
+	go every(bg, 15*time.Second, log, "certificates", func(ctx context.Context) error { _, err := a.IssueCertificates(ctx); return err })
 	if cfg.SMTPURL != "" {
 		smtpSender, err := outbox.ParseSMTP(cfg.SMTPURL.Reveal(), cfg.SMTPFrom)
 		if err != nil {

@@ -374,8 +374,16 @@ func startServer(ctx context.Context, bin, tmp, mongodbURI, dbName string) (*ser
 		if err := os.WriteFile(filepath.Join(tmp, "data", "jwt-keys.pem"), key, 0o600); err != nil {
 			return nil, err
 		}
+		credKey, err := exec.CommandContext(ctx, bin, "credential-keys", "generate").Output()
+		if err != nil {
+			return nil, fmt.Errorf("generate a credential key: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, "data", "credential-keys.pem"), credKey, 0o600); err != nil {
+			return nil, err
+		}
 		cmd.Env = append(cmd.Env, "TAITO_MONGODB_URI="+mongodbURI, "TAITO_MONGODB_DATABASE="+dbName,
-			"TAITO_JWT_KEY_FILE="+filepath.Join(tmp, "data", "jwt-keys.pem"))
+			"TAITO_JWT_KEY_FILE="+filepath.Join(tmp, "data", "jwt-keys.pem"),
+			"TAITO_CREDENTIAL_KEY_FILE="+filepath.Join(tmp, "data", "credential-keys.pem"))
 		// Only the embedded default gets a first admin by itself.
 		pw := uuid.NewString()
 		add := exec.CommandContext(ctx, bin, "user", "add", "--email", "admin@localhost", "--name", "Kuormitustesti", "--role", "admin", "--password-stdin")

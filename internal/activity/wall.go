@@ -318,6 +318,9 @@ func (s *Walls) CreatePost(ctx context.Context, actor auth.Principal, scope, tas
 	if err := s.recordPost(ctx, actor, w, d, learning.VerbAnswered, false); err != nil {
 		return Post{}, err
 	}
+	if err := s.countEngagement(ctx, scope, engagementPosts, 1); err != nil {
+		return Post{}, err
+	}
 	return s.postView(w, actor, d), nil
 }
 
@@ -389,6 +392,9 @@ func (s *Walls) Comment(ctx context.Context, actor auth.Principal, scope, task, 
 	if err := s.recordPost(ctx, actor, w, d, learning.VerbCommented, parent.User != actor.UserID); err != nil {
 		return Post{}, err
 	}
+	if err := s.countEngagement(ctx, scope, engagementComments, 1); err != nil {
+		return Post{}, err
+	}
 	return s.postView(w, actor, d), nil
 }
 
@@ -416,7 +422,10 @@ func (s *Walls) React(ctx context.Context, actor auth.Principal, scope, task, po
 	case !changed:
 		return ErrNotReacted
 	}
-	return nil
+	if on {
+		return s.countEngagement(ctx, scope, engagementReactions, 1)
+	}
+	return s.countEngagement(ctx, scope, engagementReactions, -1)
 }
 
 // PostChange edits a post: its author may change the body within the edit window; moderators

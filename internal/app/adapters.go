@@ -3,6 +3,10 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/certificate"
 
 	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/learning"
@@ -83,4 +87,30 @@ func (p progress) Summaries(ctx context.Context, slug string, users []string, da
 		out[u] = cs
 	}
 	return out, nil
+}
+
+// people gives the certificates the learner's name, address and language.
+type people struct{ auth *auth.Service }
+
+func (p people) Person(ctx context.Context, id string) (certificate.Person, error) {
+	users, err := p.auth.UsersByIDs(ctx, []string{id})
+	if err != nil {
+		return certificate.Person{}, err
+	}
+	u, ok := users[id]
+	if !ok {
+		return certificate.Person{}, fmt.Errorf("no account %s", id)
+	}
+	return certificate.Person{Name: u.Name, Email: u.Email, Locale: u.Locale}, nil
+}
+
+// noObjects stands in for S3 in a process opened without it: certificates wait for a process
+// that has it.
+type noObjects struct{}
+
+var errNoS3 = errors.New("this process has no S3 storage")
+
+func (noObjects) PutObject(context.Context, string, []byte, string) error { return errNoS3 }
+func (noObjects) GetObject(context.Context, string, int64) ([]byte, error) {
+	return nil, errNoS3
 }

@@ -23,8 +23,11 @@ import (
 
 	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/certificate"
 	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
+	"github.com/taito-lms/taito/internal/credential"
+	"github.com/taito-lms/taito/internal/feedback"
 	"github.com/taito-lms/taito/internal/learning"
 	"github.com/taito-lms/taito/internal/links"
 	"github.com/taito-lms/taito/internal/media"
@@ -36,6 +39,13 @@ type Deps struct {
 	DB      *mongo.Database
 	Storage *media.Storage // nil: no media (command-line tasks that do not touch S3)
 	Keys    *auth.KeySet   // signing keys of access tokens
+	// CredentialKeys sign certificates' credentials (nil: a key made for this process only,
+	// for tests).
+	CredentialKeys *credential.KeySet
+	// Org is the organisation that issues certificates: its name and logo (PNG or JPEG, may be
+	// nil).
+	OrgName string
+	OrgLogo []byte
 	// PublicURL is where people reach Taito; every link and statement IRI is built from it.
 	PublicURL string
 	Now       func() time.Time
@@ -72,6 +82,10 @@ type App struct {
 	Assessments *activity.Assessments
 	Safaris     *activity.Safaris
 	Cohorts     *cohort.Service
+	// Certificates issues and keeps certificates; the use cases in certificates.go front it.
+	Certificates *certificate.Service
+	// Feedback keeps the accessibility statement's feedback for admins to read.
+	Feedback *feedback.Service
 
 	links links.Links
 	now   func() time.Time
@@ -112,8 +126,20 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	a.Assessments = activity.NewAssessments(d.DB, a.Courses, a.Learning, dir, d.Now)
 	a.Safaris = activity.NewSafaris(d.DB, a.Courses, a.Learning, d.Now)
 	a.Cohorts = cohort.NewService(dir, a.Courses, a.Auth, progress{a.Learning}, a.Assessments, cohort.Mail{Outbox: a.Outbox, Links: a.links}, d.Now)
+	if d.CredentialKeys == nil {
+		d.CredentialKeys = credential.GenerateKeySet()
+	}
+	var objects certificate.Objects = noObjects{}
+	if d.Storage != nil {
+		objects = d.Storage
+	}
+	a.Certificates = certificate.NewService(d.DB, a.Courses, people{a.Auth}, objects, a.Outbox,
+		certificate.Issuer{Name: d.OrgName, Logo: d.OrgLogo, Keys: d.CredentialKeys}, a.links, d.Now, d.Log)
+	a.Cohorts.UseCertificates(a.Certificates)
+	a.Feedback = feedback.NewService(d.DB, d.Now)
 	for _, ensure := range []func(context.Context) error{a.Outbox.EnsureIndexes, a.Auth.EnsureIndexes, a.Courses.EnsureIndexes, a.Learning.EnsureIndexes,
-		a.Quizzes.EnsureIndexes, a.Walls.EnsureIndexes, a.Assessments.EnsureIndexes, a.Safaris.EnsureIndexes, a.Cohorts.EnsureIndexes} {
+		a.Quizzes.EnsureIndexes, a.Walls.EnsureIndexes, a.Assessments.EnsureIndexes, a.Safaris.EnsureIndexes, a.Cohorts.EnsureIndexes,
+		a.Certificates.EnsureIndexes, a.Feedback.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return nil, fmt.Errorf("indexes: %w", err)
 		}

@@ -1,10 +1,16 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/jpeg" // logos
+	_ "image/png"
+	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -14,6 +20,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/config"
+	"github.com/taito-lms/taito/internal/credential"
 	"github.com/taito-lms/taito/internal/embedded"
 	"github.com/taito-lms/taito/internal/media"
 )
@@ -49,12 +56,23 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, withS3 bool)
 		b.Close(cfg.ShutdownTimeout)
 		return nil, err
 	}
+	credKeys, err := loadCredentialKeys(cfg)
+	if err != nil {
+		b.Close(cfg.ShutdownTimeout)
+		return nil, err
+	}
+	logo, err := loadLogo(cfg.OrgLogoFile)
+	if err != nil {
+		b.Close(cfg.ShutdownTimeout)
+		return nil, err
+	}
 	lim := DefaultLimits
 	lim.AccessTokenTTL = cfg.AccessTokenTTL
 	lim.Sessions = auth.SessionLimits{Idle: cfg.SessionIdle, Max: cfg.SessionMaxAge}
 	lim.Media.MaxVideo, lim.Media.MaxOther = cfg.MediaMaxVideo, cfg.MediaMaxFile
 	lim.Media.Proxy = cfg.MediaDelivery == config.MediaProxy
-	a, err := New(ctx, Deps{DB: b.db, Storage: b.storage, Keys: keys, PublicURL: cfg.PublicURL, Now: time.Now, Log: log,
+	a, err := New(ctx, Deps{DB: b.db, Storage: b.storage, Keys: keys, CredentialKeys: credKeys, OrgName: cfg.OrgName, OrgLogo: logo,
+		PublicURL: cfg.PublicURL, Now: time.Now, Log: log,
 		// On the embedded default the data directory's lock keeps other processes out, so this
 		// process sees every change and its caches may keep answers longer.
 		SoleWriter: b.embMongo != nil, Limits: lim})
@@ -67,6 +85,69 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, withS3 bool)
 		log.Warn("embedded FerretDB: lookups by _id will read whole tables", "err", err)
 	}
 	return a, nil
+}
+
+// CredentialKeyFile is the file of the keys that sign certificates: TAITO_CREDENTIAL_KEY_FILE,
+// or credential-keys.pem in the data directory.
+func CredentialKeyFile(cfg config.Config) string {
+	if cfg.CredentialKeyFile != "" {
+		return cfg.CredentialKeyFile
+	}
+	return filepath.Join(cfg.DataDir, "credential-keys.pem")
+}
+
+// loadCredentialKeys reads the certificate signing keys: a configured file must exist (every
+// replica reads the same one); the data directory's is made on the first start.
+func loadCredentialKeys(cfg config.Config) (*credential.KeySet, error) {
+	if cfg.CredentialKeyFile == "" {
+		return credential.LoadOrCreateKeyFile(CredentialKeyFile(cfg))
+	}
+	data, err := os.ReadFile(cfg.CredentialKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TAITO_CREDENTIAL_KEY_FILE: %w (create one with `taito credential-keys generate`)", err)
+	}
+	return credential.ParseKeySet(data)
+}
+
+// RotateCredentialKeys puts a new certificate signing key first in the key file and keeps
+// every earlier key, whose credentials must go on verifying; running processes sign with it
+// from their next start. It returns the file.
+func RotateCredentialKeys(cfg config.Config) (string, error) {
+	path := CredentialKeyFile(cfg)
+	return path, credential.RotateKeyFile(path)
+}
+
+// GenerateCredentialKey returns a new key file's contents (PEM) for TAITO_CREDENTIAL_KEY_FILE.
+func GenerateCredentialKey() []byte { return credential.GenerateKeySet().MarshalPEM() }
+
+// maxLogo bounds the organisation's logo file.
+const maxLogo = 512 << 10
+
+// loadLogo reads the organisation's logo for certificates: a PNG or JPEG of at most 512 KiB,
+// or nothing when path is empty.
+func loadLogo(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("TAITO_ORG_LOGO_FILE: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxLogo+1))
+	if err != nil {
+		return nil, fmt.Errorf("TAITO_ORG_LOGO_FILE: %w", err)
+	}
+	if len(data) > maxLogo {
+		return nil, fmt.Errorf("TAITO_ORG_LOGO_FILE: larger than %d KiB", maxLogo>>10)
+	}
+	if !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) && !bytes.HasPrefix(data, []byte{0xff, 0xd8, 0xff}) {
+		return nil, errors.New("TAITO_ORG_LOGO_FILE: not a PNG or JPEG image")
+	}
+	if _, _, err := image.DecodeConfig(bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("TAITO_ORG_LOGO_FILE: %w", err)
+	}
+	return data, nil
 }
 
 // Close disconnects from the backends and stops the embedded servers.

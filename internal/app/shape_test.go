@@ -40,10 +40,14 @@ var allowed = map[string][]string{
 	"internal/learning": shared("internal/auth", "internal/course"),
 	"internal/activity": shared("internal/auth", "internal/course", "internal/learning"),
 	"internal/cohort":   shared("internal/auth", "internal/course"),
+	// Certificates: course's content types and the credential formats.
+	"internal/certificate": shared("internal/auth", "internal/course", "internal/credential"),
+	// Accessibility feedback kept for admins.
+	"internal/feedback": shared("internal/auth"),
 
 	// The application layer builds and connects them all.
 	"internal/app": shared("internal/auth", "internal/media", "internal/course", "internal/learning", "internal/activity", "internal/cohort",
-		"internal/config", "internal/embedded"),
+		"internal/certificate", "internal/credential", "internal/config", "internal/embedded", "internal/feedback"),
 
 	// Front doors call the application layer and may use capability packages' types.
 	"internal/httpapi": frontDoor(),
@@ -61,7 +65,7 @@ func shared(more ...string) []string {
 
 func frontDoor() []string {
 	return []string{"internal/app", "internal/apperr", "internal/i18n", "internal/links", "internal/notify", "internal/outbox", "internal/auth", "internal/media", "internal/course",
-		"internal/learning", "internal/activity", "internal/cohort"}
+		"internal/learning", "internal/activity", "internal/cohort", "internal/certificate", "internal/feedback"}
 }
 
 // Only these may import the web framework; these may never import the MongoDB driver.
@@ -119,7 +123,7 @@ func TestImportShape(t *testing.T) {
 // rule names the rule a forbidden edge breaks.
 func rule(pkg, dep string) string {
 	capability := map[string]bool{"internal/auth": true, "internal/media": true, "internal/course": true, "internal/learning": true,
-		"internal/activity": true, "internal/cohort": true}
+		"internal/activity": true, "internal/cohort": true, "internal/certificate": true}
 	switch {
 	case dep == "internal/app" || dep == "internal/httpapi" || dep == "cmd/taito":
 		return "nothing below a front door imports the application layer or a front door"
@@ -138,7 +142,7 @@ func rule(pkg, dep string) string {
 func TestOnlyStoresBuildQueries(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{.Dir}} {{join .GoFiles \" \"}}",
 		module+"internal/auth", module+"internal/media", module+"internal/course", module+"internal/learning",
-		module+"internal/activity", module+"internal/cohort", module+"internal/outbox").CombinedOutput()
+		module+"internal/activity", module+"internal/cohort", module+"internal/outbox", module+"internal/certificate", module+"internal/feedback").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}

@@ -328,8 +328,8 @@ const maxFeedback = 4000
 
 // AccessibilityFeedback passes feedback sent from the accessibility statement's form (by anyone,
 // signed in or not) on to every enabled admin as an e-mail in the admin's language (else in
-// locale, the sender's). email, when given, is where the sender wants her answer. Sending the
-// same words twice queues them once.
+// locale, the sender's), and keeps it for them to read (Feedback). email, when given, is where
+// the sender wants her answer. Sending the same words twice queues and keeps them once.
 //
 // Returns validation errors (message, email).
 func (a *App) AccessibilityFeedback(ctx context.Context, message, email, locale string) error {
@@ -355,6 +355,9 @@ func (a *App) AccessibilityFeedback(ctx context.Context, message, email, locale 
 	}
 	sum := sha256.Sum256([]byte(email + "\x00" + message))
 	key := "feedback:" + hex.EncodeToString(sum[:12])
+	if err := a.Feedback.Add(ctx, key, message, email, locale); err != nil {
+		return err
+	}
 	var mails []outbox.Keyed
 	after := ""
 	for {

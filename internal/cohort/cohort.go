@@ -81,6 +81,9 @@ type Service struct {
 	skills   Skills
 	mail     Mail
 	now      func() time.Time
+
+	// certificates counts the certificates issued (certificates.go); nil counts none.
+	certificates Certificates
 }
 
 // Courses is what cohorts need of the course capability.
@@ -168,6 +171,8 @@ type NewCohort struct {
 	Schedule []ModuleDates
 	Trainers []string
 	JoinCode bool
+	// AutoReminderDays: remind members this many days before a module is due (0: off).
+	AutoReminderDays int
 }
 
 func (s *Service) checkSchedule(f *apperr.Fields, co *course.Course, sched []ModuleDates) {
@@ -228,6 +233,13 @@ func (c Cohort) statusAt(now time.Time) string {
 	return StatusPlanned
 }
 
+// checkReminderDays checks how many days before a due date members are reminded.
+func checkReminderDays(f *apperr.Fields, days int) {
+	if days < 0 || days > 30 {
+		f.Add("auto_reminder_days", "must be from 0 (off) to 30")
+	}
+}
+
 func checkName(f *apperr.Fields, name string) {
 	if strings.TrimSpace(name) == "" || utf8.RuneCountInString(name) > 200 {
 		f.Add("name", "is required, at most 200 characters")
@@ -262,6 +274,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in NewCohort
 		s.checkSchedule(&f, pub.Course, in.Schedule)
 	}
 	checkDates(&f, in.StartsOn, in.EndsOn)
+	checkReminderDays(&f, in.AutoReminderDays)
 	trainers := []string{actor.UserID}
 	for _, t := range in.Trainers {
 		if !slices.Contains(trainers, t) {
@@ -272,7 +285,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Principal, in NewCohort
 		return Cohort{}, err
 	}
 	c := Cohort{ID: uuid.NewString(), Course: in.Course, Name: strings.TrimSpace(in.Name), Trainers: trainers, StartsOn: in.StartsOn, EndsOn: in.EndsOn,
-		Schedule: in.Schedule, Status: StatusPlanned, CreatedBy: actor.UserID, CreatedAt: s.now().UTC()}
+		Schedule: in.Schedule, Status: StatusPlanned, AutoReminderDays: in.AutoReminderDays, CreatedBy: actor.UserID, CreatedAt: s.now().UTC()}
 	if c.Schedule == nil {
 		c.Schedule = []ModuleDates{}
 	}
@@ -361,8 +374,8 @@ func (s *Service) Update(ctx context.Context, actor auth.Principal, id string, p
 	if p.Trainers != nil && len(*p.Trainers) == 0 {
 		f.Add("trainers", "a cohort needs at least one trainer")
 	}
-	if p.AutoReminderDays != nil && (*p.AutoReminderDays < 0 || *p.AutoReminderDays > 30) {
-		f.Add("auto_reminder_days", "must be from 0 (off) to 30")
+	if p.AutoReminderDays != nil {
+		checkReminderDays(&f, *p.AutoReminderDays)
 	}
 	if err := f.Err(); err != nil {
 		return c, err

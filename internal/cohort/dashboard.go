@@ -32,6 +32,10 @@ type LearnerRow struct {
 	Comments      int
 	SkillChange   *float64
 	Modules       map[string]string // module → state
+
+	// CertificateIssuedAt is when her newest certificate of the course that is not revoked was
+	// issued; nil when she holds none.
+	CertificateIssuedAt *time.Time
 }
 
 // ModuleCounts are how many learners are where in one module.
@@ -58,7 +62,10 @@ type Dashboard struct {
 	Modules     []ModuleCounts
 	Quizzes     []QuizColumn // in the course's order
 	Learners    []LearnerRow
-	Totals      struct {
+	// Certificates is how many of the cohort's learners hold a certificate of the course that
+	// is not revoked (whatever the query's filter).
+	Certificates int
+	Totals       struct {
 		Learners, NotStarted, InProgress, Completed, AtRisk int
 		AveragePercent                                      int
 	}
@@ -120,6 +127,10 @@ func (s *Service) dashboard(ctx context.Context, c Cohort, q DashboardQuery) (Da
 	if err != nil {
 		return Dashboard{}, err
 	}
+	issued, err := s.issuedTo(ctx, c.Course, members)
+	if err != nil {
+		return Dashboard{}, err
+	}
 	changes := map[string]float64{}
 	if s.skills != nil {
 		if changes, err = s.skills.SkillChanges(ctx, c.Course, members); err != nil {
@@ -174,6 +185,10 @@ func (s *Service) dashboard(ctx context.Context, c Cohort, q DashboardQuery) (Da
 		}
 		if ch, ok := changes[uid]; ok {
 			row.SkillChange = &ch
+		}
+		if at, ok := issued[uid]; ok {
+			row.CertificateIssuedAt = &at
+			d.Certificates++
 		}
 		if p.State != StateCompleted {
 			switch {

@@ -89,60 +89,25 @@ func (s *Service) SendReminderText(ctx context.Context, actor auth.Principal, id
 }
 
 func (s *Service) sendReminder(ctx context.Context, actor auth.Principal, id, audience string, message course.Text, plain bool) (ReminderResult, error) {
-	var f apperr.Fields
-	if !slices.Contains([]string{AudienceNotStarted, AudienceOverdue, AudienceAtRisk, AudienceAll}, audience) {
-		f.Add("audience", "must be not_started, overdue, at_risk or all")
-	}
-	checkMessage(&f, message, plain)
-	if err := f.Err(); err != nil {
-		return ReminderResult{}, err
-	}
-	d, err := s.Dashboard(ctx, actor, id, DashboardQuery{})
+	t, err := s.target(ctx, actor, id, audience, message, plain)
 	if err != nil {
 		return ReminderResult{}, err
 	}
-	if d.Cohort.Status == StatusClosed {
-		return ReminderResult{}, ErrClosed
-	}
-	pub, err := s.courses.Published(ctx, d.Cohort.Course)
-	if err != nil {
-		return ReminderResult{}, err
-	}
-	res := ReminderResult{ID: uuid.NewString()}
-	var rows []LearnerRow
-	for _, r := range d.Learners {
-		switch audience {
-		case AudienceNotStarted:
-			if r.State == StateNotStarted {
-				rows = append(rows, r)
-			}
-		case AudienceOverdue:
-			if len(r.Overdue) > 0 {
-				rows = append(rows, r)
-			}
-		case AudienceAtRisk:
-			if r.AtRisk {
-				rows = append(rows, r)
-			}
-		case AudienceAll:
-			if r.State != StateCompleted {
-				rows = append(rows, r)
-			}
-		}
-	}
-	users, links, err := s.reminded(ctx, rows)
+	res := ReminderResult{ID: uuid.NewString(), Unsubscribed: t.unsubscribed}
+	links, err := s.users.InvitationLinks(ctx, t.users)
 	if err != nil {
 		return res, err
 	}
-	res.Unsubscribed = len(rows) - len(users)
-	for _, u := range users {
-		e := s.reminderEmail(u, pub.Course.Title.Get(u.Locale), message.Get(u.Locale), links)
+	for _, u := range t.users {
+		e := s.reminderEmail(u, t.pub.Course.Title.Get(u.Locale), message.Get(u.Locale), links)
 		if err := s.mail.Outbox.EnqueueEmail(ctx, "reminder:"+id+":"+u.ID+":"+res.ID, e); err != nil {
 			return res, err
 		}
 		res.Queued++
 	}
-	return res, nil
+	err = s.store.recordReminder(ctx, SentReminder{ID: res.ID, Cohort: id, Audience: audience, Queued: res.Queued, Unsubscribed: res.Unsubscribed,
+		SentBy: actor.UserID, SentAt: s.now().UTC()})
+	return res, err
 }
 
 // reminded returns, in the order of rows, the accounts to remind (leaving out those who turned

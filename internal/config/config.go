@@ -49,17 +49,21 @@ type Config struct {
 	RequestTimeout  time.Duration // per-request context deadline
 	TrustedProxies  []string      // CIDRs or addresses whose X-Forwarded-For is believed
 	JWTKeyFile      string        // PEM Ed25519 keys, current first; empty: generated in DataDir
-	MediaMaxVideo   int64         // bytes
-	MediaMaxFile    int64         // bytes, for everything but video
-	MediaGCInterval time.Duration
-	MediaDelivery   string // redirect (presigned S3 URLs) | proxy (through Taito)
-	SMTPURL         Secret // smtp://user:pass@host:port; empty: e-mail waits in the outbox
-	SMTPFrom        string
-	AccessTokenTTL  time.Duration
-	SessionIdle     time.Duration // a browser session ends after this long without a request
-	SessionMaxAge   time.Duration // and after this long in all
-	OrgName         string        // the organisation that runs Taito, the controller in the privacy notice
-	PrivacyContact  string        // where people reach the controller about their data (an address, a page)
+	// CredentialKeyFile holds the PEM Ed25519 keys that sign certificates, current first;
+	// empty: generated in DataDir.
+	CredentialKeyFile string
+	MediaMaxVideo     int64 // bytes
+	MediaMaxFile      int64 // bytes, for everything but video
+	MediaGCInterval   time.Duration
+	MediaDelivery     string // redirect (presigned S3 URLs) | proxy (through Taito)
+	SMTPURL           Secret // smtp://user:pass@host:port; empty: e-mail waits in the outbox
+	SMTPFrom          string
+	AccessTokenTTL    time.Duration
+	SessionIdle       time.Duration // a browser session ends after this long without a request
+	SessionMaxAge     time.Duration // and after this long in all
+	OrgName           string        // the organisation that runs Taito, the controller in the privacy notice
+	PrivacyContact    string        // where people reach the controller about their data (an address, a page)
+	OrgLogoFile       string        // PNG or JPEG logo on certificates; empty: none
 
 	Mongo MongoConfig
 	S3    S3Config
@@ -276,6 +280,18 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	} else if !c.Mongo.Embedded() {
 		problem("TAITO_JWT_KEY_FILE", "required with an external MongoDB, so that every replica signs with the same keys (create one with `taito keys generate`)")
+	}
+	if v := get("TAITO_CREDENTIAL_KEY_FILE", ""); v != "" {
+		if abs, err := filepath.Abs(v); err == nil {
+			c.CredentialKeyFile = abs
+		}
+	} else if !c.Mongo.Embedded() {
+		problem("TAITO_CREDENTIAL_KEY_FILE", "required with an external MongoDB, so that every replica signs certificates with the same keys (create one with `taito credential-keys generate`)")
+	}
+	if v := get("TAITO_ORG_LOGO_FILE", ""); v != "" {
+		if abs, err := filepath.Abs(v); err == nil {
+			c.OrgLogoFile = abs
+		}
 	}
 	if !validName(c.Mongo.Database, 63) {
 		problem("TAITO_MONGODB_DATABASE", "want 1-63 letters, digits, '-' or '_', got %q", c.Mongo.Database)

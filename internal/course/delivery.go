@@ -91,6 +91,28 @@ func (s *Service) Published(ctx context.Context, slug string) (Published, error)
 	return pub, err
 }
 
+// Version returns one published version of a course, current or not, without asking who
+// reads it: for the certificate of a version completed before a later one was published.
+//
+// Returns ErrNotPublished.
+func (s *Service) Version(ctx context.Context, slug string, version int) (Published, error) {
+	if !ValidSlug(slug) || version < 1 {
+		return Published{}, ErrNotPublished
+	}
+	cd, err := s.pointer(ctx, slug)
+	if errors.Is(err, ErrCourseNotFound) || (err == nil && version > cd.CurrentVersion) {
+		return Published{}, ErrNotPublished
+	}
+	if err != nil {
+		return Published{}, err
+	}
+	v, err := s.outline(ctx, slug, version)
+	if err != nil {
+		return Published{}, err
+	}
+	return Published{Course: &v.Outline, Version: v.Version, Hash: v.ContentHash, Status: cd.Status}, nil
+}
+
 func (s *Service) published(ctx context.Context, slug string) (Published, string, error) {
 	if !ValidSlug(slug) {
 		return Published{}, "", ErrNotPublished

@@ -204,13 +204,14 @@ func findKeyLine(n *yaml.Node, name string) int {
 }
 
 type courseFile struct {
-	Title    Text     `json:"title"`
-	Summary  Text     `json:"summary"`
-	Audience Text     `json:"audience"`
-	Outcomes []Text   `json:"outcomes"`
-	Credits  *Credits `json:"credits"`
-	Licence  string   `json:"licence"`
-	Access   string   `json:"access"`
+	Title       Text         `json:"title"`
+	Summary     Text         `json:"summary"`
+	Audience    Text         `json:"audience"`
+	Outcomes    []Text       `json:"outcomes"`
+	Credits     *Credits     `json:"credits"`
+	Achievement *Achievement `json:"achievement"`
+	Licence     string       `json:"licence"`
+	Access      string       `json:"access"`
 }
 
 type moduleFile struct {
@@ -278,7 +279,7 @@ func Load(fsys fs.FS, dir string) (*Course, Problems) {
 	if b, ok := l.readFile(cfile, maxContentFile); ok {
 		var cf courseFile
 		if root, ok := l.decodeYAML(cfile, 0, b, &cf); ok {
-			co.Title, co.Summary, co.Audience, co.Outcomes, co.Credits, co.Licence, co.Access = cf.Title, cf.Summary, cf.Audience, cf.Outcomes, cf.Credits, cf.Licence, cf.Access
+			co.Title, co.Summary, co.Audience, co.Outcomes, co.Credits, co.Achievement, co.Licence, co.Access = cf.Title, cf.Summary, cf.Audience, cf.Outcomes, cf.Credits, cf.Achievement, cf.Licence, cf.Access
 			if co.Access == "" {
 				co.Access = AccessOpen
 			}

@@ -95,9 +95,11 @@ type Course struct {
 	Audience Text     `json:"audience,omitempty" bson:"audience,omitempty"`
 	Outcomes []Text   `json:"outcomes,omitempty" bson:"outcomes,omitempty"`
 	Credits  *Credits `json:"credits,omitempty" bson:"credits,omitempty"`
-	Licence  string   `json:"licence,omitempty" bson:"licence,omitempty"`
-	Access   string   `json:"access" bson:"access"`
-	Modules  []Module `json:"modules" bson:"modules"`
+	// Achievement is what the course's certificate says it stands for; nil issues none.
+	Achievement *Achievement `json:"achievement,omitempty" bson:"achievement,omitempty"`
+	Licence     string       `json:"licence,omitempty" bson:"licence,omitempty"`
+	Access      string       `json:"access" bson:"access"`
+	Modules     []Module     `json:"modules" bson:"modules"`
 
 	Quizzes     []Quiz       `json:"quizzes,omitempty" bson:"quizzes,omitempty"`
 	Reflections []Reflection `json:"reflections,omitempty" bson:"reflections,omitempty"`
@@ -109,6 +111,18 @@ type Course struct {
 type Credits struct {
 	Amount float64 `json:"amount" bson:"amount" yaml:"amount"`
 	Unit   string  `json:"unit" bson:"unit" yaml:"unit"`
+}
+
+// Achievement describes what completing the course stands for, as its certificate and Open
+// Badges 3.0 credential say it: a description, the criteria in words (the completion rules
+// themselves are the modules'), the DigComp 2.2 competences it develops and its workload.
+type Achievement struct {
+	Description Text `json:"description" bson:"description" yaml:"description"`
+	Criteria    Text `json:"criteria" bson:"criteria" yaml:"criteria"`
+	// DigComp lists DigComp 2.2 competence ids such as "2.3".
+	DigComp []string `json:"digcomp,omitempty" bson:"digcomp,omitempty" yaml:"digcomp"`
+	// WorkloadHours is the workload in hours as the course states it; 0 leaves it out.
+	WorkloadHours float64 `json:"workload_hours,omitempty" bson:"workload_hours,omitempty" yaml:"workload_hours"`
 }
 
 // Module is a group of lessons with its own completion.
@@ -447,6 +461,10 @@ func (c *Course) eachText(fn func(path string, t Text)) {
 	opt("audience", c.Audience)
 	for i, o := range c.Outcomes {
 		fn(p("outcomes", i), o)
+	}
+	if c.Achievement != nil {
+		fn("achievement.description", c.Achievement.Description)
+		fn("achievement.criteria", c.Achievement.Criteria)
 	}
 	for mi, m := range c.Modules {
 		fn(p("modules", mi, "title"), m.Title)

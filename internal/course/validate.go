@@ -230,6 +230,7 @@ func Validate(co *Course) Problems {
 	if co.Credits != nil && (co.Credits.Amount <= 0 || co.Credits.Unit == "") {
 		c.err("credits", "needs a positive amount and a unit such as ECTS")
 	}
+	c.achievement(co.Achievement)
 	c.keys(co)
 
 	quizzes, tasks, assessments, safaris := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
@@ -531,5 +532,31 @@ func (c *checker) question(up string, u Question, ids map[string]bool) {
 		}
 	default:
 		c.err(up+".type", "unknown question type {type} (single, multiple, true_false, matching, short_text)", apperr.Params{"type": strconv.Quote(u.Type)})
+	}
+}
+
+// maxWorkloadHours bounds a course's stated workload.
+const maxWorkloadHours = 1000
+
+// achievement checks what a course's certificate says: a description and criteria in Finnish,
+// known DigComp 2.2 competences each named once, and a workload from 0 to 1000 hours.
+func (c *checker) achievement(a *Achievement) {
+	if a == nil {
+		return
+	}
+	c.text("achievement.description", a.Description, true, 2000)
+	c.text("achievement.criteria", a.Criteria, true, 2000)
+	seen := map[string]bool{}
+	for i, id := range a.DigComp {
+		p := fieldPath("achievement", "digcomp", i)
+		if _, ok := CompetenceByID(id); !ok {
+			c.err(p, "{competence} is not a DigComp 2.2 competence (1.1 to 5.4)", apperr.Params{"competence": strconv.Quote(id)})
+		} else if seen[id] {
+			c.err(p, "duplicate {kind} id {id}", apperr.Params{"kind": "competence", "id": strconv.Quote(id)})
+		}
+		seen[id] = true
+	}
+	if a.WorkloadHours < 0 || a.WorkloadHours > maxWorkloadHours || a.WorkloadHours != a.WorkloadHours {
+		c.err("achievement.workload_hours", "must be from 0 to {max} hours", apperr.Params{"max": strconv.Itoa(maxWorkloadHours)})
 	}
 }

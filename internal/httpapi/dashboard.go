@@ -30,6 +30,7 @@ type learnerRowOut struct {
 	LastLocal     string             `json:"last_activity_local,omitempty"`
 	CompletedAt   *time.Time         `json:"completed_at,omitempty"`
 	CompletedDay  string             `json:"completed_on_local,omitempty"`
+	Certificate   *time.Time         `json:"certificate_issued_at,omitempty"`
 	Overdue       []string           `json:"overdue"`
 	AtRisk        bool               `json:"at_risk"`
 	RiskReasons   []string           `json:"risk_reasons"`
@@ -65,6 +66,8 @@ type totalsOut struct {
 	Completed      int `json:"completed"`
 	AtRisk         int `json:"at_risk"`
 	AveragePercent int `json:"average_percent"`
+	// Certificates: learners holding a certificate of the course that is not revoked.
+	Certificates int `json:"certificates"`
 }
 
 type dashboardOut struct {
@@ -119,7 +122,9 @@ func localTime(t *time.Time, locale string, format func(time.Time, string) strin
 }
 
 func newDashboardOut(d cohort.Dashboard, loc string) dashboardOut {
-	out := dashboardOut{Cohort: newCohortOut(d.Cohort), Locale: loc, Modules: []moduleCountsOut{}, Quizzes: []quizColumnOut{}, Learners: []learnerRowOut{}, Totals: totalsOut(d.Totals)}
+	out := dashboardOut{Cohort: newCohortOut(d.Cohort), Locale: loc, Modules: []moduleCountsOut{}, Quizzes: []quizColumnOut{}, Learners: []learnerRowOut{}, Totals: totalsOut{
+		Learners: d.Totals.Learners, NotStarted: d.Totals.NotStarted, InProgress: d.Totals.InProgress, Completed: d.Totals.Completed, AtRisk: d.Totals.AtRisk,
+		AveragePercent: d.Totals.AveragePercent, Certificates: d.Certificates}}
 	for _, m := range d.Modules {
 		mo := moduleCountsOut{ID: m.ID, Due: m.Due, DueLocal: localTime(m.Due, loc, notify.DateTime), NotStarted: m.NotStarted, InProgress: m.InProgress, Completed: m.Completed, Overdue: m.Overdue}
 		mo.Title, mo.TitleLocale = textIn(m.Title, loc)
@@ -133,7 +138,7 @@ func newDashboardOut(d cohort.Dashboard, loc string) dashboardOut {
 	for _, r := range d.Learners {
 		lr := learnerRowOut{UserID: r.UserID, Name: r.Name, Email: r.Email, OrgUnit: r.OrgUnit, Invited: r.Invited, Percent: r.Percent, State: r.State,
 			CurrentModule: r.CurrentModule, LastActivity: r.LastActivity, LastLocal: localTime(r.LastActivity, loc, notify.DateTime),
-			CompletedAt: r.CompletedAt, CompletedDay: localTime(r.CompletedAt, loc, notify.Date), Overdue: r.Overdue, AtRisk: r.AtRisk,
+			CompletedAt: r.CompletedAt, CompletedDay: localTime(r.CompletedAt, loc, notify.Date), Certificate: r.CertificateIssuedAt, Overdue: r.Overdue, AtRisk: r.AtRisk,
 			RiskReasons: r.RiskReasons, QuizBest: r.QuizBest, Posts: r.Posts, Comments: r.Comments, SkillChange: r.SkillChange, Modules: r.Modules}
 		if lr.Overdue == nil {
 			lr.Overdue = []string{}
@@ -200,8 +205,8 @@ func number(v float64, decimals int, locale string) string {
 
 // report exports the dashboard for a spreadsheet: CSV (UTF-8 with BOM, ?delimiter=semicolon for
 // Finnish Excel) with one row per learner, headings and states in the trainer's language, times
-// in Helsinki time, a column per quiz (her best score) and per module; or ?format=json. The file
-// is named after the course, the cohort and the day.
+// in Helsinki time, the day her certificate was issued, a column per quiz (her best score) and
+// per module; or ?format=json. The file is named after the course, the cohort and the day.
 func (s *Server) report(c *fiber.Ctx) error {
 	d, err := s.dashboardOf(c)
 	if err != nil {
@@ -225,7 +230,7 @@ func (s *Server) report(c *fiber.Ctx) error {
 		return apperr.Validation(apperr.FieldError{Field: "delimiter", Message: "must be comma or semicolon"})
 	}
 	var head []string
-	for _, key := range []string{"name", "email", "org_unit", "state", "percent", "last_activity", "completed_on", "at_risk", "posts", "comments", "skill_change"} {
+	for _, key := range []string{"name", "email", "org_unit", "state", "percent", "last_activity", "completed_on", "certificate_issued", "at_risk", "posts", "comments", "skill_change"} {
 		head = append(head, reportText(loc, key, nil))
 	}
 	for _, q := range d.Quizzes {
@@ -247,7 +252,8 @@ func (s *Server) report(c *fiber.Ctx) error {
 			skill = number(*r.SkillChange, 2, loc)
 		}
 		row := []string{csvSafe(r.Name), csvSafe(r.Email), csvSafe(r.OrgUnit), reportWord(loc, "state", r.State), strconv.Itoa(r.Percent),
-			localTime(r.LastActivity, loc, notify.DateTime), localTime(r.CompletedAt, loc, notify.Date), strings.Join(reasons, " / "),
+			localTime(r.LastActivity, loc, notify.DateTime), localTime(r.CompletedAt, loc, notify.Date), localTime(r.CertificateIssuedAt, loc, notify.Date),
+			strings.Join(reasons, " / "),
 			strconv.Itoa(r.Posts), strconv.Itoa(r.Comments), skill}
 		for _, q := range d.Quizzes {
 			best := ""

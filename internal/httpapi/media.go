@@ -89,14 +89,21 @@ func (s *Server) uploadContent(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
-// bodyLimit keeps TAITO_BODY_LIMIT on every route but uploadContent. Fiber's BodyLimit is global
-// and refuses larger bodies before routing; the server streams bodies instead
-// (StreamRequestBody), and this reads them here, at most the limit. A body left unread (refused,
+// bodyLimit keeps TAITO_BODY_LIMIT on every route but uploadContent and the web app's course
+// package upload (PackageUploadPath), which read their bodies under limits of their own.
+// Fiber's BodyLimit is global and refuses larger bodies before routing; the server streams
+// bodies instead (StreamRequestBody), and this reads them here, at most the limit. A body left unread (refused,
 // or an upload that failed) closes the connection, as the server does when it refuses a body
 // itself: what follows on it is not a request.
 func (s *Server) bodyLimit(c *fiber.Ctx) error {
 	req := c.Request()
 	if !req.IsBodyStream() {
+		return c.Next()
+	}
+	if c.Method() == fiber.MethodPost && c.Path() == PackageUploadPath {
+		// The page answers even a refusal with a page, not an error that comes back here: the
+		// connection ends after it, however much of the body was read.
+		c.Context().SetConnectionClose()
 		return c.Next()
 	}
 	if c.Method() == fiber.MethodPut && isUploadContent(c.Path()) {

@@ -67,16 +67,16 @@ func TestReportOpensInExcelInTheTrainersLanguage(t *testing.T) {
 	}{
 		{
 			name: "Finnish, the trainer's language", query: "&delimiter=semicolon",
-			head: []string{"Nimi", "Sähköposti", "Yksikkö", "Tila", "Edistyminen (%)", "Viimeksi aktiivinen", "Suoritettu", "Tuen tarve", "Kirjoitukset", "Kommentit", "Digitaitojen muutos", "Alkuvisa: paras tulos (%)", "Moduuli: Alku", "Moduuli: Harjoitus"},
-			row:  []string{"Learner", "learner@example.fi", "Joensuu / aikuissosiaalityö", "suoritettu", "100", "12.2.2026 klo 11.00", "12.2.2026", "", "0", "0", "", "100", "suoritettu", "suoritettu"},
+			head: []string{"Nimi", "Sähköposti", "Yksikkö", "Tila", "Edistyminen (%)", "Viimeksi aktiivinen", "Suoritettu", "Todistus myönnetty", "Tuen tarve", "Kirjoitukset", "Kommentit", "Digitaitojen muutos", "Alkuvisa: paras tulos (%)", "Moduuli: Alku", "Moduuli: Harjoitus"},
+			row:  []string{"Learner", "learner@example.fi", "Joensuu / aikuissosiaalityö", "suoritettu", "100", "12.2.2026 klo 11.00", "12.2.2026", "", "", "0", "0", "", "100", "suoritettu", "suoritettu"},
 			// Hours and minutes in Helsinki time: 09.00 UTC is 11.00 in winter.
 			disposition:  `attachment; filename="kokeilu-pilotti-2026-02-12.csv"; filename*=UTF-8''kokeilu-pilotti-2026-02-12.csv`,
 			learner2Risk: "ei viime aikoina aktiivinen / myöhässä",
 		},
 		{
 			name: "English on request", query: "&locale=en",
-			head:         []string{"Name", "E-mail", "Unit", "State", "Progress (%)", "Last active", "Completed on", "Needs support", "Posts", "Comments", "Change in digital skills", "Starting quiz: best score (%)", "Module: Start", "Module: Practice"},
-			row:          []string{"Learner", "learner@example.fi", "Joensuu / aikuissosiaalityö", "completed", "100", "12 Feb 2026, 11:00 (Finnish time)", "12 Feb 2026", "", "0", "0", "", "100", "completed", "completed"},
+			head:         []string{"Name", "E-mail", "Unit", "State", "Progress (%)", "Last active", "Completed on", "Certificate issued", "Needs support", "Posts", "Comments", "Change in digital skills", "Starting quiz: best score (%)", "Module: Start", "Module: Practice"},
+			row:          []string{"Learner", "learner@example.fi", "Joensuu / aikuissosiaalityö", "completed", "100", "12 Feb 2026, 11:00 (Finnish time)", "12 Feb 2026", "", "", "0", "0", "", "100", "completed", "completed"},
 			learner2Risk: "not active lately / overdue",
 		},
 	} {
@@ -91,8 +91,8 @@ func TestReportOpensInExcelInTheTrainersLanguage(t *testing.T) {
 			if diff := cmp.Diff(tc.row, rows[1]); diff != "" {
 				t.Errorf("the row of the learner who completed (-want +got):\n%s", diff)
 			}
-			if rows[2][7] != tc.learner2Risk {
-				t.Errorf("learner2's reasons = %q, want %q", rows[2][7], tc.learner2Risk)
+			if rows[2][8] != tc.learner2Risk {
+				t.Errorf("learner2's reasons = %q, want %q", rows[2][8], tc.learner2Risk)
 			}
 			if tc.disposition != "" && resp.Header.Get("Content-Disposition") != tc.disposition {
 				t.Errorf("Content-Disposition = %q, want %q", resp.Header.Get("Content-Disposition"), tc.disposition)
@@ -104,7 +104,7 @@ func TestReportOpensInExcelInTheTrainersLanguage(t *testing.T) {
 	// falls back to Finnish.
 	do(t, e.app, scenario{method: "PATCH", path: "/api/v1/me", token: trainer, body: `{"locale":"sv"}`})
 	_, rows := reportRows(t, e, path, trainer)
-	if rows[0][0] != "Namn" || rows[0][12] != "Modul: Alku" || rows[1][3] != "avklarad" || rows[3][3] != "inte påbörjad" {
+	if rows[0][0] != "Namn" || rows[0][13] != "Modul: Alku" || rows[1][3] != "avklarad" || rows[3][3] != "inte påbörjad" {
 		t.Errorf("Swedish report: %q", rows[:2])
 	}
 

@@ -101,4 +101,16 @@ func (s *Server) routes() {
 	app.Get("/api/v1/me/courses", s.authn, s.myCourses)
 	app.Get("/api/v1/me/cohorts", s.authn, s.myCohorts)
 	app.Get("/api/v1/me/progress/:slug", s.authn, s.myProgress)
+
+	// Certificates: a learner's own, public verification and the issuer's documents, revocation
+	// by admins.
+	app.Get("/api/v1/me/credentials", s.authn, s.myCredentials)
+	app.Get("/api/v1/me/credentials/:id/certificate.pdf", s.authn, s.credentialPDF)
+	app.Get("/api/v1/me/credentials/:id/credential", s.authn, s.credentialJWT)
+	app.Patch("/api/v1/me/credentials/:id", s.authn, s.patchCredential)
+	app.Post("/api/v1/credentials/:id/revoke", s.authn, s.revokeCredential)
+	app.Get("/api/v1/verify/:id", s.verify)
+	app.Get("/credentials/issuer", s.credentialIssuer)
+	app.Get("/credentials/jwks.json", s.credentialJWKS)
+	app.Get("/credentials/status/:list", s.credentialStatus)
 }

@@ -33,7 +33,8 @@ type factsCache struct {
 	locks [256]sync.Mutex
 	seed  maphash.Seed
 	// completed remembers the courses whose completion this process has recorded, by
-	// projection id, so that a completed learner's later statements do not record it again.
+	// projection id, with the published version completed (an int), so that a completed
+	// learner's later statements do not record it again.
 	completed sync.Map
 }
 

@@ -493,8 +493,10 @@ func (s *Service) scheduleOf(ctx context.Context, user, slug string) (Schedule, 
 }
 
 // checkCourseCompletion records the course's completion once it happens: a completed statement
-// about the course, with an id derived (StatementID) from learner and course so it is written
-// once however often this runs, and an outbox job for the certificate.
+// about the course, with an id derived (StatementID) from learner, course and published version
+// so it is written once per version however often this runs, and an outbox job for the
+// certificate keyed the same way ("certificate:<user>:<course>:<version>"): completing the same
+// version again queues nothing new, completing a later version queues a new certificate.
 func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub course.Published, f *Facts, now time.Time) (Progress, error) {
 	p, err := s.evaluate(ctx, user, pub, f, now)
 	if err != nil {
@@ -504,10 +506,11 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 	if p.State != StateCompleted {
 		return p, nil
 	}
-	if _, done := s.cache.completed.Load(pid); done {
+	if v, done := s.cache.completed.Load(pid); done && v == pub.Version {
 		return p, nil
 	}
-	id, err := s.StatementID(ctx, "course-completed", user, pub.Course.Slug)
+	ver := strconv.Itoa(pub.Version)
+	id, err := s.StatementID(ctx, "course-completed", user, pub.Course.Slug, ver)
 	if err != nil {
 		return p, err
 	}
@@ -516,7 +519,7 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 		Result:    &Result{Completion: ptr(true)},
 		Timestamp: p.CompletedAt.UTC().Format(time.RFC3339Nano)}
 	st.timestamp = p.CompletedAt.UTC()
-	e := Entry{Statement: st, Hash: "course-completed:" + user + ":" + pub.Course.Slug}
+	e := Entry{Statement: st, Hash: "course-completed:" + user + ":" + pub.Course.Slug + ":" + ver}
 	if _, err := s.logOne(ctx, user, pub.Course.Slug, &e, now, AuthorityTaito, true); err != nil {
 		if errors.Is(err, ErrConflict) {
 			s.log.Error("the course-completed statement conflicts with the log", "user", user, "course", pub.Course.Slug, "id", id, "err", err)
@@ -524,11 +527,13 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 		return p, fmt.Errorf("record the completion of %s by %s: %w", pub.Course.Slug, user, err)
 	}
 	if s.outbox != nil {
-		if err := s.outbox.EnqueueJob(ctx, "certificate:"+user+":"+pub.Course.Slug, "certificate", map[string]string{"user": user, "course": pub.Course.Slug}); err != nil {
+		key := "certificate:" + user + ":" + pub.Course.Slug + ":" + ver
+		payload := map[string]string{"user": user, "course": pub.Course.Slug, "version": ver, "completed_at": p.CompletedAt.UTC().Format(time.RFC3339Nano)}
+		if err := s.outbox.EnqueueJob(ctx, key, "certificate", payload); err != nil {
 			return p, err
 		}
 	}
-	s.cache.completed.Store(pid, true)
+	s.cache.completed.Store(pid, pub.Version)
 	return p, nil
 }
 

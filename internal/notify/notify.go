@@ -221,17 +221,22 @@ func (m Reminder) Email() outbox.Email {
 }
 
 // Completion congratulates a learner on completing a course and links to it and its certificate.
+// Verify, when set, is the certificate's public verification address.
 type Completion struct {
-	Locale, Name, CourseTitle, Link string
+	Locale, Name, CourseTitle, Link, Verify string
 }
 
 // Email renders the congratulations; the caller sets To.
 func (m Completion) Email() outbox.Email {
 	loc := Locale(m.Locale)
+	var tail []string
+	if m.Verify != "" {
+		tail = []string{say(loc, "email.completion.verify", "link", m.Verify)}
+	}
 	return message{
 		locale: loc, subject: say(loc, "email.completion.subject", "course", m.CourseTitle),
 		lead:   []string{hello(loc, m.Name), say(loc, "email.completion.body", "course", m.CourseTitle)},
-		action: say(loc, "email.completion.action"), link: m.Link,
+		action: say(loc, "email.completion.action"), link: m.Link, tail: tail,
 	}.email()
 }
 

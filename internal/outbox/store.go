@@ -73,10 +73,10 @@ func (s *store) page(ctx context.Context, after string, limit int) ([]Job, error
 	return mongox.All[Job](ctx, "list outbox", cur, err)
 }
 
-// dueEmails returns up to limit pending e-mail jobs due at now, the longest due first.
-func (s *store) dueEmails(ctx context.Context, now time.Time, limit int) ([]Job, error) {
+// due returns up to limit pending jobs of a kind due at now, the longest due first.
+func (s *store) due(ctx context.Context, kind string, now time.Time, limit int) ([]Job, error) {
 	cur, err := s.jobs.Find(ctx,
-		bson.D{{Key: "kind", Value: "email"}, {Key: "state", Value: StatePending}, {Key: "next_run_at", Value: bson.D{{Key: "$lte", Value: now}}}},
+		bson.D{{Key: "kind", Value: kind}, {Key: "state", Value: StatePending}, {Key: "next_run_at", Value: bson.D{{Key: "$lte", Value: now}}}},
 		options.Find().SetSort(bson.D{{Key: "next_run_at", Value: 1}}).SetLimit(int64(limit)))
 	return mongox.All[Job](ctx, "find due jobs", cur, err)
 }

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/hex"
 	"errors"
@@ -49,8 +50,16 @@ func randomID() string {
 	return hex.EncodeToString(b)
 }
 
+// MessageID is the Message-ID of the e-mail queued under key: the same for every attempt, so
+// that a message delivered twice (a worker that died after sending and before recording it)
+// is recognised by mail clients as one.
+func MessageID(key string) string {
+	sum := sha256.Sum256([]byte("taito-outbox\x00" + key))
+	return "<" + hex.EncodeToString(sum[:16]) + "@taito>"
+}
+
 // message renders an e-mail as a MIME message with text and HTML alternatives.
-func (s *SMTP) message(e Email, now time.Time) []byte {
+func (s *SMTP) message(e Email, messageID string, now time.Time) []byte {
 	boundary := "taito-" + randomID()
 	var b strings.Builder
 	h := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
@@ -58,7 +67,10 @@ func (s *SMTP) message(e Email, now time.Time) []byte {
 	h("To", e.To)
 	h("Subject", mime.QEncoding.Encode("utf-8", e.Subject))
 	h("Date", now.Format(time.RFC1123Z))
-	h("Message-ID", "<"+randomID()+"@taito>")
+	if messageID == "" {
+		messageID = "<" + randomID() + "@taito>"
+	}
+	h("Message-ID", messageID)
 	h("MIME-Version", "1.0")
 	if e.Unsubscribe != "" {
 		h("List-Unsubscribe", "<"+e.Unsubscribe+">")
@@ -78,8 +90,9 @@ func (s *SMTP) message(e Email, now time.Time) []byte {
 	return []byte(b.String())
 }
 
-// Send delivers one e-mail.
-func (s *SMTP) Send(ctx context.Context, e Email, now time.Time) error {
+// Send delivers one e-mail with the given Message-ID header (MessageID of its job's key; ""
+// makes a random one).
+func (s *SMTP) Send(ctx context.Context, e Email, messageID string, now time.Time) error {
 	d := net.Dialer{Timeout: 10 * time.Second}
 	var conn net.Conn
 	var err error
@@ -124,7 +137,7 @@ func (s *SMTP) Send(ctx context.Context, e Email, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("smtp DATA: %w", err)
 	}
-	if _, err := w.Write(s.message(e, now)); err != nil {
+	if _, err := w.Write(s.message(e, messageID, now)); err != nil {
 		return fmt.Errorf("smtp write: %w", err)
 	}
 	if err := w.Close(); err != nil {
@@ -174,7 +187,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	skip := map[string]bool{}
 	for {
 		now := w.o.now().UTC()
-		jobs, err := w.o.store.dueEmails(ctx, now, 50)
+		jobs, err := w.o.store.due(ctx, "email", now, 50)
 		if err != nil {
 			return sent, err
 		}
@@ -194,7 +207,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 			progressed = true
 			j.Attempts++
 			sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			err = w.smtp.Send(sendCtx, *j.Email, now)
+			err = w.smtp.Send(sendCtx, *j.Email, MessageID(j.ID), now)
 			cancel()
 			a := attempt{n: j.Attempts, at: w.o.now().UTC()}
 			if err == nil {

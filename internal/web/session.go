@@ -74,7 +74,14 @@ func (w *Web) checkPost(c *fiber.Ctx) error {
 	if o := c.Get(fiber.HeaderOrigin); o != "" && o != w.origin && o != c.BaseURL() {
 		return errForbiddenPost
 	}
-	got := c.FormValue(csrfField)
+	var got string
+	if c.Request().IsBodyStream() {
+		// A body the API's bodyLimit left streaming (the course package upload): only the form's
+		// first part is read here (streamedToken); the rest is the handler's, under its own limit.
+		got = streamedToken(c)
+	} else {
+		got = c.FormValue(csrfField)
+	}
 	if got == "" {
 		got = c.Get(csrfHeader)
 	}

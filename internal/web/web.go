@@ -98,6 +98,7 @@ func (w *Web) routes(r fiber.Router) {
 	w.dashboardRoutes(r)
 	w.authoringRoutes(r)
 	w.adminRoutes(r)
+	w.certificateRoutes(r)
 }
 
 // skipAPI leaves what is under /api/ (and the service's own endpoints) to the API: an unknown
