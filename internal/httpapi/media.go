@@ -124,11 +124,21 @@ func (s *Server) bodyLimit(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		c.Context().SetConnectionClose()
+		if errors.Is(err, fiber.ErrRequestEntityTooLarge) && !strings.HasPrefix(c.Path(), "/api/") {
+			// A page's form: the web app answers it with a page in words (BodyTooLarge).
+			c.Locals(BodyTooLarge, s.opts.BodyLimit)
+			return c.Next()
+		}
 		return err
 	}
 	req.SetBody(b)
 	return c.Next()
 }
+
+// BodyTooLarge is the request value (the limit in bytes, an int) that bodyLimit leaves for the
+// web app when a form posted to a page is over the body limit: the body is not read, the
+// connection ends after the answer, and the page says what happened.
+const BodyTooLarge = "httpapi.body-too-large"
 
 func isUploadContent(path string) bool {
 	id, ok := strings.CutPrefix(path, "/api/v1/media/uploads/")

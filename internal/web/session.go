@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,10 @@ const (
 	localFormKey  = "web.formkey"  // the anonymous form token of this request
 	localCredited = "web.credited" // the page mark whose time this request credited (creditPageTime)
 )
+
+// localBodyTooLarge is the request value httpapi's body limit leaves on a page's post it did not
+// read (httpapi.BodyTooLarge; the same string, as web does not import httpapi).
+const localBodyTooLarge = "httpapi.body-too-large"
 
 // csrfField is the name of the hidden field every state-changing form carries; scripts send the
 // same token in the csrfHeader.
@@ -48,6 +53,11 @@ func (w *Web) session(c *fiber.Ctx) error {
 		default:
 			return err
 		}
+	}
+	if limit, ok := c.Locals(localBodyTooLarge).(int); ok {
+		// The API's body limit refused to read this post (httpapi.BodyTooLarge): say so in words.
+		return apperr.New(apperr.KindTooLarge, "what you sent is too large: at most {size} at a time",
+			apperr.Params{"size": strconv.Itoa(max(limit>>20, 1)) + " MB"})
 	}
 	if c.Method() == fiber.MethodPost {
 		if err := w.checkPost(c); err != nil {

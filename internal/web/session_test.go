@@ -65,3 +65,19 @@ func TestSigningInEndsTheSessionBefore(t *testing.T) {
 		t.Fatal("the earlier session is still live after another sign-in on the same browser")
 	}
 }
+
+// TestOversizePostsToPagesAreAnsweredInWords: a form post over the service's body limit is not
+// read, and the page says in her language what happened (not the API's JSON problem).
+func TestOversizePostsToPagesAreAnsweredInWords(t *testing.T) {
+	e := newEnv(t)
+	b := e.signedIn(t, "learner")
+	big := strings.Repeat("a", 2<<20)
+	r := b.post("/profile", url.Values{"name": {big}})
+	if r.status != http.StatusRequestEntityTooLarge || r.doc == nil {
+		t.Fatalf("oversize post: %d %q", r.status, r.header.Get("Content-Type"))
+	}
+	mustBeWellFormed(t, "413 page", r)
+	if !strings.Contains(r.body, "liian suuret") {
+		t.Errorf("the page does not say the post was too large in Finnish")
+	}
+}
