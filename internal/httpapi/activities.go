@@ -2,18 +2,15 @@ package httpapi
 
 import (
 	"context"
-	"encoding/csv"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/taito-lms/taito/internal/activity"
+	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
-	"github.com/taito-lms/taito/internal/i18n"
 )
 
 type choiceOut struct {
@@ -642,20 +639,10 @@ func (s *Server) safariSummary(c *fiber.Ctx) error {
 		return err
 	}
 	if c.Query("format") == "csv" {
-		var b strings.Builder
-		b.WriteString("\ufeff")
-		w := csv.NewWriter(&b)
-		w.Comma = ';'
-		loc := messageLocale(c)
-		_ = w.Write([]string{"step", "type", "competence", "count", "max_severity", "notes", i18n.Text(loc, "safari.type", nil)})
-		for _, f := range fs {
-			_ = w.Write([]string{f.Step, f.Type, f.Competence, strconv.Itoa(f.Count), strconv.Itoa(f.MaxSeverity), csvSafe(strings.Join(f.Notes, " | ")),
-				i18n.Text(loc, "safari.type."+f.Type, nil)})
-		}
-		w.Flush()
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		c.Set(fiber.HeaderContentDisposition, attachment("safari", slug+"-"+safari, "csv"))
-		return c.SendString(b.String())
+		dl := app.SafariSummaryCSV(slug, safari, fs, messageLocale(c))
+		c.Set(fiber.HeaderContentType, dl.ContentType)
+		c.Set(fiber.HeaderContentDisposition, dl.Disposition)
+		return c.SendString(dl.Body)
 	}
 	out := struct {
 		Logs     int          `json:"logs"`
@@ -665,12 +652,4 @@ func (s *Server) safariSummary(c *fiber.Ctx) error {
 		out.Findings = append(out.Findings, findingOut(f))
 	}
 	return c.JSON(out)
-}
-
-// csvSafe keeps spreadsheet programs from reading a cell as a formula.
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }

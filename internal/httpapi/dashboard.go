@@ -1,19 +1,17 @@
 package httpapi
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
-	"github.com/taito-lms/taito/internal/i18n"
 	"github.com/taito-lms/taito/internal/notify"
 )
 
@@ -179,30 +177,6 @@ func (s *Server) sendReminderText(c *fiber.Ctx, audience string, raw json.RawMes
 	return s.cohorts.SendReminderText(ctx, actor, id, audience, byLang)
 }
 
-// reportText is the wording of the cohort report in one language: headings, states and risk
-// reasons. Codes without a wording (a state added later) are written as they are.
-func reportText(locale, key string, params map[string]string) string {
-	return i18n.Text(locale, "report."+key, params)
-}
-
-// reportWord is a state's or risk reason's wording in the report ("report.state.completed"), or
-// the code itself when the catalogue has none.
-func reportWord(locale, kind, code string) string {
-	if key := "report." + kind + "." + code; i18n.Has(locale, key) {
-		return i18n.Text(locale, key, nil)
-	}
-	return code
-}
-
-// number writes a number as Excel reads it in locale: a decimal comma in Finnish and Swedish.
-func number(v float64, decimals int, locale string) string {
-	n := strconv.FormatFloat(v, 'f', decimals, 64)
-	if locale != "en" {
-		n = strings.Replace(n, ".", ",", 1)
-	}
-	return n
-}
-
 // report exports the dashboard for a spreadsheet: CSV (UTF-8 with BOM, ?delimiter=semicolon for
 // Finnish Excel) with one row per learner, headings and states in the trainer's language, times
 // in Helsinki time, the day her certificate was issued, a column per quiz (her best score) and
@@ -219,85 +193,13 @@ func (s *Server) report(c *fiber.Ctx) error {
 	if c.Query("format") == "json" {
 		return c.JSON(newDashboardOut(d, loc))
 	}
-	var b strings.Builder
-	b.WriteString("\ufeff")
-	w := csv.NewWriter(&b)
-	switch c.Query("delimiter") {
-	case "", "comma":
-	case "semicolon":
-		w.Comma = ';'
-	default:
-		return apperr.Validation(apperr.FieldError{Field: "delimiter", Message: "must be comma or semicolon"})
+	dl, err := app.CohortReportCSV(d, loc, c.Query("delimiter"), s.now())
+	if err != nil {
+		return err
 	}
-	var head []string
-	for _, key := range []string{"name", "email", "org_unit", "state", "percent", "last_activity", "completed_on", "certificate_issued", "at_risk", "posts", "comments", "skill_change"} {
-		head = append(head, reportText(loc, key, nil))
-	}
-	for _, q := range d.Quizzes {
-		title, _ := textIn(q.Title, loc)
-		head = append(head, csvSafe(reportText(loc, "quiz", map[string]string{"title": title})))
-	}
-	for _, m := range d.Modules {
-		title, _ := textIn(m.Title, loc)
-		head = append(head, csvSafe(reportText(loc, "module", map[string]string{"title": title})))
-	}
-	_ = w.Write(head)
-	for _, r := range d.Learners {
-		reasons := make([]string, len(r.RiskReasons))
-		for i, code := range r.RiskReasons {
-			reasons[i] = reportWord(loc, "reason", code)
-		}
-		skill := ""
-		if r.SkillChange != nil {
-			skill = number(*r.SkillChange, 2, loc)
-		}
-		row := []string{csvSafe(r.Name), csvSafe(r.Email), csvSafe(r.OrgUnit), reportWord(loc, "state", r.State), strconv.Itoa(r.Percent),
-			localTime(r.LastActivity, loc, notify.DateTime), localTime(r.CompletedAt, loc, notify.Date), localTime(r.CertificateIssuedAt, loc, notify.Date),
-			strings.Join(reasons, " / "),
-			strconv.Itoa(r.Posts), strconv.Itoa(r.Comments), skill}
-		for _, q := range d.Quizzes {
-			best := ""
-			if v, ok := r.QuizBest[q.ID]; ok {
-				best = number(v*100, 0, loc)
-			}
-			row = append(row, best)
-		}
-		for _, m := range d.Modules {
-			row = append(row, reportWord(loc, "state", r.Modules[m.ID]))
-		}
-		_ = w.Write(row)
-	}
-	w.Flush()
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	day := s.now().In(notify.Helsinki()).Format("2006-01-02")
-	c.Set(fiber.HeaderContentDisposition, attachment(d.Cohort.Course, d.Cohort.Name+"-"+day, "csv"))
-	return c.SendString(b.String())
-}
-
-// attachment is a Content-Disposition for a download named prefix-<name>.ext (RFC 6266): the name
-// keeps only lower-case letters, digits and '-' (å, ä and ö as a and o, runs of anything else as
-// one '-'), so nothing a request carries can end the quoted value or add a parameter, and
-// filename* says the same for clients that read it.
-func attachment(prefix, name, ext string) string {
-	var safe strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		switch r {
-		case 'å', 'ä':
-			r = 'a'
-		case 'ö':
-			r = 'o'
-		}
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			safe.WriteRune(r)
-			dash = false
-		} else if !dash {
-			safe.WriteByte('-')
-			dash = true
-		}
-	}
-	file := prefix + "-" + strings.Trim(safe.String(), "-") + "." + ext
-	return `attachment; filename="` + file + `"; filename*=UTF-8''` + file
+	c.Set(fiber.HeaderContentType, dl.ContentType)
+	c.Set(fiber.HeaderContentDisposition, dl.Disposition)
+	return c.SendString(dl.Body)
 }
 
 type learnerProgressOut struct {

@@ -124,7 +124,7 @@ func (s *Server) bodyLimit(c *fiber.Ctx) error {
 	}
 	if err != nil {
 		c.Context().SetConnectionClose()
-		if errors.Is(err, fiber.ErrRequestEntityTooLarge) && !strings.HasPrefix(c.Path(), "/api/") {
+		if errors.Is(err, fiber.ErrRequestEntityTooLarge) && !links.IsServicePath(c.Path()) {
 			// A page's form: the web app answers it with a page in words (BodyTooLarge).
 			c.Locals(BodyTooLarge, s.opts.BodyLimit)
 			return c.Next()

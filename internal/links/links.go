@@ -51,3 +51,14 @@ func (l Links) Lesson(slug, lesson string) string {
 // Media is the site-relative address that delivers a media item (an image in a lesson, a
 // captions file): relative, so that a page works under whatever name it was reached.
 func Media(id string) string { return "/api/v1/media/" + url.PathEscape(id) }
+
+// IsServicePath reports whether a request path belongs to the JSON API or the service's own
+// endpoints (health, keys, credentials' public documents) rather than to the web app's pages.
+func IsServicePath(p string) bool {
+	for _, prefix := range []string{"/api/", "/.well-known/", "/credentials/"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return p == "/api" || p == "/healthz" || p == "/readyz"
+}

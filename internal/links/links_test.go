@@ -23,3 +23,14 @@ func TestLinksAreBuiltFromThePublicURL(t *testing.T) {
 		}
 	}
 }
+
+func TestServicePathsAreTheAPIsAndPagesAreTheRest(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/api/v1/me": true, "/api": true, "/healthz": true, "/readyz": true, "/.well-known/jwks.json": true,
+		"/credentials/jwks.json": true, "/": false, "/courses/x": false, "/apiary": false, "/verify/abc": false, "/certificates": false,
+	} {
+		if got := links.IsServicePath(p); got != want {
+			t.Errorf("IsServicePath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

@@ -65,6 +65,7 @@ type dashboardData struct {
 	Group                   cohort.Cohort
 	CourseTitle             dashText
 	Totals                  dashTotals
+	Certificates            int // learners holding a certificate of the course (not revoked)
 	Modules                 []moduleCountsView
 	Rows                    []learnerRowView
 	Columns                 []dashColumn
@@ -201,7 +202,7 @@ func (w *Web) groupDashboard(c *fiber.Ctx) error {
 
 	base := dashGroupURL(d.Cohort.ID)
 	v := dashboardData{URL: base, ReportsURL: base + "/reports", CSVURL: base + "/report.csv?delimiter=semicolon", Group: d.Cohort,
-		CourseTitle: dashTextOf(d.CourseTitle, p.Lang), Totals: dashTotals(d.Totals), Filtered: filtered, Shown: len(d.Learners), Engagement: engagement}
+		CourseTitle: dashTextOf(d.CourseTitle, p.Lang), Totals: dashTotals(d.Totals), Certificates: d.Certificates, Filtered: filtered, Shown: len(d.Learners), Engagement: engagement}
 	titles := map[string]dashText{}
 	for _, m := range d.Modules {
 		t := dashTextOf(m.Title, p.Lang)
@@ -302,6 +303,7 @@ func (w *Web) groupDashboard(c *fiber.Ctx) error {
 	p.Title = p.T("dashboard.page-title", "group", d.Cohort.Name)
 	p.Course = v.CourseTitle.Text
 	p.Data = v
+	p.Wide = true // the learners' table needs the room
 	return w.render(c, "dashboard", p)
 }
 

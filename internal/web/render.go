@@ -91,6 +91,8 @@ type Page struct {
 	// the order of the fields.
 	Form   map[string]string
 	Errors []FieldError
+	// Wide lets the page use more of a large screen (tables of many columns).
+	Wide bool
 	// Scripts are the page's own scripts under /static/ besides taito.js.
 	Scripts []string
 	Data    any

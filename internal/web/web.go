@@ -23,6 +23,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/links"
 )
 
 //go:embed templates/*.html
@@ -104,8 +105,7 @@ func (w *Web) routes(r fiber.Router) {
 // skipAPI leaves what is under /api/ (and the service's own endpoints) to the API: an unknown
 // API path is answered by the API's error handler, not by a page.
 func (w *Web) skipAPI(c *fiber.Ctx) error {
-	p := c.Path()
-	if strings.HasPrefix(p, "/api/") || p == "/api" || p == "/healthz" || p == "/readyz" || strings.HasPrefix(p, "/.well-known/") {
+	if links.IsServicePath(c.Path()) {
 		return fiber.ErrNotFound
 	}
 	return c.Next()
