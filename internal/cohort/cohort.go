@@ -21,6 +21,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/apperr"
 	"github.com/taito-lms/taito/internal/auth"
+	"github.com/taito-lms/taito/internal/cache"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/i18n"
 	"github.com/taito-lms/taito/internal/links"
@@ -84,6 +85,8 @@ type Service struct {
 
 	// certificates counts the certificates issued (certificates.go); nil counts none.
 	certificates Certificates
+	// snapshots keep dashboards' learner data for their other pages (DashboardQuery.Snapshot).
+	snapshots *cache.Cache[dashInputs]
 }
 
 // Courses is what cohorts need of the course capability.
@@ -154,7 +157,8 @@ type Mail struct {
 
 // NewService returns the cohort service over the directory's database. skills may be nil.
 func NewService(dir *Directory, courses Courses, users Users, progress Progress, skills Skills, mail Mail, now func() time.Time) *Service {
-	return &Service{Directory: dir, courses: courses, users: users, progress: progress, skills: skills, mail: mail, now: now}
+	return &Service{Directory: dir, courses: courses, users: users, progress: progress, skills: skills, mail: mail, now: now,
+		snapshots: cache.New[dashInputs](SnapshotTTL, 16, now)}
 }
 
 // EnsureIndexes creates the indexes cohorts need.

@@ -2,6 +2,8 @@ package cohort
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"slices"
 	"sort"
 	"strings"
@@ -65,7 +67,9 @@ type Dashboard struct {
 	// Certificates is how many of the cohort's learners hold a certificate of the course that
 	// is not revoked (whatever the query's filter).
 	Certificates int
-	Totals       struct {
+	// Snapshot names the learner data this dashboard was computed from, for DashboardQuery.
+	Snapshot string
+	Totals   struct {
 		Learners, NotStarted, InProgress, Completed, AtRisk int
 		AveragePercent                                      int
 	}
@@ -77,6 +81,25 @@ type DashboardQuery struct {
 	OrgUnit      string
 	Sort         string // name | percent | last_activity | org_unit (prefix - for descending)
 	InactiveDays int    // "at risk" after this many days without activity (default 7)
+	// Snapshot names the learners' data of an earlier Dashboard of the same cohort
+	// (Dashboard.Snapshot): while it is kept (SnapshotTTL), another page, sort or filter of it
+	// is computed from the same data instead of reading every learner again, so that paging
+	// through 2,000 learners stays quick and rows do not move between pages. Empty or expired:
+	// read afresh.
+	Snapshot string
+}
+
+// SnapshotTTL is how long a dashboard's learner data is kept for its other pages.
+const SnapshotTTL = 2 * time.Minute
+
+// dashInputs is what a dashboard reads of every learner; a snapshot keeps it.
+type dashInputs struct {
+	pub      course.Published
+	members  []string
+	users    map[string]auth.User
+	progress map[string]Summary
+	issued   map[string]time.Time
+	changes  map[string]float64
 }
 
 var sortFields = []string{"name", "percent", "last_activity", "org_unit", "email"}
@@ -88,13 +111,12 @@ func (s *Service) Dashboard(ctx context.Context, actor auth.Principal, id string
 	if err != nil {
 		return Dashboard{}, err
 	}
-	return s.dashboard(ctx, c, q)
+	return s.dashboard(ctx, c, q, true)
 }
 
 // dashboard computes the dashboard of a cohort whose access was checked (or of every running
-// cohort, for automatic reminders).
-func (s *Service) dashboard(ctx context.Context, c Cohort, q DashboardQuery) (Dashboard, error) {
-	id := c.ID
+// cohort, for automatic reminders); keep keeps its learner data as a snapshot for other pages.
+func (s *Service) dashboard(ctx context.Context, c Cohort, q DashboardQuery, keep bool) (Dashboard, error) {
 	var f apperr.Fields
 	if q.State != "" && !slices.Contains([]string{StateNotStarted, StateInProgress, StateCompleted, "at_risk"}, q.State) {
 		f.Add("state", "must be not_started, in_progress, completed or at_risk")
@@ -111,38 +133,17 @@ func (s *Service) dashboard(ctx context.Context, c Cohort, q DashboardQuery) (Da
 	if err := f.Err(); err != nil {
 		return Dashboard{}, err
 	}
-	pub, err := s.courses.Published(ctx, c.Course)
+	in, snap, err := s.dashboardInputs(ctx, c, q.Snapshot, keep)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	members, err := s.Members(ctx, id)
-	if err != nil {
-		return Dashboard{}, err
-	}
-	users, err := s.users.UsersByIDs(ctx, members)
-	if err != nil {
-		return Dashboard{}, err
-	}
-	progress, err := s.progress.Summaries(ctx, c.Course, members, c.Schedule)
-	if err != nil {
-		return Dashboard{}, err
-	}
-	issued, err := s.issuedTo(ctx, c.Course, members)
-	if err != nil {
-		return Dashboard{}, err
-	}
-	changes := map[string]float64{}
-	if s.skills != nil {
-		if changes, err = s.skills.SkillChanges(ctx, c.Course, members); err != nil {
-			return Dashboard{}, err
-		}
-	}
+	pub, members, users, progress, issued, changes := in.pub, in.members, in.users, in.progress, in.issued, in.changes
 	dues := map[string]*time.Time{}
 	for _, d := range c.Schedule {
 		dues[d.Module] = d.Due
 	}
 	now := s.now()
-	d := Dashboard{Cohort: c, CourseTitle: pub.Course.Title, Quizzes: []QuizColumn{}}
+	d := Dashboard{Cohort: c, CourseTitle: pub.Course.Title, Quizzes: []QuizColumn{}, Snapshot: snap}
 	for _, q := range pub.Course.Quizzes {
 		d.Quizzes = append(d.Quizzes, QuizColumn{ID: q.ID, Title: q.Title})
 	}
@@ -225,6 +226,48 @@ func (s *Service) dashboard(ctx context.Context, c Cohort, q DashboardQuery) (Da
 	d.Modules = counts
 	sortRows(d.Learners, q.Sort)
 	return d, nil
+}
+
+// dashboardInputs reads every learner's data for a cohort's dashboard, or takes it from the
+// snapshot named (of this cohort, still kept), and returns the snapshot's name; keep keeps
+// what it read as a new snapshot.
+func (s *Service) dashboardInputs(ctx context.Context, c Cohort, snapshot string, keep bool) (dashInputs, string, error) {
+	if snapshot != "" && len(snapshot) <= 40 {
+		if in, ok := s.snapshots.Get(c.ID + "|" + snapshot); ok {
+			return in, snapshot, nil
+		}
+	}
+	var in dashInputs
+	var err error
+	if in.pub, err = s.courses.Published(ctx, c.Course); err != nil {
+		return in, "", err
+	}
+	if in.members, err = s.Members(ctx, c.ID); err != nil {
+		return in, "", err
+	}
+	if in.users, err = s.users.UsersByIDs(ctx, in.members); err != nil {
+		return in, "", err
+	}
+	if in.progress, err = s.progress.Summaries(ctx, c.Course, in.members, c.Schedule); err != nil {
+		return in, "", err
+	}
+	if in.issued, err = s.issuedTo(ctx, c.Course, in.members); err != nil {
+		return in, "", err
+	}
+	in.changes = map[string]float64{}
+	if s.skills != nil {
+		if in.changes, err = s.skills.SkillChanges(ctx, c.Course, in.members); err != nil {
+			return in, "", err
+		}
+	}
+	if !keep {
+		return in, "", nil
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	snap := base64.RawURLEncoding.EncodeToString(b)
+	s.snapshots.Put(c.ID+"|"+snap, in)
+	return in, snap, nil
 }
 
 func sortRows(rows []LearnerRow, by string) {

@@ -164,3 +164,52 @@ func TestTrainerViews(t *testing.T) {
 		}
 	})
 }
+
+// TestDashboardSnapshots: the other pages of a dashboard reuse its learner data while the
+// snapshot is kept — the same rows even after a learner moves on — and a dashboard asked for
+// without a snapshot (or with an expired or another cohort's one) reads afresh.
+func TestDashboardSnapshots(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c, people := dashboardCohort(t, w)
+	first, err := w.a.Cohorts.Dashboard(ctx, w.trainer, c.ID, cohort.DashboardQuery{})
+	if err != nil || first.Snapshot == "" {
+		t.Fatalf("first page: snapshot %q, %v", first.Snapshot, err)
+	}
+	stateOf := func(d cohort.Dashboard, name string) string {
+		for _, r := range d.Learners {
+			if r.Name == name {
+				return r.State
+			}
+		}
+		return ""
+	}
+	if got := stateOf(first, "Bertta"); got != "not_started" {
+		t.Fatalf("Bertta %q before she starts", got)
+	}
+	w.mustView(t, people["Bertta"], "tervetuloa")
+	again, err := w.a.Cohorts.Dashboard(ctx, w.trainer, c.ID, cohort.DashboardQuery{Snapshot: first.Snapshot, Sort: "-name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stateOf(again, "Bertta"); got != "not_started" || again.Snapshot != first.Snapshot || again.Learners[0].Name != "Celia" {
+		t.Errorf("with the snapshot: Bertta %q, snapshot %q, first row %q; want the snapshot's data, sorted anew", got, again.Snapshot, again.Learners[0].Name)
+	}
+	for name, q := range map[string]cohort.DashboardQuery{"no snapshot": {}, "unknown snapshot": {Snapshot: "made-up"}} {
+		fresh, err := w.a.Cohorts.Dashboard(ctx, w.trainer, c.ID, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stateOf(fresh, "Bertta"); got != "in_progress" || fresh.Snapshot == first.Snapshot {
+			t.Errorf("%s: Bertta %q, snapshot %q; want fresh data and a new snapshot", name, got, fresh.Snapshot)
+		}
+	}
+	w.clock.Advance(cohort.SnapshotTTL + time.Second)
+	expired, err := w.a.Cohorts.Dashboard(ctx, w.trainer, c.ID, cohort.DashboardQuery{Snapshot: first.Snapshot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stateOf(expired, "Bertta"); got != "in_progress" {
+		t.Errorf("after the snapshot expired: Bertta %q, want in_progress", got)
+	}
+}

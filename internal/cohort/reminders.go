@@ -192,7 +192,7 @@ func (s *Service) AutoReminders(ctx context.Context) (int, error) {
 		if len(soon) == 0 {
 			continue
 		}
-		d, err := s.dashboard(ctx, c, DashboardQuery{})
+		d, err := s.dashboard(ctx, c, DashboardQuery{}, false)
 		if err != nil {
 			return queued, err
 		}

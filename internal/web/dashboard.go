@@ -62,6 +62,7 @@ func dashStateKey(state string) string {
 
 type dashboardData struct {
 	URL, ReportsURL, CSVURL string
+	Snapshot                string // the learner data's snapshot, kept by the filter form
 	Group                   cohort.Cohort
 	CourseTitle             dashText
 	Totals                  dashTotals
@@ -172,6 +173,9 @@ func (w *Web) groupDashboard(c *fiber.Ctx) error {
 	if !slices.Contains([]string{"", cohort.StateNotStarted, cohort.StateInProgress, cohort.StateCompleted, "at_risk"}, state) {
 		state = "" // a state the filter does not offer: the whole group
 	}
+	// Other pages, sorts and filters of a dashboard reuse the learner data of its first page for
+	// a while (cohort.SnapshotTTL): the links carry the snapshot's name.
+	q.Snapshot = c.Query("snap")
 	d, err := w.app.Cohorts.Dashboard(ctx, actor, id, q)
 	if err != nil {
 		return err
@@ -202,7 +206,7 @@ func (w *Web) groupDashboard(c *fiber.Ctx) error {
 
 	base := dashGroupURL(d.Cohort.ID)
 	v := dashboardData{URL: base, ReportsURL: base + "/reports", CSVURL: base + "/report.csv?delimiter=semicolon", Group: d.Cohort,
-		CourseTitle: dashTextOf(d.CourseTitle, p.Lang), Totals: dashTotals(d.Totals), Certificates: d.Certificates, Filtered: filtered, Shown: len(d.Learners), Engagement: engagement}
+		CourseTitle: dashTextOf(d.CourseTitle, p.Lang), Totals: dashTotals(d.Totals), Certificates: d.Certificates, Snapshot: d.Snapshot, Filtered: filtered, Shown: len(d.Learners), Engagement: engagement}
 	titles := map[string]dashText{}
 	for _, m := range d.Modules {
 		t := dashTextOf(m.Title, p.Lang)
@@ -215,6 +219,9 @@ func (w *Web) groupDashboard(c *fiber.Ctx) error {
 
 	// Filters and sorting stay in every link: the query without the page.
 	keep := url.Values{}
+	if d.Snapshot != "" {
+		keep.Set("snap", d.Snapshot)
+	}
 	if state != "" {
 		keep.Set("state", state)
 	}
