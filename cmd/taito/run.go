@@ -188,6 +188,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	web.Mount(api.App(), a, web.Options{Log: log, PublicURL: cfg.PublicURL, MediaOrigin: mediaOrigin(cfg),
 		OrgName: cfg.OrgName, PrivacyContact: cfg.PrivacyContact, Media: api.ServeMedia})
 
+	ms, err := serveMetrics(cfg.MetricsAddr, a.Outbox, log)
+	if err != nil {
+		return err
+	}
+	defer ms.close()
+
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
@@ -209,6 +215,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Warn("in-flight requests did not finish in time", "err", err)
 	}
 	<-served
+	ms.shutdown(cfg.ShutdownTimeout)
 	// Password-reset requests answered already still look up the account and queue the e-mail
 	// (each bounded by its own 30-second deadline); let them finish before the database closes.
 	a.Auth.Wait()

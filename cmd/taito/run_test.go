@@ -128,6 +128,7 @@ func TestServeEndToEnd(t *testing.T) {
 	env := map[string]string{
 		"TAITO_DATA_DIR":         dir,
 		"TAITO_HTTP_ADDR":        "127.0.0.1:0",
+		"TAITO_METRICS_ADDR":     "127.0.0.1:0",
 		"TAITO_LOG_FORMAT":       "json",
 		"TAITO_SHUTDOWN_TIMEOUT": "10s",
 		"TAITO_COURSES_DIR":      "../../courses",
@@ -174,6 +175,12 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("shipped course after the first start: %d %.300s", resp.StatusCode, outline)
 	}
 
+	// Metrics are served on their own address, with requests named by their route pattern.
+	metricsURL := "http://" + logLine(t, p.logs, p.done, "metrics: listening")["addr"].(string) + "/metrics"
+	if status, body := get(t, metricsURL); status != 200 || !strings.Contains(body, `route="/api/v1/courses/:slug"`) || !strings.Contains(body, "taito_outbox_pending_jobs") {
+		t.Fatalf("GET /metrics = %d %.2000s", status, body)
+	}
+
 	// A second process on the same data directory fails at once, naming the problem.
 	second := &syncBuffer{}
 	err = run(context.Background(), []string{"taito", "serve"}, func(k string) string { return env[k] }, nil, io.Discard, second)
@@ -206,6 +213,10 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	if !strings.Contains(p.logs.String(), `"msg":"HTTP server stopped"`) {
 		t.Errorf("no clean-stop log line; logs:\n%s", p.logs.String())
+	}
+	if resp, err := http.Get(metricsURL); err == nil {
+		resp.Body.Close()
+		t.Errorf("the metrics address still answers after shutdown: %d", resp.StatusCode)
 	}
 
 	p = start(t, env)

@@ -24,7 +24,8 @@ var allowed = map[string][]string{
 	"internal/links":    {},
 	"internal/config":   {},
 	"internal/embedded": {},
-	"internal/mongox":   {"internal/apperr"},
+	"internal/metrics":  {"internal/apperr"},
+	"internal/mongox":   {"internal/apperr", "internal/metrics"},
 	"internal/outbox":   {"internal/apperr", "internal/mongox"},
 	"internal/notify":   {"internal/outbox", "internal/i18n"},
 	// Credentials: Open Badges, signing keys, status lists and PDFs, from plain inputs.
@@ -60,18 +61,18 @@ var allowed = map[string][]string{
 }
 
 func shared(more ...string) []string {
-	return append([]string{"internal/apperr", "internal/i18n", "internal/cache", "internal/links", "internal/mongox", "internal/outbox", "internal/notify"}, more...)
+	return append([]string{"internal/apperr", "internal/i18n", "internal/cache", "internal/links", "internal/metrics", "internal/mongox", "internal/outbox", "internal/notify"}, more...)
 }
 
 func frontDoor() []string {
-	return []string{"internal/app", "internal/apperr", "internal/i18n", "internal/links", "internal/notify", "internal/outbox", "internal/auth", "internal/media", "internal/course",
+	return []string{"internal/app", "internal/apperr", "internal/i18n", "internal/links", "internal/metrics", "internal/notify", "internal/outbox", "internal/auth", "internal/media", "internal/course",
 		"internal/learning", "internal/activity", "internal/cohort", "internal/certificate", "internal/feedback"}
 }
 
 // Only these may import the web framework; these may never import the MongoDB driver.
 var (
 	fiberImporters = []string{"internal/httpapi", "internal/web", "cmd/taito"}
-	noDriver       = []string{"internal/httpapi", "internal/web", "cmd/taito", "internal/apperr", "internal/i18n", "internal/cache", "internal/links", "internal/notify", "internal/config"}
+	noDriver       = []string{"internal/httpapi", "internal/web", "cmd/taito", "internal/apperr", "internal/i18n", "internal/cache", "internal/links", "internal/metrics", "internal/notify", "internal/config"}
 )
 
 // TestImportShape reads the import graph of every package (not of tests) and fails on any edge

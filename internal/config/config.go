@@ -38,7 +38,10 @@ func (s Secret) Reveal() string { return string(s) }
 
 // Config is the whole configuration of a Taito process.
 type Config struct {
-	HTTPAddr        string
+	HTTPAddr string
+	// MetricsAddr is where Prometheus metrics are served (host:port), on a listener of their
+	// own; empty: no metrics.
+	MetricsAddr     string
 	PublicURL       string
 	DataDir         string // absolute
 	CoursesDir      string // absolute; shipped courses imported on the first embedded start
@@ -128,9 +131,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		HTTPAddr:  get("TAITO_HTTP_ADDR", DefaultHTTPAddr),
-		LogFormat: get("TAITO_LOG_FORMAT", "text"),
-		LogLevel:  get("TAITO_LOG_LEVEL", "info"),
+		HTTPAddr:    get("TAITO_HTTP_ADDR", DefaultHTTPAddr),
+		MetricsAddr: get("TAITO_METRICS_ADDR", ""),
+		LogFormat:   get("TAITO_LOG_FORMAT", "text"),
+		LogLevel:    get("TAITO_LOG_LEVEL", "info"),
 		Mongo: MongoConfig{
 			URI:      Secret(get("TAITO_MONGODB_URI", "")),
 			Database: get("TAITO_MONGODB_DATABASE", DefaultDatabase),
@@ -148,6 +152,13 @@ func Load(getenv func(string) string) (Config, error) {
 		problem("TAITO_HTTP_ADDR", "want host:port, got %q", c.HTTPAddr)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		problem("TAITO_HTTP_ADDR", "invalid port %q", port)
+	}
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			problem("TAITO_METRICS_ADDR", "want host:port, got %q", c.MetricsAddr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			problem("TAITO_METRICS_ADDR", "invalid port %q", port)
+		}
 	}
 
 	dataDir, err := filepath.Abs(get("TAITO_DATA_DIR", DefaultDataDir))

@@ -27,6 +27,7 @@ func TestLoadGolden(t *testing.T) {
 		"defaults": {"TAITO_DATA_DIR": "/var/lib/taito", "TAITO_COURSES_DIR": "/srv/taito/courses"},
 		"production": {
 			"TAITO_HTTP_ADDR":           "0.0.0.0:8080",
+			"TAITO_METRICS_ADDR":        "127.0.0.1:9090",
 			"TAITO_PUBLIC_URL":          "https://taito.example.fi/",
 			"TAITO_DATA_DIR":            "/var/lib/taito",
 			"TAITO_COURSES_DIR":         "/app/courses",
@@ -50,6 +51,7 @@ func TestLoadGolden(t *testing.T) {
 		},
 		"every-problem": {
 			"TAITO_HTTP_ADDR":        "localhost",
+			"TAITO_METRICS_ADDR":     "localhost",
 			"TAITO_PUBLIC_URL":       "ftp://x",
 			"TAITO_MONGODB_URI":      "postgres://user:pw@x",
 			"TAITO_MONGODB_DATABASE": "bad name",

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+
+	"github.com/taito-lms/taito/internal/metrics"
 )
 
 type ctxKey int
@@ -59,12 +61,13 @@ func (s *Server) accessLog(c *fiber.Ctx) error {
 			return herr
 		}
 	}
-	route := c.Route().Path
+	route, status, took := c.Route().Path, c.Response().StatusCode(), time.Since(start)
+	metrics.ObserveRequest(route, c.Method(), status, took)
 	s.log.Info("request",
 		"method", c.Method(),
 		"route", route,
-		"status", c.Response().StatusCode(),
-		"duration", time.Since(start).Round(time.Microsecond),
+		"status", status,
+		"duration", took.Round(time.Microsecond),
 		"request_id", requestIDOf(c),
 	)
 	return nil

@@ -4,6 +4,8 @@ import (
 	"hash/maphash"
 	"sync"
 	"time"
+
+	"github.com/taito-lms/taito/internal/metrics"
 )
 
 // factsCache keeps the projections this process last read or wrote, so that recording a
@@ -81,8 +83,10 @@ func (c *factsCache) get(id string, now time.Time) (f *Facts, ok bool) {
 	defer c.mu.Unlock()
 	e, ok := c.entries[id]
 	if !ok || now.Sub(e.at) > c.ttl {
+		metrics.CacheLookup(false)
 		return nil, false
 	}
+	metrics.CacheLookup(true)
 	return e.facts, true
 }
 

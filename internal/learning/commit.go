@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/taito-lms/taito/internal/metrics"
 	"github.com/taito-lms/taito/internal/mongox"
 )
 
@@ -92,6 +93,8 @@ type job struct {
 // same ids.
 func (s *Service) commit(ctx context.Context, user, authority string, targets []target, es []*Entry, now time.Time) ([]bool, map[string]*Facts, error) {
 	j := &job{user: user, authority: authority, targets: targets, entries: es, now: now, done: make(chan struct{})}
+	queued := time.Now()
+	defer func() { metrics.ObserveCommitWait(time.Since(queued)) }()
 	g := &s.group
 	g.mu.Lock()
 	g.queue = append(g.queue, j)
@@ -138,6 +141,7 @@ func (s *Service) lead() {
 		batch := slices.Clone(g.queue[:n])
 		g.queue = slices.Delete(g.queue, 0, n)
 		g.mu.Unlock()
+		metrics.ObserveCommitBatch(statements)
 		s.flush(batch)
 	}
 }

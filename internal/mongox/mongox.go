@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/metrics"
 )
 
 // Err translates a driver error into what the layers above a store understand: nil stays nil;
@@ -24,21 +25,28 @@ import (
 // ErrDuplicate (wrapped, so errors.Is works). Anything else is returned as it is, wrapped with
 // what was being done. mongo.ErrNoDocuments is for the store itself to turn into its own
 // not-found error before calling Err.
+//
+// Every driver error is counted by the kind it becomes (internal/metrics' store errors); an
+// error that is an apperr already was counted where it was translated.
 func Err(ctx context.Context, doing string, err error) error {
 	switch {
 	case err == nil:
 		return nil
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()) || errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
+		metrics.StoreError(apperr.KindTimeout)
 		return apperr.Timeout(doing, err)
 	case Unreachable(err):
+		metrics.StoreError(apperr.KindUnavailable)
 		return apperr.Unavailable("the database", retryAfter, fmt.Errorf("%s: %w", doing, err))
 	case mongo.IsDuplicateKeyError(err):
+		metrics.StoreError(apperr.KindConflict)
 		return ErrDuplicate.With(fmt.Errorf("%s: %w", doing, err))
 	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return err
 	}
+	metrics.StoreError(apperr.KindInternal)
 	return fmt.Errorf("%s: %w", doing, err)
 }
 
