@@ -17,7 +17,9 @@ import (
 
 // prepare fills in the server's fields of a statement — stored, version and authority, whatever
 // a client sent in them — and returns its log document.
-func (s *Service) prepare(user, slug string, e *Entry, now time.Time, authority string, system bool) (statementDoc, error) {
+// t is what it is about (nil for a voiding, which is logged under the voided statement's course
+// slug).
+func (s *Service) prepare(user, slug string, t *target, e *Entry, now time.Time, authority string, system bool) (statementDoc, error) {
 	st := &e.Statement
 	st.Stored, st.stored = now.Format(time.RFC3339Nano), now
 	if st.Timestamp == "" {
@@ -29,8 +31,12 @@ func (s *Service) prepare(user, slug string, e *Entry, now time.Time, authority 
 	if err != nil {
 		return statementDoc{}, fmt.Errorf("encode statement: %w", err)
 	}
-	return statementDoc{ID: st.ID, User: user, Course: slug, Verb: VerbName(st.Verb.ID), Object: st.Object.ID,
-		Timestamp: st.Time(), Stored: now, Hash: e.Hash, System: system, Authority: authority, JSON: string(raw)}, nil
+	d := statementDoc{ID: st.ID, User: user, Course: slug, Verb: VerbName(st.Verb.ID), Object: st.Object.ID,
+		Timestamp: st.Time(), Stored: now, Hash: e.Hash, System: system, Authority: authority, JSON: string(raw)}
+	if t != nil {
+		d.Course, d.Target = t.slug, &targetDoc{Kind: t.kind, ID: t.id}
+	}
+	return d, nil
 }
 
 // duplicate handles a statement whose id is in the log already: the same content from the same
@@ -167,7 +173,7 @@ func (s *Service) flush(batch []*job) {
 		j.after = map[string]*Facts{}
 		jd := make([]statementDoc, 0, len(j.entries))
 		for i, e := range j.entries {
-			d, err := s.prepare(j.user, j.targets[i].slug, e, j.now, j.authority, false)
+			d, err := s.prepare(j.user, j.targets[i].slug, &j.targets[i], e, j.now, j.authority, false)
 			if err != nil {
 				j.err = err
 				break

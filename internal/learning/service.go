@@ -113,9 +113,12 @@ type target struct {
 	slug, kind, id string
 }
 
-func (s *Service) parseIRI(iri string) (target, bool) {
-	rest, ok := strings.CutPrefix(iri, s.publicURL+"/courses/")
-	if !ok {
+func (s *Service) parseIRI(iri string) (target, bool) { return parseIRI(s.publicURL, iri) }
+
+// parseIRI reads the target of an activity IRI built (IRI) on the public URL base.
+func parseIRI(base, iri string) (target, bool) {
+	rest, ok := strings.CutPrefix(iri, base+"/courses/")
+	if !ok || base == "" {
 		return target{}, false
 	}
 	parts := strings.Split(rest, "/")
@@ -385,8 +388,9 @@ func (s *Service) checkBatchLocks(ctx context.Context, user string, published ma
 
 // logOne appends a statement to the log; an existing one with the same hash, learner and
 // authority is a duplicate.
-func (s *Service) logOne(ctx context.Context, user, slug string, e *Entry, now time.Time, authority string, system bool) (duplicate bool, err error) {
-	doc, err := s.prepare(user, slug, e, now, authority, system)
+// t is what it is about, nil for a voiding.
+func (s *Service) logOne(ctx context.Context, user, slug string, t *target, e *Entry, now time.Time, authority string, system bool) (duplicate bool, err error) {
+	doc, err := s.prepare(user, slug, t, e, now, authority, system)
 	if err != nil {
 		return false, err
 	}
@@ -397,11 +401,14 @@ func (s *Service) logOne(ctx context.Context, user, slug string, e *Entry, now t
 	return true, s.duplicate(ctx, user, authority, e)
 }
 
-func resultExt(st *Statement, key string) (any, bool) {
+// resultExt returns the value of one of Taito's result extensions (ExtPosition, …) in a
+// statement: its key is the IRI built on the public URL the statement was recorded under (its
+// base), whatever the public URL is now.
+func resultExt(st *Statement, path string) (any, bool) {
 	if st.Result == nil || st.Result.Extensions == nil {
 		return nil, false
 	}
-	v, ok := st.Result.Extensions[key]
+	v, ok := st.Result.Extensions[st.base()+path]
 	return v, ok
 }
 
@@ -424,7 +431,7 @@ func (s *Service) updateFor(t target, st *Statement, judged bool) *update {
 		u.min = append(u.min, field{p + "first_at", ts})
 		u.max = append(u.max, field{p + "last_at", ts})
 		position := ""
-		if v, ok := resultExt(st, s.publicURL+ExtPosition); ok {
+		if v, ok := resultExt(st, ExtPosition); ok {
 			if n, ok := v.(float64); ok && n >= 0 {
 				position = strconv.FormatFloat(n, 'f', -1, 64)
 			}
@@ -438,7 +445,7 @@ func (s *Service) updateFor(t target, st *Statement, judged bool) *update {
 			u.min = append(u.min, field{p + "done_at", ts})
 			u.min = append(u.min, field{p + "viewed_at", ts})
 		case VerbProgressed:
-			if since, ok := spanStart(st, s.publicURL, judged); ok {
+			if since, ok := spanStart(st, judged); ok {
 				u.max = append(u.max, spanCredit(p+"time.", since, st.receivedAt())...)
 			} else if st.Result != nil && st.Result.Duration != "" {
 				if d, ok := ParseDuration(st.Result.Duration); ok && d > 0 {
@@ -450,7 +457,7 @@ func (s *Service) updateFor(t target, st *Statement, judged bool) *update {
 	case "quizzes":
 		if judged && (verb == VerbPassed || verb == VerbFailed) && st.Result != nil && st.Result.Score != nil && st.Result.Score.Scaled != nil {
 			attempt := st.ID
-			if v, ok := resultExt(st, s.publicURL+ExtAttempt); ok {
+			if v, ok := resultExt(st, ExtAttempt); ok {
 				if a, ok := v.(string); ok && a != "" && !strings.ContainsAny(a, ".$") {
 					attempt = a
 				}
@@ -464,7 +471,7 @@ func (s *Service) updateFor(t target, st *Statement, judged bool) *update {
 		case verb == VerbAnswered:
 			u.set = append(u.set, field{"tasks." + t.id + ".posts." + st.ID, ts})
 		case verb == VerbCommented:
-			if v, ok := resultExt(st, s.publicURL+ExtPeer); ok && v == true {
+			if v, ok := resultExt(st, ExtPeer); ok && v == true {
 				u.set = append(u.set, field{"tasks." + t.id + ".comments." + st.ID, ts})
 			}
 		}
@@ -520,7 +527,7 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 		Timestamp: p.CompletedAt.UTC().Format(time.RFC3339Nano)}
 	st.timestamp = p.CompletedAt.UTC()
 	e := Entry{Statement: st, Hash: "course-completed:" + user + ":" + pub.Course.Slug + ":" + ver}
-	if _, err := s.logOne(ctx, user, pub.Course.Slug, &e, now, AuthorityTaito, true); err != nil {
+	if _, err := s.logOne(ctx, user, pub.Course.Slug, &target{slug: pub.Course.Slug}, &e, now, AuthorityTaito, true); err != nil {
 		if errors.Is(err, ErrConflict) {
 			s.log.Error("the course-completed statement conflicts with the log", "user", user, "course", pub.Course.Slug, "id", id, "err", err)
 		}
@@ -540,7 +547,7 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 // void logs a voiding statement of user's, marks its target (checked by voidable) voided and
 // recomputes her projection in that course from the log.
 func (s *Service) void(ctx context.Context, user string, e *Entry, target statementDoc, now time.Time) error {
-	if _, err := s.logOne(ctx, user, target.Course, e, now, AuthorityLearner, false); err != nil {
+	if _, err := s.logOne(ctx, user, target.Course, nil, e, now, AuthorityLearner, false); err != nil {
 		return err
 	}
 	if err := s.store.markVoided(ctx, target.ID); err != nil {
@@ -551,7 +558,8 @@ func (s *Service) void(ctx context.Context, user string, e *Entry, target statem
 
 // Rebuild recomputes one learner's projection in a course from the log, through the same
 // updates as live recording (each with the authority and receive time it was logged with), in
-// log order.
+// log order. Each statement's target is the one kept with it (statementDoc.target), so the
+// rebuild does not depend on the public URL of the moment.
 func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 	id := progressID(user, slug)
 	defer s.cache.lock(id)()
@@ -569,8 +577,11 @@ func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 		if err != nil {
 			return err
 		}
-		t, ok := s.parseIRI(st.Object.ID)
-		if !ok || st.Verb.ID == VerbVoided {
+		if st.Verb.ID == VerbVoided {
+			continue
+		}
+		t, ok := docs[i].target(&st, s.publicURL)
+		if !ok || t.slug != slug {
 			continue
 		}
 		if err := s.store.applyProjection(ctx, user, t.slug, s.updateFor(t, &st, docs[i].authority() == AuthorityTaito), newRev()); err != nil {

@@ -13,6 +13,18 @@
 // statements stay in her log without counting. Every write that can advance progress passes one
 // lock check (CheckOpen).
 //
+// The log and the projections do not depend on the public URL (TAITO_PUBLIC_URL), which may
+// change: a pilot moves from its first address to its real one, a backup is restored under
+// another. Statements keep the IRIs they were recorded with, as xAPI wants, and each log entry
+// also keeps what the statement is about in Taito's terms (course, kind and id: targetDoc), so
+// that a rebuild reads its target instead of parsing the object's IRI against today's URL.
+// Extension values are looked up under the statement's own base, the actor's account home page,
+// which was the public URL when it was recorded; so is the target of an entry logged before
+// targets were kept. This was chosen over remembering every URL the deployment has had: it needs
+// nothing beside the log itself, so a log restored elsewhere or copied between databases
+// rebuilds the same projections, and no list can miss an address used by a replica that was
+// configured differently. Only new statements must be about the current public URL.
+//
 // It does not run quizzes or walls (internal/activity writes their statements through
 // RecordJudged) nor know about cohorts beyond the opening dates they hand it.
 package learning
@@ -336,6 +348,16 @@ func (st *Statement) Check(now time.Time) error {
 		f.Add("", "the statement is larger than 64 KiB")
 	}
 	return f.Err()
+}
+
+// base is the public URL the statement was recorded under: the home page of its actor's account,
+// which record accepts only when it is the public URL of the moment. Taito's own activity and
+// extension IRIs in the statement are built on it.
+func (st *Statement) base() string {
+	if st.Actor.Account == nil {
+		return ""
+	}
+	return st.Actor.Account.HomePage
 }
 
 // Time is the statement's timestamp (when the experience happened).

@@ -64,6 +64,10 @@ type statementDoc struct {
 	// Authority is who asserts the statement: AuthorityTaito or AuthorityLearner. Statements
 	// logged before authorities were kept have none (see authority).
 	Authority string `bson:"authority,omitempty"`
+	// Target is what the statement is about, in Taito's terms and without the public URL (the
+	// course is Course): nil for a voiding and for entries logged before targets were kept,
+	// whose target is read from the object's IRI (see target).
+	Target *targetDoc `bson:"target,omitempty"`
 	// JSON is the statement as stored, in its xAPI JSON form: extension keys are IRIs, whose dots
 	// MongoDB-compatible servers do not all accept in field names.
 	JSON string `bson:"json"`
@@ -76,6 +80,26 @@ func (d *statementDoc) statement() (Statement, error) {
 	}
 	st.timestamp, st.stored = d.Timestamp, d.Stored
 	return st, nil
+}
+
+// targetDoc is the kind ("" for the course itself) and id of a statement's target.
+type targetDoc struct {
+	Kind string `bson:"kind"`
+	ID   string `bson:"id"`
+}
+
+// target returns what a logged statement st (its decoded form) is about: the target kept with
+// it, or for an entry logged before targets were kept, its object's IRI read against the public
+// URL it was recorded under (its actor's home page), else against fallback (the current one).
+func (d *statementDoc) target(st *Statement, fallback string) (target, bool) {
+	if d.Target != nil {
+		return target{slug: d.Course, kind: d.Target.Kind, id: d.Target.ID}, d.Course != ""
+	}
+	t, ok := parseIRI(strings.TrimRight(st.base(), "/"), st.Object.ID)
+	if !ok {
+		t, ok = parseIRI(fallback, st.Object.ID)
+	}
+	return t, ok
 }
 
 // authority is who asserts the statement. A statement logged before authorities were kept is

@@ -364,11 +364,11 @@ func (s *Service) CreditPageTime(ctx context.Context, actor auth.Principal, slug
 
 // spanStart is the start of a page-time span (CreditPageTime): only Taito's own statements
 // carry one that counts.
-func spanStart(st *Statement, publicURL string, judged bool) (time.Time, bool) {
+func spanStart(st *Statement, judged bool) (time.Time, bool) {
 	if !judged {
 		return time.Time{}, false
 	}
-	v, ok := resultExt(st, publicURL+ExtSince)
+	v, ok := resultExt(st, ExtSince)
 	if !ok {
 		return time.Time{}, false
 	}
