@@ -43,6 +43,8 @@ Usage:
                                check and store courses (a course directory, or a directory of them)
   taito progress rebuild [--course SLUG]
                                recompute progress projections from the statement log
+  taito backup FILE            write an archive (tar.gz) of the database and the media bucket
+  taito restore FILE           fill an empty database and bucket from an archive; rebuild progress
   taito media gc [--dry-run]   delete abandoned uploads older than a day; list media no course uses
   taito keys generate          print a new Ed25519 signing key (PEM) for TAITO_JWT_KEY_FILE
   taito keys rotate --file F   put a new signing key first in F, keeping the current one to verify
@@ -71,6 +73,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return importCmd(ctx, rest, getenv, stdout, stderr)
 	case "progress":
 		return progressCmd(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, rest, getenv, stdout, stderr)
 	case "media":
 		return mediaCmd(ctx, rest, getenv, stdout, stderr)
 	case "keys":
@@ -159,6 +165,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	bg, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
+	if a.Embedded() {
+		// `taito backup` asks this process for the archive through the data directory's socket.
+		if stopSocket, err := serveBackupSocket(bg, a, cfg.DataDir, log); err != nil {
+			log.Warn("`taito backup` cannot reach this server; stop it to back up", "err", err)
+		} else {
+			defer func() { stopBackground(); stopSocket() }()
+		}
+	}
 	go every(bg, time.Hour, log, "cleanup", a.Cleanup)
 	// Collections created since start (FerretDB creates one on its first write) get their index
 	// within ten minutes.

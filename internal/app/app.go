@@ -91,6 +91,10 @@ type App struct {
 	now   func() time.Time
 	log   *slog.Logger
 
+	// The database and bucket (nil without S3) the services were built over: for backups.
+	db      *mongo.Database
+	storage *media.Storage
+
 	// Set by Open: the backends it opened, closed by Close.
 	backends     *backends
 	database     string
@@ -108,7 +112,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	if d.Limits == (Limits{}) {
 		d.Limits = DefaultLimits
 	}
-	a := &App{links: links.New(d.PublicURL), now: d.Now, log: d.Log}
+	a := &App{links: links.New(d.PublicURL), now: d.Now, log: d.Log, db: d.DB, storage: d.Storage}
 	a.Outbox = outbox.New(d.DB, d.Now)
 	tokens := auth.NewTokens(d.Keys, a.links.Base(), d.Limits.AccessTokenTTL, d.Now)
 	hasher := auth.NewHasher(d.Limits.Argon2, d.Limits.HashConcurrency, d.Limits.HashQueue)

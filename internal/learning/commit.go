@@ -76,6 +76,7 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*job
 	leaders int
+	paused  sync.RWMutex // held by PauseCommits (pause.go); every flush holds it for reading
 }
 
 // job is one request's statements in the group-commit queue.
@@ -155,6 +156,8 @@ func (s *Service) lead() {
 // flush writes a batch of jobs: one InsertMany for all their statements, then one projection
 // update per learner and course, and answers each job.
 func (s *Service) flush(batch []*job) {
+	s.group.paused.RLock()
+	defer s.group.paused.RUnlock()
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
 	defer func() {
