@@ -1,16 +1,12 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -237,7 +233,7 @@ type memberResultOut struct {
 // email;name;org_unit, "," or ";", UTF-8 with or without BOM, an optional header row).
 func (s *Server) addMembers(c *fiber.Ctx) error {
 	var emails []string
-	var fileRows []csvRow // a CSV file's rows, unreadable ones included, in file order
+	var fileRows []cohort.MemberRow // a CSV file's rows, unreadable ones included, in file order
 	names, units := map[string]string{}, map[string]string{}
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		fh, err := c.FormFile("file")
@@ -253,17 +249,17 @@ func (s *Server) addMembers(c *fiber.Ctx) error {
 		if err != nil {
 			return apperr.New(apperr.KindInvalid, "the file could not be read")
 		}
-		rows, err := parseMemberCSV(data)
+		rows, err := cohort.ParseMemberRows(data)
 		if err != nil {
 			return err
 		}
 		for _, r := range rows {
-			if r.bad != nil {
+			if r.Bad != nil {
 				continue
 			}
-			emails = append(emails, r.cells[0])
-			key := strings.ToLower(strings.TrimSpace(r.cells[0]))
-			names[key], units[key] = r.cells[1], r.cells[2]
+			emails = append(emails, r.Email)
+			key := strings.ToLower(strings.TrimSpace(r.Email))
+			names[key], units[key] = r.Name, r.OrgUnit
 		}
 		fileRows = rows
 	} else {
@@ -287,8 +283,8 @@ func (s *Server) addMembers(c *fiber.Ctx) error {
 	}
 	next := 0
 	for _, r := range fileRows {
-		if r.bad != nil {
-			add(cohort.MemberResult{Email: r.cells[0], Status: "invalid", Why: r.bad})
+		if r.Bad != nil {
+			add(cohort.MemberResult{Email: r.Email, Status: "invalid", Why: r.Bad})
 			continue
 		}
 		if next < len(res) {
@@ -311,65 +307,6 @@ func (s *Server) removeMember(c *fiber.Ctx) error {
 
 // MaxCSVRows bounds an enrolment file.
 const MaxCSVRows = 10000
-
-// csvRow is one line of an enrolment file: its email, name and org unit, or why it could not
-// be read (bad, naming the line; cells[0] then holds what looks like its address).
-type csvRow struct {
-	cells [3]string
-	bad   *apperr.Error
-}
-
-// parseMemberCSV reads email;name;org_unit rows. Every row becomes a result later, so a bad row
-// is reported there; only a file that cannot be read as a whole is refused here. Each line is
-// read on its own, so that a stray quote spoils its own line and not the rest of the file.
-func parseMemberCSV(data []byte) ([]csvRow, error) {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if !utf8.Valid(data) {
-		return nil, apperr.Validation(apperr.FieldError{Field: "file", Message: "is not UTF-8 text: save it as \"CSV UTF-8\""})
-	}
-	first, _, _ := strings.Cut(string(data), "\n")
-	comma := ','
-	if strings.Count(first, ";") > strings.Count(first, ",") {
-		comma = ';'
-	}
-	var out []csvRow
-	for i, text := range strings.Split(string(data), "\n") {
-		line := i + 1
-		text = strings.TrimSuffix(text, "\r")
-		if strings.TrimSpace(text) == "" {
-			continue
-		}
-		r := csv.NewReader(strings.NewReader(text))
-		r.Comma = comma
-		r.FieldsPerRecord = -1
-		r.TrimLeadingSpace = true
-		rec, err := r.Read()
-		if err != nil {
-			guess, _, _ := strings.Cut(text, string(comma))
-			out = append(out, csvRow{cells: [3]string{strings.Trim(strings.TrimSpace(guess), `"`)},
-				bad: apperr.New(apperr.KindValidation, "line {line} is not valid CSV (check its quotation marks)", apperr.Params{"line": strconv.Itoa(line)})})
-			continue
-		}
-		if line == 1 && len(rec) > 0 && strings.EqualFold(strings.TrimSpace(rec[0]), "email") {
-			continue // header
-		}
-		var row csvRow
-		for i := 0; i < 3 && i < len(rec); i++ {
-			row.cells[i] = strings.TrimSpace(rec[i])
-		}
-		if row.cells == ([3]string{}) {
-			continue
-		}
-		out = append(out, row)
-		if len(out) > MaxCSVRows {
-			return nil, apperr.New(apperr.KindTooLarge, "the file has more than {max} rows: split it", apperr.Params{"max": strconv.Itoa(MaxCSVRows)})
-		}
-	}
-	if len(out) == 0 {
-		return nil, apperr.Validation(apperr.FieldError{Field: "file", Message: "has no rows"})
-	}
-	return out, nil
-}
 
 type joinRequest struct {
 	Code string `json:"code"`
