@@ -26,8 +26,9 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if _, err := os.Stat(file); err == nil {
 		return fmt.Errorf("%s exists already: choose a new file name", file)
 	}
-	// Written next to FILE and renamed at the end, so FILE is always a whole archive.
-	write := func(fill func(w io.Writer) (app.BackupManifest, error)) error {
+	// Written next to FILE and renamed at the end, so FILE is always a whole archive. record
+	// keeps the record of the finished archive (its size in bytes).
+	write := func(fill func(w io.Writer) (app.BackupManifest, error), record func(app.BackupManifest, int64)) error {
 		tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".*.part")
 		if err != nil {
 			return err
@@ -43,9 +44,14 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 		if err != nil {
 			return fmt.Errorf("backup: %w", err)
 		}
+		size, err := os.Stat(tmp.Name())
+		if err != nil {
+			return err
+		}
 		if err := os.Rename(tmp.Name(), file); err != nil {
 			return err
 		}
+		record(m, size.Size())
 		docs := 0
 		for _, c := range m.Collections {
 			docs += c.Documents
@@ -58,7 +64,12 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return nil
 	}
 	err := withApp(ctx, getenv, stderr, true, func(a *app.App, _ *slog.Logger) error {
-		return write(func(w io.Writer) (app.BackupManifest, error) { return a.Backup(ctx, w, version) })
+		return write(func(w io.Writer) (app.BackupManifest, error) { return a.Backup(ctx, w, version) },
+			func(m app.BackupManifest, size int64) {
+				if _, err := a.RecordBackup(ctx, app.NewBackupRecord(file, size, m, app.BackupViaDirect)); err != nil {
+					fmt.Fprintf(stderr, "warning: the backup is whole, but its record for the status page was not kept: %v\n", err)
+				}
+			})
 	})
 	if err == nil || !app.InUse(err) {
 		return err
@@ -81,6 +92,10 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 			return m, fmt.Errorf("the running server's archive is incomplete (see its log): %w", err)
 		}
 		return m, nil
+	}, func(m app.BackupManifest, size int64) {
+		if err := recordOnServer(ctx, cfg.DataDir, app.NewBackupRecord(filepath.Base(file), size, m, app.BackupViaServer)); err != nil {
+			fmt.Fprintf(stderr, "warning: the backup is whole, but the server did not keep its record for the status page: %v\n", err)
+		}
 	})
 	if err != nil && isSocketMissing(err) {
 		return fmt.Errorf("the server is running on this data directory but does not answer on %s (an older taito?): stop it and run `taito backup` again\n(%v)", filepath.Join(cfg.DataDir, socketName), err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/embedded"
 )
 
@@ -26,10 +27,18 @@ func TestBackupRestoreCommands(t *testing.T) {
 		t.Errorf("backup over an existing file: %v", err)
 	}
 
+	if r, ok := lastBackup(t, src); !ok || r.File != "taito.tar.gz" || r.Via != app.BackupViaDirect || r.Bytes == 0 || r.Documents == 0 {
+		t.Errorf("the direct backup's record: %+v, %v", r, ok)
+	}
+
 	dst := map[string]string{"TAITO_DATA_DIR": t.TempDir(), "TAITO_PUBLIC_URL": "https://taito.example.fi"}
 	out, err = runCLI(t, dst, "", "restore", file)
 	if err != nil || !strings.Contains(out, "restored") {
 		t.Fatalf("restore: %q, %v", out, err)
+	}
+	// The restored installation has taken no backup of its own.
+	if r, ok := lastBackup(t, dst); ok {
+		t.Errorf("after a restore the last backup is %+v: records of the source's backups came with it", r)
 	}
 	out, err = runCLI(t, dst, "", "user", "list")
 	if err != nil || !strings.Contains(out, "oona@example.fi") {
@@ -64,6 +73,9 @@ func TestBackupRestoreCommands(t *testing.T) {
 		t.Fatalf("backup through the server: %q, %v\n%s", out, err, p.logs.String())
 	}
 	p.stop(t)
+	if r, ok := lastBackup(t, src); !ok || r.File != "live.tar.gz" || r.Via != app.BackupViaServer || r.Bytes == 0 || r.Documents == 0 {
+		t.Errorf("the server's backup's record: %+v, %v", r, ok)
+	}
 	again := map[string]string{"TAITO_DATA_DIR": t.TempDir(), "TAITO_PUBLIC_URL": "https://taito.example.fi"}
 	if _, err := runCLI(t, again, "", "restore", live); err != nil {
 		t.Fatal(err)

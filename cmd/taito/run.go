@@ -45,12 +45,17 @@ Usage:
                                recompute progress projections from the statement log
   taito backup FILE            write an archive (tar.gz) of the database and the media bucket
   taito restore FILE           fill an empty database and bucket from an archive; rebuild progress
+  taito retention [--dry-run]  apply the retention periods (TAITO_RETENTION_*); --dry-run lists what would go
   taito media gc [--dry-run]   delete abandoned uploads older than a day; list media no course uses
   taito keys generate          print a new Ed25519 signing key (PEM) for TAITO_JWT_KEY_FILE
   taito keys rotate --file F   put a new signing key first in F, keeping the current one to verify
   taito credential-keys generate
                                print a new certificate signing key file (PEM) for TAITO_CREDENTIAL_KEY_FILE
   taito credential-keys rotate put a new certificate signing key first in the key file, keeping every older one
+  taito privacy export --email E --out FILE.zip
+                               write every record of one person's data into a ZIP archive
+  taito privacy erase --email E --confirm
+                               erase one person and her data (statements kept under a pseudonym)
   taito version                print the version
   taito help                   print this help
 
@@ -77,10 +82,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return backupCmd(ctx, rest, getenv, stdout, stderr)
 	case "restore":
 		return restoreCmd(ctx, rest, getenv, stdout, stderr)
+	case "retention":
+		return retentionCmd(ctx, rest, getenv, stdout, stderr)
 	case "media":
 		return mediaCmd(ctx, rest, getenv, stdout, stderr)
 	case "keys":
 		return keysCmd(rest, stdout, stderr)
+	case "privacy":
+		return privacyCmd(ctx, rest, getenv, stdin, stdout, stderr)
 	case "credential-keys":
 		return credentialKeysCmd(rest, getenv, stdout)
 	case "version", "--version":
@@ -155,6 +164,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer a.Close()
+	a.SetRunInfo(version, time.Now())
 	if a.Embedded() {
 		if err := firstAdmin(ctx, a, cfg, stdout, log); err != nil {
 			return err
@@ -174,23 +184,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	go every(bg, time.Hour, log, "cleanup", a.Cleanup)
+	go retentionDaily(bg, a, cfg.Retention, log)
 	// Collections created since start (FerretDB creates one on its first write) get their index
 	// within ten minutes.
 	go every(bg, 10*time.Minute, log, "_id indexes", a.IndexIDs)
 	go every(bg, time.Hour, log, "automatic reminders", func(ctx context.Context) error { _, err := a.Cohorts.AutoReminders(ctx); return err })
 	// Certificates need no SMTP: their e-mails wait in the outbox like every other.
 	go every(bg, 15*time.Second, log, "certificates", func(ctx context.Context) error { _, err := a.IssueCertificates(ctx); return err })
+	// A person's data exports are prepared in the background and e-mailed when ready.
+	go every(bg, 15*time.Second, log, "data exports", prepareExports(bg, a))
+	// Their archives go soon after their 24 hours, not only at the daily retention run.
+	go every(bg, time.Hour, log, "expired data exports", func(ctx context.Context) error { _, err := a.ExpireExports(ctx, time.Now()); return err })
 	if cfg.SMTPURL != "" {
 		smtpSender, err := outbox.ParseSMTP(cfg.SMTPURL.Reveal(), cfg.SMTPFrom)
 		if err != nil {
 			return fmt.Errorf("TAITO_SMTP_URL: %w", err)
 		}
-		go outbox.NewWorker(a.Outbox, smtpSender, log).Run(bg, 10*time.Second)
+		go outbox.NewWorker(a.Outbox, smtpSender, log).Run(bg, cfg.OutboxInterval)
 		log.Info("e-mail: sending through SMTP", "from", cfg.SMTPFrom)
 	} else {
 		log.Info("e-mail: no TAITO_SMTP_URL; messages wait in the outbox (GET /api/v1/outbox)")
 	}
 	go every(bg, cfg.MediaGCInterval, log, "media gc", func(ctx context.Context) error { return mediaGC(ctx, a, false, log, nil) })
+	// Statements a stopped process logged but did not apply reach their projections.
+	go catchUp(bg, a, cfg.CatchUpGrace, catchUpInterval, log)
 
 	api := httpapi.New(a, httpapi.Options{
 		Log:            log,
@@ -200,7 +217,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Ready:          a.Checks(),
 	})
 	web.Mount(api.App(), a, web.Options{Log: log, PublicURL: cfg.PublicURL, MediaOrigin: mediaOrigin(cfg),
-		OrgName: cfg.OrgName, PrivacyContact: cfg.PrivacyContact, Media: api.ServeMedia})
+		OrgName: cfg.OrgName, PrivacyContact: cfg.PrivacyContact, DPOContact: cfg.DPOContact, Retention: web.RetentionPeriods(cfg.Retention), Media: api.ServeMedia})
 
 	ms, err := serveMetrics(cfg.MetricsAddr, a.Outbox, log)
 	if err != nil {
@@ -233,6 +250,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// Password-reset requests answered already still look up the account and queue the e-mail
 	// (each bounded by its own 30-second deadline); let them finish before the database closes.
 	a.Auth.Wait()
+	// The group commit's markers of finished batches go, so the next start catches up nothing.
+	releaseCtx, release := context.WithTimeout(context.Background(), 5*time.Second)
+	a.Learning.ReleaseMarkers(releaseCtx)
+	release()
 	log.Info("HTTP server stopped", "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -357,4 +357,7 @@ func TestCommandLine(t *testing.T) {
 	}
 }
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	serveIfCrashChild() // the crash test's server process (crash_test.go)
+	testenv.Main(m)
+}

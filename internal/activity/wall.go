@@ -77,6 +77,8 @@ type Post struct {
 	CreatedAt  time.Time
 	EditedAt   *time.Time
 	Comments   []Post
+	// Erased is a post or comment whose author was erased: shown as deleted, with no text.
+	Erased bool
 }
 
 // wall resolves and authorises a wall: the course, the task definition, and whether the actor
@@ -190,6 +192,9 @@ func checkBody(body string) error {
 // anonymousName is how an anonymous author is shown to her peers, by the reader's locale.
 var anonymousName = map[string]string{"fi": "Nimetön", "sv": "Anonym", "en": "Anonymous"}
 
+// erasedName is how the author of an erased person's post is shown, by the reader's locale.
+var erasedName = map[string]string{"fi": "Poistettu", "sv": "Borttagen", "en": "Deleted"}
+
 // Authors returns the ids of the authors the reader may see of the posts and their comments.
 func Authors(posts []Post) []string {
 	var out []string
@@ -213,6 +218,11 @@ func NameAuthors(posts []Post, names map[string]string, locale string) {
 	for i := range posts {
 		p := &posts[i]
 		switch {
+		case p.Erased:
+			p.AuthorName = erasedName["fi"]
+			if l, ok := erasedName[locale]; ok {
+				p.AuthorName = l
+			}
 		case p.Author != "":
 			p.AuthorName = names[p.Author]
 		case p.Anonymous:
@@ -228,6 +238,9 @@ func NameAuthors(posts []Post, names map[string]string, locale string) {
 func (s *Walls) postView(w wall, actor auth.Principal, d postDoc) Post {
 	p := Post{ID: d.ID, Author: d.User, Anonymous: d.Anonymous, Mine: d.User == actor.UserID, Body: d.Body, HTML: d.HTML, Hidden: d.Hidden,
 		Featured: d.Featured, Reactions: map[string]int{}, CreatedAt: d.CreatedAt, EditedAt: d.EditedAt}
+	if d.Erased {
+		p.Author, p.Mine, p.Erased = "", false, true
+	}
 	if d.Anonymous && !w.moderator && !p.Mine {
 		p.Author = ""
 	}

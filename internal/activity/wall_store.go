@@ -28,6 +28,7 @@ type postDoc struct {
 	Hidden    bool                       `bson:"hidden,omitempty"`
 	Featured  bool                       `bson:"featured,omitempty"`
 	Deleted   bool                       `bson:"deleted,omitempty"`
+	Erased    bool                       `bson:"erased,omitempty"`    // its author was erased: no text, no author, kept in its thread
 	Reactions map[string]map[string]bool `bson:"reactions,omitempty"` // kind → user → true
 	CreatedAt time.Time                  `bson:"created_at"`
 	EditedAt  *time.Time                 `bson:"edited_at,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/taito-lms/taito/internal/audit"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/certificate"
 
@@ -113,4 +114,23 @@ var errNoS3 = errors.New("this process has no S3 storage")
 func (noObjects) PutObject(context.Context, string, []byte, string) error { return errNoS3 }
 func (noObjects) GetObject(context.Context, string, int64) ([]byte, error) {
 	return nil, errNoS3
+}
+
+// accountAudit records the account service's events in the audit log: the App's log at the
+// time of the event.
+type accountAudit struct{ a *App }
+
+// accountActs names each account event's act in the audit log.
+var accountActs = map[auth.EventKind]string{
+	auth.EventSignIn: audit.ActSignIn, auth.EventSignInFailed: audit.ActSignInFailed, auth.EventSignOut: audit.ActSignOut,
+	auth.EventRoleChange: audit.ActRoleChange, auth.EventStatusChange: audit.ActStatusChange,
+	auth.EventInvitation: audit.ActInvitation, auth.EventInviteAccepted: audit.ActInvitation,
+}
+
+func (r accountAudit) AccountEvent(ctx context.Context, e auth.Event) {
+	act, ok := accountActs[e.Kind]
+	if !ok {
+		act = string(e.Kind)
+	}
+	r.a.Audit.Record(ctx, audit.Entry{Actor: e.Actor, Act: act, Subject: e.Subject, Detail: e.Detail, IP: e.IP})
 }

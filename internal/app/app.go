@@ -22,6 +22,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/taito-lms/taito/internal/activity"
+	"github.com/taito-lms/taito/internal/audit"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/certificate"
 	"github.com/taito-lms/taito/internal/cohort"
@@ -31,6 +32,7 @@ import (
 	"github.com/taito-lms/taito/internal/learning"
 	"github.com/taito-lms/taito/internal/links"
 	"github.com/taito-lms/taito/internal/media"
+	"github.com/taito-lms/taito/internal/notify"
 	"github.com/taito-lms/taito/internal/outbox"
 )
 
@@ -54,6 +56,26 @@ type Deps struct {
 	// data directory is locked), so caches may keep answers longer.
 	SoleWriter bool
 	Limits     Limits
+	// Caches bound how long the services keep answers that another replica may change (zero
+	// fields: each cache's default).
+	Caches CacheLifetimes
+}
+
+// CacheLifetimes bound how long cached answers live, and so how long another replica's change
+// can go unseen here. A zero field keeps that cache's default; a longer value than the default
+// is not used (the defaults are already the longest a shared database allows).
+type CacheLifetimes struct {
+	Accounts   time.Duration // roles, disabled flags and ended sessions (default 30 s; 10 min for a sole writer)
+	Membership time.Duration // who is in which cohort, cohorts' schedules (default 30 s; 10 min for a sole writer)
+	Courses    time.Duration // each course's current version (default 5 s)
+	Progress   time.Duration // learners' projections (default 2 min; 30 min for a sole writer)
+	Dashboard  time.Duration // a dashboard's learner data kept for its other pages (default cohort.SnapshotTTL)
+}
+
+// CacheLifetimesAtMost bounds every cache that another replica's change can make stale at d:
+// the setting of TAITO_CACHE_LIFETIME. Zero keeps every default.
+func CacheLifetimesAtMost(d time.Duration) CacheLifetimes {
+	return CacheLifetimes{Accounts: d, Membership: d, Courses: d, Progress: d}
 }
 
 // Limits are the bounds the services work within.
@@ -86,6 +108,8 @@ type App struct {
 	Certificates *certificate.Service
 	// Feedback keeps the accessibility statement's feedback for admins to read.
 	Feedback *feedback.Service
+	// Audit is the audit log: sign-ins, role changes, views of a learner's work, downloads.
+	Audit *audit.Log
 
 	links links.Links
 	now   func() time.Time
@@ -94,6 +118,9 @@ type App struct {
 	// The database and bucket (nil without S3) the services were built over: for backups.
 	db      *mongo.Database
 	storage *media.Storage
+
+	// What the serving process says about itself, for the status page (SetRunInfo).
+	run runInfo
 
 	// Set by Open: the backends it opened, closed by Close.
 	backends     *backends
@@ -113,18 +140,22 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		d.Limits = DefaultLimits
 	}
 	a := &App{links: links.New(d.PublicURL), now: d.Now, log: d.Log, db: d.DB, storage: d.Storage}
-	a.Outbox = outbox.New(d.DB, d.Now)
+	a.Audit = audit.New(d.DB, d.Now, d.Log)
+	// Every e-mail ends with a link to the privacy notice.
+	a.Outbox = outbox.NewFinishing(d.DB, d.Now, func(e outbox.Email) outbox.Email { return notify.WithPrivacyNotice(e, a.links.Base()+"/privacy") })
 	tokens := auth.NewTokens(d.Keys, a.links.Base(), d.Limits.AccessTokenTTL, d.Now)
 	hasher := auth.NewHasher(d.Limits.Argon2, d.Limits.HashConcurrency, d.Limits.HashQueue)
-	a.Auth = auth.NewService(d.DB, tokens, hasher, a.Outbox, a.links, d.SoleWriter, d.Limits.Sessions, d.Now, d.Log)
+	a.Auth = auth.NewService(d.DB, tokens, hasher, a.Outbox, a.links, d.SoleWriter, d.Limits.Sessions, d.Now, d.Log, auth.MaxCacheLifetime(d.Caches.Accounts))
+	a.Auth.UseAuditor(accountAudit{a})
 	var assets course.Assets
 	if d.Storage != nil {
 		a.Media = media.NewLibrary(d.DB, d.Storage, d.Limits.Media, d.Now)
 		assets = courseAssets{a.Media}
 	}
-	dir := cohort.NewDirectory(d.DB, d.SoleWriter, d.Now)
-	a.Courses = course.NewService(d.DB, assets, dir, d.Now, d.Log)
-	a.Learning = learning.NewService(d.DB, a.Courses, a.Outbox, schedules{dir}, a.links.Base(), d.SoleWriter, d.Now, d.Log)
+	dir := cohort.NewDirectory(d.DB, d.SoleWriter, d.Now, cohort.MaxCacheLifetime(d.Caches.Membership), cohort.SnapshotLifetime(d.Caches.Dashboard))
+	a.Courses = course.NewService(d.DB, assets, dir, d.Now, d.Log, course.MaxCacheLifetime(d.Caches.Courses))
+	a.Learning = learning.NewService(d.DB, a.Courses, a.Outbox, schedules{dir}, a.links.Base(), d.SoleWriter, d.Now, d.Log,
+		learning.MaxCacheLifetime(d.Caches.Progress))
 	a.Quizzes = activity.NewQuizzes(d.DB, a.Courses, a.Learning, d.Now)
 	a.Walls = activity.NewWalls(d.DB, a.Courses, a.Learning, dir, d.Now)
 	a.Assessments = activity.NewAssessments(d.DB, a.Courses, a.Learning, dir, d.Now)
@@ -143,7 +174,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 	a.Feedback = feedback.NewService(d.DB, d.Now)
 	for _, ensure := range []func(context.Context) error{a.Outbox.EnsureIndexes, a.Auth.EnsureIndexes, a.Courses.EnsureIndexes, a.Learning.EnsureIndexes,
 		a.Quizzes.EnsureIndexes, a.Walls.EnsureIndexes, a.Assessments.EnsureIndexes, a.Safaris.EnsureIndexes, a.Cohorts.EnsureIndexes,
-		a.Certificates.EnsureIndexes, a.Feedback.EnsureIndexes} {
+		a.Certificates.EnsureIndexes, a.Feedback.EnsureIndexes, a.Audit.EnsureIndexes} {
 		if err := ensure(ctx); err != nil {
 			return nil, fmt.Errorf("indexes: %w", err)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/backup"
 	"github.com/taito-lms/taito/internal/embedded"
+	"github.com/taito-lms/taito/internal/learning"
 )
 
 // BackupManifest describes a backup archive (see internal/backup for its layout).
@@ -27,7 +28,7 @@ func InUse(err error) bool { return errors.Is(err, embedded.ErrLocked) }
 // copy may be in it or not, collection by collection. The statement log is complete up to a
 // point, and Restore rebuilds the progress projections from it.
 func (a *App) Backup(ctx context.Context, w io.Writer, version string) (BackupManifest, error) {
-	return backup.Write(ctx, w, backup.NewStore(a.db), a.storage, backup.Info{TaitoVersion: version, PublicURL: a.links.Base(), Now: a.now})
+	return backup.Write(ctx, w, a.backupStore(), a.storage, backup.Info{TaitoVersion: version, PublicURL: a.links.Base(), Now: a.now})
 }
 
 // BackupPaused is Backup in the process that serves learners: the group commit of statements
@@ -37,7 +38,7 @@ func (a *App) Backup(ctx context.Context, w io.Writer, version string) (BackupMa
 func (a *App) BackupPaused(ctx context.Context, w io.Writer, version string) (BackupManifest, error) {
 	resume := a.Learning.PauseCommits()
 	defer resume()
-	return backup.Write(ctx, w, backup.NewStore(a.db), a.storage, backup.Info{TaitoVersion: version, PublicURL: a.links.Base(), Now: a.now, Collected: resume})
+	return backup.Write(ctx, w, a.backupStore(), a.storage, backup.Info{TaitoVersion: version, PublicURL: a.links.Base(), Now: a.now, Collected: resume})
 }
 
 // CheckBackup reads a whole archive and returns its manifest; an incomplete one is an error.
@@ -48,7 +49,7 @@ func CheckBackup(r io.Reader) (BackupManifest, error) { return backup.Check(r) }
 // database with any document, or a bucket with any object, is refused with ErrRestoreNotEmpty
 // before anything is written.
 func (a *App) Restore(ctx context.Context, r io.Reader) (BackupManifest, error) {
-	m, err := backup.Read(ctx, r, backup.NewStore(a.db), a.storage)
+	m, err := backup.Read(ctx, r, a.backupStore(), a.storage)
 	if err != nil {
 		return m, err
 	}
@@ -59,4 +60,10 @@ func (a *App) Restore(ctx context.Context, r io.Reader) (BackupManifest, error) 
 		return m, fmt.Errorf("restored, but rebuilding progress failed (run `taito progress rebuild`): %w", err)
 	}
 	return m, nil
+}
+
+// backupStore is the database as backups see it: without the short-lived bookkeeping of
+// progress (markers and leases) and of erasures (their locks), which a restore does not need.
+func (a *App) backupStore() *backup.Store {
+	return backup.NewStore(a.db, learning.MarkersCollection, learning.LeasesCollection, erasureLocksColl)
 }

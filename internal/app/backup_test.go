@@ -163,6 +163,13 @@ func sameDocuments(t *testing.T, want, got *mongo.Database) {
 	names := collectionNames(t, want)
 	total := 0
 	for _, name := range names {
+		if name == learning.MarkersCollection || name == learning.LeasesCollection {
+			// Short-lived bookkeeping that archives leave out (App.backupStore).
+			if n := len(all(got, name)); n != 0 {
+				t.Errorf("%s: %d documents restored, want none", name, n)
+			}
+			continue
+		}
 		w, g := all(want, name), all(got, name)
 		if name == "progress" {
 			// Projections are rebuilt from the statement log after a restore: the same progress

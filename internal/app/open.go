@@ -75,7 +75,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, withS3 bool)
 		PublicURL: cfg.PublicURL, Now: time.Now, Log: log,
 		// On the embedded default the data directory's lock keeps other processes out, so this
 		// process sees every change and its caches may keep answers longer.
-		SoleWriter: b.embMongo != nil, Limits: lim})
+		SoleWriter: b.embMongo != nil, Limits: lim, Caches: CacheLifetimesAtMost(cfg.CacheLifetime)})
 	if err != nil {
 		b.Close(cfg.ShutdownTimeout)
 		return nil, err
@@ -196,6 +196,18 @@ func (a *App) IndexIDs(ctx context.Context) error {
 // request fails fast with 503 instead of hanging when MongoDB is down.
 const serverSelectionTimeout = 5 * time.Second
 
+// ClientOptions are the MongoDB client's options for uri, as the server uses them: every
+// operation waits at most serverSelectionTimeout for a reachable server (less when its context's
+// deadline comes first), and writes are acknowledged by a majority.
+func ClientOptions(uri string) *options.ClientOptions {
+	return options.Client().
+		ApplyURI(uri).
+		SetAppName("taito").
+		SetServerSelectionTimeout(serverSelectionTimeout).
+		SetConnectTimeout(serverSelectionTimeout).
+		SetWriteConcern(writeconcern.Majority())
+}
+
 // openBackends connects to MongoDB and, with withS3, to S3, starting the embedded servers for
 // whichever is not configured, and checks they answer. On error everything started is stopped
 // again.
@@ -232,12 +244,7 @@ func openBackends(ctx context.Context, cfg config.Config, log *slog.Logger, with
 		log.Info("mongodb: external server", "mode", "external", "database", cfg.Mongo.Database)
 	}
 
-	opts := options.Client().
-		ApplyURI(mongoURI).
-		SetAppName("taito").
-		SetServerSelectionTimeout(serverSelectionTimeout).
-		SetConnectTimeout(serverSelectionTimeout).
-		SetWriteConcern(writeconcern.Majority())
+	opts := ClientOptions(mongoURI)
 	if b.embMongo != nil {
 		opts.SetMaxPoolSize(embedded.PoolSize)
 	}

@@ -45,13 +45,15 @@ var allowed = map[string][]string{
 	"internal/certificate": shared("internal/auth", "internal/course", "internal/credential"),
 	// Accessibility feedback kept for admins.
 	"internal/feedback": shared("internal/auth"),
+	// The audit log: who did what to whom, for admins.
+	"internal/audit": shared("internal/auth"),
 
 	// Backups: whole collections and the media bucket, read and written as they are.
 	"internal/backup": {"internal/media"},
 
 	// The application layer builds and connects them all.
 	"internal/app": shared("internal/auth", "internal/media", "internal/backup", "internal/course", "internal/learning", "internal/activity", "internal/cohort",
-		"internal/certificate", "internal/credential", "internal/config", "internal/embedded", "internal/feedback"),
+		"internal/certificate", "internal/credential", "internal/config", "internal/embedded", "internal/feedback", "internal/audit"),
 
 	// Front doors call the application layer and may use capability packages' types.
 	"internal/httpapi": frontDoor(),
@@ -69,7 +71,7 @@ func shared(more ...string) []string {
 
 func frontDoor() []string {
 	return []string{"internal/app", "internal/apperr", "internal/i18n", "internal/links", "internal/metrics", "internal/notify", "internal/outbox", "internal/auth", "internal/media", "internal/course",
-		"internal/learning", "internal/activity", "internal/cohort", "internal/certificate", "internal/feedback"}
+		"internal/learning", "internal/activity", "internal/cohort", "internal/certificate", "internal/feedback", "internal/audit"}
 }
 
 // Only these may import the web framework; these may never import the MongoDB driver.

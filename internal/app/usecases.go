@@ -12,6 +12,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/audit"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
@@ -224,7 +225,11 @@ func (a *App) LearnerProgress(ctx context.Context, actor auth.Principal, cohortI
 		return LearnerView{}, err
 	}
 	logs, err := a.Safaris.OfLearner(ctx, c.Course, user)
-	return LearnerView{User: u, Summary: sums[user], Assessments: as, Safaris: logs}, err
+	if err != nil {
+		return LearnerView{}, err
+	}
+	a.recordLearnerView(ctx, actor, cohortID, user, len(as), len(logs))
+	return LearnerView{User: u, Summary: sums[user], Assessments: as, Safaris: logs}, nil
 }
 
 // LearnerAssessment is one assessment of a cohort's member, for her coach's list.
@@ -259,6 +264,7 @@ func (a *App) CohortAssessments(ctx context.Context, actor auth.Principal, cohor
 	for i, as := range list {
 		out[i] = LearnerAssessment{Assessment: as, Learner: people[as.User]}
 	}
+	a.recordGroupAssessmentsView(ctx, actor, c.ID, list)
 	return out, nil
 }
 
@@ -297,7 +303,11 @@ func operator() auth.Principal {
 // ImportCourse checks a course read from files and stores it (see course.Service.Import), as
 // the operator.
 func (a *App) ImportCourse(ctx context.Context, co *course.Course, fsys fs.FS, opt course.ImportOptions) (course.ImportResult, error) {
-	return a.Courses.Import(ctx, operator(), co, fsys, opt)
+	res, err := a.Courses.Import(ctx, operator(), co, fsys, opt)
+	if err == nil && res.Published > 0 {
+		a.Audit.Record(ctx, audit.Entry{Actor: operator().UserID, Act: audit.ActCoursePublish, Target: res.Slug, Detail: "version " + strconv.Itoa(res.Published)})
+	}
+	return res, err
 }
 
 // CheckCourse checks a course read from files, its media included, without storing anything

@@ -324,7 +324,11 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, in NewUser) (
 	if err := CanCreateUser(actor, in.Roles); err != nil {
 		return User{}, Invitation{}, err
 	}
-	return s.createUser(ctx, in)
+	u, inv, err := s.createUser(ctx, in)
+	if err == nil && inv.URL != "" {
+		s.audit(ctx, Event{Kind: EventInvitation, Actor: actor.UserID, Subject: u.ID, Detail: "sent"})
+	}
+	return u, inv, err
 }
 
 // createUser creates a validated account whose creation was allowed.
@@ -421,12 +425,14 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, in
 	if err != nil {
 		return User{}, err
 	}
-	if up.Roles != nil && !up.EndSessions {
-		old, err := s.store.userByID(ctx, id)
-		if err != nil {
+	var old userDoc
+	if up.Roles != nil || up.Disabled != nil {
+		if old, err = s.store.userByID(ctx, id); err != nil {
 			return User{}, err
 		}
-		up.EndSessions = !slices.Equal(old.Roles, up.Roles)
+		if up.Roles != nil && !up.EndSessions {
+			up.EndSessions = !slices.Equal(old.Roles, up.Roles)
+		}
 	}
 	now := s.now().UTC()
 	up.UpdatedAt = &now
@@ -435,6 +441,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id string, in
 		return User{}, err
 	}
 	s.cache.Forget(id)
+	if old.ID != "" {
+		s.auditChange(ctx, actor, old, d)
+	}
 	if up.EndSessions {
 		if err := s.sessionsEnded(ctx, id, now); err != nil {
 			return User{}, err

@@ -88,6 +88,11 @@ func (s *Service) InviteUsers(ctx context.Context, actor Principal, in []NewUser
 	if err := s.outbox.EnqueueEmails(ctx, mails); err != nil {
 		return nil, err
 	}
+	for j, d := range docs {
+		if created[j] {
+			s.audit(ctx, Event{Kind: EventInvitation, Actor: actor.UserID, Subject: d.ID, Detail: "sent"})
+		}
+	}
 	return out, nil
 }
 
@@ -164,6 +169,7 @@ func (s *Service) acceptInvitation(ctx context.Context, token, password string, 
 	if d.Disabled {
 		return userDoc{}, ErrInvalidToken
 	}
+	s.audit(ctx, Event{Kind: EventInviteAccepted, Actor: d.ID, Subject: d.ID, Detail: "accepted"})
 	return d, nil
 }
 
@@ -173,10 +179,10 @@ var ErrAlreadyActive = apperr.New(apperr.KindConflict, "the account is already a
 
 // ResendInvitation sends a pending account a new invitation with a new link; the links sent
 // before stop working. It checks nothing about the caller: the cohort capability decides who
-// may (admins, and the trainers of the person's cohorts).
+// may (admins, and the trainers of the person's cohorts); actor is who asked, for the audit log.
 //
 // Returns ErrUserNotFound and ErrAlreadyActive.
-func (s *Service) ResendInvitation(ctx context.Context, id string) (Invitation, error) {
+func (s *Service) ResendInvitation(ctx context.Context, actor Principal, id string) (Invitation, error) {
 	d, err := s.store.userByID(ctx, id)
 	if err != nil {
 		return Invitation{}, err
@@ -188,7 +194,11 @@ func (s *Service) ResendInvitation(ctx context.Context, id string) (Invitation, 
 	if err := s.store.endOneTimes(ctx, d.ID, oneTimeInvitation, now); err != nil {
 		return Invitation{}, err
 	}
-	return s.invite(ctx, d, now)
+	inv, err := s.invite(ctx, d, now)
+	if err == nil {
+		s.audit(ctx, Event{Kind: EventInvitation, Actor: actor.UserID, Subject: d.ID, Detail: "resent"})
+	}
+	return inv, err
 }
 
 // InvitationLinks makes a fresh invitation link for each pending account of users, for a

@@ -43,6 +43,7 @@ type Service struct {
 	ended     *cache.Cache[bool] // by refresh family: whether the session has ended
 	dummyHash string
 	sessions  SessionLimits // browser sessions
+	auditor   Auditor       // nil: account events are not recorded (see UseAuditor)
 
 	background sync.WaitGroup // work requests left running; see Wait
 
@@ -52,15 +53,36 @@ type Service struct {
 	throttleLocks [64]sync.Mutex
 }
 
+// Option adjusts a Service at construction.
+type Option func(*settings)
+
+type settings struct {
+	maxCacheLifetime time.Duration
+}
+
+// MaxCacheLifetime bounds how long accounts' status and ended sessions are cached: another
+// replica's change (a disabled account, a role taken away, a session ended) is honoured here
+// within d. Zero or less keeps the default (30 seconds, 10 minutes for a sole writer).
+func MaxCacheLifetime(d time.Duration) Option {
+	return func(o *settings) { o.maxCacheLifetime = d }
+}
+
 // NewService returns the service over db. links builds invitation and reset links; sessions
 // bound browser sessions (zero fields: DefaultSessionLimits).
 // soleWriter says that no other process changes the database (the embedded default): accounts'
 // roles and disabled flags are then cached for longer, as every change passes through this
 // process and is forgotten at once.
-func NewService(db *mongo.Database, tokens *Tokens, hasher *Hasher, ob *outbox.Outbox, l links.Links, soleWriter bool, sessions SessionLimits, now func() time.Time, log *slog.Logger) *Service {
+func NewService(db *mongo.Database, tokens *Tokens, hasher *Hasher, ob *outbox.Outbox, l links.Links, soleWriter bool, sessions SessionLimits, now func() time.Time, log *slog.Logger, opts ...Option) *Service {
+	var o settings
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ttl := statusCacheTTL
 	if soleWriter {
 		ttl = soleStatusTTL
+	}
+	if o.maxCacheLifetime > 0 {
+		ttl = min(ttl, o.maxCacheLifetime)
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

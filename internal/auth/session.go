@@ -73,11 +73,15 @@ func (s *Service) login(ctx context.Context, email, password, clientIP string) (
 		return userDoc{}, err
 	}
 	if !ok {
+		// An unknown address is recorded without a subject and never with the typed address.
+		s.audit(ctx, Event{Kind: EventSignInFailed, Subject: u.ID, IP: clientIP})
 		return userDoc{}, ErrInvalidCredentials
 	}
 	if err := s.succeeded(ctx, signInAccount.on(key), signInAddress.on(clientIP)); err != nil {
 		return userDoc{}, err
 	}
+	s.noteSignIn(ctx, u.ID, now)
+	s.audit(ctx, Event{Kind: EventSignIn, Actor: u.ID, Subject: u.ID, IP: clientIP})
 	if rehash {
 		s.rehash(ctx, u.ID, password)
 	}
@@ -185,6 +189,9 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if err != nil || !found {
 		return err
 	}
+	if d.RevokedAt == nil {
+		s.audit(ctx, Event{Kind: EventSignOut, Actor: d.UserID, Subject: d.UserID})
+	}
 	return s.endSession(ctx, d.UserID, d.Family, s.now().UTC())
 }
 
@@ -208,6 +215,7 @@ func (s *Service) LogoutAll(ctx context.Context, actor Principal) error {
 	if err != nil {
 		return err
 	}
+	s.audit(ctx, Event{Kind: EventSignOut, Actor: actor.UserID, Subject: actor.UserID, Detail: "everywhere"})
 	return s.sessionsEnded(ctx, actor.UserID, s.now().UTC())
 }
 

@@ -274,6 +274,9 @@ func Read(ctx context.Context, r io.Reader, db *Store, storage *media.Storage) (
 		}
 		name := hdr.Name
 		switch {
+		case name == dbDir+RecordsCollection+".jsonl" || name == dbDir+RecordsCollection+".indexes.json":
+			// Records of another installation's backups are not this one's (see RecordsCollection).
+			continue
 		case name == manifestName:
 			if err := json.NewDecoder(tr).Decode(&m); err != nil {
 				return m, fmt.Errorf("manifest: %w", err)

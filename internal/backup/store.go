@@ -20,15 +20,27 @@ import (
 )
 
 // Store reads and writes whole collections of a database for backups.
-type Store struct{ db *mongo.Database }
+type Store struct {
+	db        *mongo.Database
+	transient map[string]bool
+}
 
 // NewStore returns the backup store over db.
-func NewStore(db *mongo.Database) *Store { return &Store{db: db} }
+// transient names collections of short-lived bookkeeping (markers, leases) that archives leave
+// out: a restore rebuilds what they serve.
+func NewStore(db *mongo.Database, transient ...string) *Store {
+	s := &Store{db: db, transient: map[string]bool{}}
+	for _, n := range transient {
+		s.transient[n] = true
+	}
+	return s
+}
 
 // Name is the database's name.
 func (s *Store) Name() string { return s.db.Name() }
 
-// collections are the database's collections, sorted, without system collections.
+// collections are the database's collections, sorted, without system collections, the
+// records of backups and the transient ones.
 func (s *Store) collections(ctx context.Context) ([]string, error) {
 	names, err := s.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
@@ -36,7 +48,8 @@ func (s *Store) collections(ctx context.Context) ([]string, error) {
 	}
 	out := names[:0]
 	for _, n := range names {
-		if !strings.HasPrefix(n, "system.") {
+		// The records of backups are the installation's, not its data (see RecordsCollection).
+		if !strings.HasPrefix(n, "system.") && n != RecordsCollection && !s.transient[n] {
 			out = append(out, n)
 		}
 	}

@@ -106,7 +106,7 @@ type Users interface {
 	InviteUsers(ctx context.Context, actor auth.Principal, users []auth.NewUser) ([]auth.Created, error)
 	UnsubscribeToken(user string) string
 	// ResendInvitation and InvitationLinks: see reminders.go.
-	ResendInvitation(ctx context.Context, id string) (auth.Invitation, error)
+	ResendInvitation(ctx context.Context, actor auth.Principal, id string) (auth.Invitation, error)
 	InvitationLinks(ctx context.Context, users []auth.User) (map[string]string, error)
 }
 
@@ -158,7 +158,7 @@ type Mail struct {
 // NewService returns the cohort service over the directory's database. skills may be nil.
 func NewService(dir *Directory, courses Courses, users Users, progress Progress, skills Skills, mail Mail, now func() time.Time) *Service {
 	return &Service{Directory: dir, courses: courses, users: users, progress: progress, skills: skills, mail: mail, now: now,
-		snapshots: cache.New[dashInputs](SnapshotTTL, 16, now)}
+		snapshots: cache.New[dashInputs](dir.snapshotTTL, 16, now)}
 }
 
 // EnsureIndexes creates the indexes cohorts need.

@@ -23,6 +23,9 @@ type Directory struct {
 	// own changes at once; another replica's changes show within the caches' lifetime.
 	members   *cache.Cache[string]
 	schedules *cache.Cache[[]ModuleDates]
+
+	maxLifetime time.Duration // MaxCacheLifetime; zero: the default
+	snapshotTTL time.Duration // dashboards' snapshots, for the Service built over it
 }
 
 // Cache lifetimes: among several replicas, another's change shows within cacheTTLShared; a
@@ -33,14 +36,42 @@ const (
 	cacheTTLSole   = 10 * time.Minute
 )
 
+// DirectoryOption adjusts a Directory at construction.
+type DirectoryOption func(*Directory)
+
+// MaxCacheLifetime bounds how long membership answers and cohorts' schedules are cached:
+// another replica's change (a member added or removed, new dates) shows here within d. Zero or
+// less keeps the default (30 seconds, 10 minutes for a sole writer).
+func MaxCacheLifetime(d time.Duration) DirectoryOption {
+	return func(s *Directory) { s.maxLifetime = d }
+}
+
+// SnapshotLifetime sets how long a dashboard's learner data is kept for its other pages (see
+// DashboardQuery.Snapshot) by the Service built over the directory. Zero or less keeps
+// SnapshotTTL.
+func SnapshotLifetime(d time.Duration) DirectoryOption {
+	return func(s *Directory) { s.snapshotTTL = d }
+}
+
 // NewDirectory returns the directory over db. soleWriter says that no other process changes
 // the database (the embedded default), so answers may be kept longer.
-func NewDirectory(db *mongo.Database, soleWriter bool, now func() time.Time) *Directory {
+func NewDirectory(db *mongo.Database, soleWriter bool, now func() time.Time, opts ...DirectoryOption) *Directory {
+	s := &Directory{store: newStore(db, now), snapshotTTL: SnapshotTTL}
+	for _, opt := range opts {
+		opt(s)
+	}
 	ttl := cacheTTLShared
 	if soleWriter {
 		ttl = cacheTTLSole
 	}
-	return &Directory{store: newStore(db, now), members: cache.New[string](ttl, 50000, now), schedules: cache.New[[]ModuleDates](ttl, 10000, now)}
+	if s.maxLifetime > 0 {
+		ttl = min(ttl, s.maxLifetime)
+	}
+	if s.snapshotTTL <= 0 {
+		s.snapshotTTL = SnapshotTTL
+	}
+	s.members, s.schedules = cache.New[string](ttl, 50000, now), cache.New[[]ModuleDates](ttl, 10000, now)
+	return s
 }
 
 // CohortOf returns the learner's active cohort in a course (the latest she joined), or "".

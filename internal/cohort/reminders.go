@@ -154,7 +154,7 @@ func (s *Service) ResendInvitation(ctx context.Context, actor auth.Principal, us
 			return auth.Invitation{}, auth.ErrUserNotFound
 		}
 	}
-	return s.users.ResendInvitation(ctx, user)
+	return s.users.ResendInvitation(ctx, actor, user)
 }
 
 // trainsMember reports whether trainer runs a cohort that user is an active member of.

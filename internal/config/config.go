@@ -66,10 +66,24 @@ type Config struct {
 	SessionMaxAge     time.Duration // and after this long in all
 	OrgName           string        // the organisation that runs Taito, the controller in the privacy notice
 	PrivacyContact    string        // where people reach the controller about their data (an address, a page)
+	DPOContact        string        // the data protection officer's contact, shown in the privacy notice (TAITO_DPO_CONTACT)
 	OrgLogoFile       string        // PNG or JPEG logo on certificates; empty: none
 
 	Mongo MongoConfig
 	S3    S3Config
+
+	// Retention is how long records are kept (TAITO_RETENTION_*); see retention.go.
+	Retention Retention
+
+	// CacheLifetime bounds how long a replica keeps answers another replica may change
+	// (accounts' status, cohort membership, courses' current versions, progress); zero: each
+	// cache's default.
+	CacheLifetime time.Duration
+	// OutboxInterval is how often queued e-mail is looked for and sent.
+	OutboxInterval time.Duration
+	// CatchUpGrace is how old a statement marker must be before a catch-up takes it for the
+	// leftover of a write that did not finish and applies its statements to the projections.
+	CatchUpGrace time.Duration
 }
 
 // MongoConfig says where MongoDB is. An empty URI means the embedded FerretDB.
@@ -106,6 +120,10 @@ const (
 	DefaultBodyLimit       = 1 << 20
 	DefaultRequestTimeout  = 15 * time.Second
 	DefaultAccessTokenTTL  = 15 * time.Minute
+	DefaultOutboxInterval  = 10 * time.Second
+	// DefaultCatchUpGrace is twice the longest a group-commit flush may take, so that a catch-up
+	// never races another replica's live flush.
+	DefaultCatchUpGrace = 30 * time.Second
 )
 
 // Media delivery modes (TAITO_MEDIA_DELIVERY).
@@ -215,14 +233,19 @@ func Load(getenv func(string) string) (Config, error) {
 	for _, v := range []struct {
 		name string
 		to   *string
-	}{{"TAITO_ORG_NAME", &c.OrgName}, {"TAITO_PRIVACY_CONTACT", &c.PrivacyContact}} {
+	}{{"TAITO_ORG_NAME", &c.OrgName}, {"TAITO_PRIVACY_CONTACT", &c.PrivacyContact}, {"TAITO_DPO_CONTACT", &c.DPOContact}} {
 		*v.to = get(v.name, "")
 		if len(*v.to) > 300 || strings.ContainsFunc(*v.to, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			problem(v.name, "want at most 300 characters on one line")
 		}
 	}
 
+	c.Retention = loadRetention(get, problem)
+
 	c.MediaGCInterval = duration("TAITO_MEDIA_GC_INTERVAL", time.Hour)
+	c.CacheLifetime = duration("TAITO_CACHE_LIFETIME", 0)
+	c.OutboxInterval = duration("TAITO_OUTBOX_INTERVAL", DefaultOutboxInterval)
+	c.CatchUpGrace = duration("TAITO_CATCHUP_GRACE", DefaultCatchUpGrace)
 	c.SMTPURL = Secret(get("TAITO_SMTP_URL", ""))
 	c.SMTPFrom = get("TAITO_SMTP_FROM", "Taito <noreply@localhost>")
 	if c.SMTPURL != "" {

@@ -48,6 +48,7 @@ func TestLoadGolden(t *testing.T) {
 			"TAITO_ACCESS_TOKEN_TTL":    "10m",
 			"TAITO_ORG_NAME":            "Pohjois-Karjalan hyvinvointialue",
 			"TAITO_PRIVACY_CONTACT":     "tietosuoja@example.fi",
+			"TAITO_DPO_CONTACT":         "tietosuojavastaava@example.fi",
 		},
 		"every-problem": {
 			"TAITO_HTTP_ADDR":        "localhost",
@@ -67,6 +68,7 @@ func TestLoadGolden(t *testing.T) {
 			"TAITO_ACCESS_TOKEN_TTL": "2h",
 			"TAITO_MEDIA_DELIVERY":   "stream",
 			"TAITO_ORG_NAME":         "two\nlines",
+			"TAITO_CACHE_LIFETIME":   "a while",
 		},
 	}
 	for name, e := range cases {

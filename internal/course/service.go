@@ -78,11 +78,33 @@ type Service struct {
 	lessons  *cache.Cache[*LessonView] // slug@N/lesson/locale → rendered lesson
 }
 
+// ServiceOption adjusts a Service at construction.
+type ServiceOption func(*settings)
+
+type settings struct {
+	maxCacheLifetime time.Duration
+}
+
+// MaxCacheLifetime bounds how long a course's pointer to its current version is cached: a
+// publish or archive on another replica shows here within d. Zero or less keeps the default
+// (5 seconds). Published versions never change and are kept regardless.
+func MaxCacheLifetime(d time.Duration) ServiceOption {
+	return func(o *settings) { o.maxCacheLifetime = d }
+}
+
 // NewService returns the course service. assets may be nil where no media is handled, members
 // nil where no cohorts exist.
-func NewService(db *mongo.Database, assets Assets, members Membership, now func() time.Time, log *slog.Logger) *Service {
+func NewService(db *mongo.Database, assets Assets, members Membership, now func() time.Time, log *slog.Logger, opts ...ServiceOption) *Service {
+	var o settings
+	for _, opt := range opts {
+		opt(&o)
+	}
+	pointers := pointerTTL
+	if o.maxCacheLifetime > 0 {
+		pointers = min(pointers, o.maxCacheLifetime)
+	}
 	return &Service{store: newStore(db), assets: assets, members: members, renderer: NewRenderer(), now: now, log: log,
-		current:  cache.New[courseDoc](pointerTTL, cachedPointers, now),
+		current:  cache.New[courseDoc](pointers, cachedPointers, now),
 		outlines: cache.New[*versionDoc](immutableTTL, cachedOutlines, now),
 		lessons:  cache.New[*LessonView](immutableTTL, cachedLessonViews, now)}
 }

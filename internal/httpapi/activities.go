@@ -9,6 +9,7 @@ import (
 	"github.com/taito-lms/taito/internal/activity"
 	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/audit"
 	"github.com/taito-lms/taito/internal/auth"
 	"github.com/taito-lms/taito/internal/course"
 )
@@ -195,11 +196,13 @@ type postOut struct {
 	CreatedAt  time.Time      `json:"created_at"`
 	EditedAt   *time.Time     `json:"edited_at,omitempty"`
 	Comments   []postOut      `json:"comments,omitempty"`
+	// Erased: its author was erased; it keeps its place with no text and no author.
+	Erased bool `json:"erased,omitempty"`
 }
 
 func newPostOut(p activity.Post) postOut {
 	out := postOut{ID: p.ID, Author: p.Author, AuthorName: p.AuthorName, Anonymous: p.Anonymous, Mine: p.Mine, Body: p.Body, HTML: p.HTML, Hidden: p.Hidden, Featured: p.Featured,
-		Reactions: p.Reactions, Reacted: p.Reacted, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt}
+		Reactions: p.Reactions, Reacted: p.Reacted, CreatedAt: p.CreatedAt, EditedAt: p.EditedAt, Erased: p.Erased}
 	if out.Reacted == nil {
 		out.Reacted = []string{}
 	}
@@ -466,6 +469,7 @@ func (s *Server) getAssessment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.recordView(c, audit.ActViewAssessment, a.User, a.Course+":"+a.Assessment)
 	return c.JSON(newAssessmentOut(a))
 }
 
@@ -603,6 +607,7 @@ func (s *Server) getSafari(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.recordView(c, audit.ActViewSafari, l.User, l.Course+":"+l.Safari)
 	return c.JSON(newSafariLogOut(l))
 }
 
@@ -640,6 +645,7 @@ func (s *Server) safariSummary(c *fiber.Ctx) error {
 	}
 	if c.Query("format") == "csv" {
 		dl := app.SafariSummaryCSV(slug, safari, fs, messageLocale(c))
+		s.record(c, audit.Entry{Act: audit.ActReportDownload, Target: slug + ":" + safari, Detail: "safari summary csv"})
 		c.Set(fiber.HeaderContentType, dl.ContentType)
 		c.Set(fiber.HeaderContentDisposition, dl.Disposition)
 		return c.SendString(dl.Body)

@@ -155,7 +155,7 @@ type publishResponse struct {
 }
 
 func (s *Server) publishCourse(c *fiber.Ctx) error {
-	res, err := s.courses.Publish(c.UserContext(), principal(c), c.Params("slug"))
+	res, err := s.app.PublishCourse(c.UserContext(), principal(c), c.Params("slug"))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/taito-lms/taito/internal/app"
 	"github.com/taito-lms/taito/internal/apperr"
+	"github.com/taito-lms/taito/internal/audit"
 	"github.com/taito-lms/taito/internal/cohort"
 	"github.com/taito-lms/taito/internal/course"
 	"github.com/taito-lms/taito/internal/notify"
@@ -191,12 +192,14 @@ func (s *Server) report(c *fiber.Ctx) error {
 		return err
 	}
 	if c.Query("format") == "json" {
+		s.record(c, audit.Entry{Act: audit.ActReportDownload, Target: c.Params("id"), Detail: "cohort report json"})
 		return c.JSON(newDashboardOut(d, loc))
 	}
 	dl, err := app.CohortReportCSV(d, loc, c.Query("delimiter"), s.now())
 	if err != nil {
 		return err
 	}
+	s.record(c, audit.Entry{Act: audit.ActReportDownload, Target: c.Params("id"), Detail: "cohort report csv"})
 	c.Set(fiber.HeaderContentType, dl.ContentType)
 	c.Set(fiber.HeaderContentDisposition, dl.Disposition)
 	return c.SendString(dl.Body)
@@ -252,6 +255,7 @@ func (s *Server) completionReport(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	s.record(c, audit.Entry{Act: audit.ActReportDownload, Target: c.Query("course"), Detail: "completion report"})
 	out := make([]orgUnitOut, len(rows))
 	for i, r := range rows {
 		out[i] = orgUnitOut(r)

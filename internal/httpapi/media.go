@@ -81,7 +81,7 @@ func (s *Server) uploadContent(c *fiber.Ctx) error {
 		length = -1
 	}
 	ctx, cancel := context.WithCancel(context.WithoutCancel(c.UserContext()))
-	in := newIdleStream(io.NopCloser(body), cancel, c.Context().Conn().SetReadDeadline)
+	in := newIdleStream(io.NopCloser(body), cancel, c.Context().Conn().SetReadDeadline, s.mediaIdle())
 	defer in.Close()
 	if err := s.media.ReceiveUpload(ctx, principal(c), c.Params("id"), in, length); err != nil {
 		return err
@@ -242,11 +242,17 @@ func (s *Server) ServeMedia(c *fiber.Ctx, actor auth.Principal, id string) error
 	return c.Redirect(d.URL, fiber.StatusFound)
 }
 
-// mediaIdleTimeout is how long a media stream may make no progress (the client reads nothing,
-// or S3 sends nothing) before it is dropped. A stream as a whole has no deadline.
-const mediaIdleTimeout = 30 * time.Second
+// mediaIdle is how long a media stream may make no progress (the client reads nothing, or S3
+// sends nothing) before it is dropped (media.Limits.Idle). A stream as a whole has no deadline.
+func (s *Server) mediaIdle() time.Duration {
+	if s.media == nil {
+		return media.DefaultIdle
+	}
+	return s.media.Idle()
+}
 
-// mediaCheckTimeout bounds the check of a completed upload, which reads the whole file from S3.
+// mediaCheckTimeout bounds the check of a completed upload, which reads the whole file from S3;
+// a check in which nothing moves for media.Limits.Idle ends sooner (media.CompleteUpload).
 const mediaCheckTimeout = 10 * time.Minute
 
 // streamMedia sends item from S3 through Taito with one byte range (206), ETag (its SHA-256),
@@ -274,7 +280,9 @@ func (s *Server) streamMedia(c *fiber.Ctx, item media.Item) error {
 	// The stream outlives the handler and the request's deadline: its own context, cancelled
 	// when it ends, when the client goes away or when it stalls.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(c.UserContext()))
+	opening := time.AfterFunc(s.mediaIdle(), cancel) // S3 that does not answer at all
 	body, err := s.media.Read(ctx, item, offset, length)
+	opening.Stop()
 	if err != nil {
 		cancel()
 		return err
@@ -287,28 +295,29 @@ func (s *Server) streamMedia(c *fiber.Ctx, item media.Item) error {
 	c.Set(fiber.HeaderAcceptRanges, "bytes")
 	c.Status(status)
 	// fasthttp closes the stream when it has been written or the write failed.
-	c.Context().Response.SetBodyStream(newIdleStream(body, cancel, c.Context().Conn().SetWriteDeadline), int(length))
+	c.Context().Response.SetBodyStream(newIdleStream(body, cancel, c.Context().Conn().SetWriteDeadline, s.mediaIdle()), int(length))
 	return nil
 }
 
 // idleStream is media on its way between a client and S3. Each read pushes the connection's
 // deadline (which otherwise bounds the whole request or response) and an idle watchdog forward,
 // so a long video or a large upload goes on for as long as bytes keep moving; when none move
-// for mediaIdleTimeout the watchdog cancels the stream's context, which stops S3.
+// for idle the watchdog cancels the stream's context, which stops S3.
 type idleStream struct {
 	r        io.ReadCloser
 	cancel   context.CancelFunc
 	deadline func(time.Time) error
 	watchdog *time.Timer
+	idle     time.Duration
 }
 
-func newIdleStream(r io.ReadCloser, cancel context.CancelFunc, deadline func(time.Time) error) *idleStream {
-	return &idleStream{r: r, cancel: cancel, deadline: deadline, watchdog: time.AfterFunc(mediaIdleTimeout, cancel)}
+func newIdleStream(r io.ReadCloser, cancel context.CancelFunc, deadline func(time.Time) error, idle time.Duration) *idleStream {
+	return &idleStream{r: r, cancel: cancel, deadline: deadline, watchdog: time.AfterFunc(idle, cancel), idle: idle}
 }
 
 func (m *idleStream) Read(p []byte) (int, error) {
-	m.watchdog.Reset(mediaIdleTimeout)
-	_ = m.deadline(time.Now().Add(mediaIdleTimeout))
+	m.watchdog.Reset(m.idle)
+	_ = m.deadline(time.Now().Add(m.idle))
 	return m.r.Read(p)
 }
 

@@ -4,7 +4,7 @@ package httpapi
 // Routes with s.authn need an access token; the others are public.
 func (s *Server) routes() {
 	app := s.fiber
-	app.Use(s.requestID, s.accessLog, s.securityHeaders, s.deadline, s.bodyLimit)
+	app.Use(s.requestID, s.accessLog, s.securityHeaders, s.deadline, s.bodyLimit, s.clientAddress)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
@@ -27,6 +27,8 @@ func (s *Server) routes() {
 	app.Patch("/api/v1/users/:id", s.authn, s.updateUser)
 	app.Post("/api/v1/users/:id/invitation", s.authn, s.resendInvitation)
 	app.Get("/api/v1/outbox", s.authn, s.listOutbox)
+	app.Get("/api/v1/admin/audit", s.authn, s.auditLog)
+	app.Get("/api/v1/admin/status", s.authn, s.adminStatus)
 
 	// Courses: catalogue and delivery for every signed-in user, authoring for each course's team.
 	app.Get("/api/v1/courses", s.authn, s.listCourses)
@@ -101,6 +103,16 @@ func (s *Server) routes() {
 	app.Get("/api/v1/me/courses", s.authn, s.myCourses)
 	app.Get("/api/v1/me/cohorts", s.authn, s.myCohorts)
 	app.Get("/api/v1/me/progress/:slug", s.authn, s.myProgress)
+
+	// A person's data exports (GDPR Articles 15 and 20): her own, or by an admin for a request.
+	app.Post("/api/v1/me/exports", s.authn, s.requestMyExport)
+	app.Get("/api/v1/me/exports", s.authn, s.myExports)
+	app.Get("/api/v1/me/exports/:id", s.authn, s.myExport)
+	app.Get("/api/v1/me/exports/:id/download", s.authn, s.downloadExport)
+	app.Post("/api/v1/admin/users/:id/exports", s.authn, s.requestUserExport)
+	// Erasure of a person (GDPR Article 17), by admins.
+	app.Post("/api/v1/admin/users/:id/erasure", s.authn, s.eraseUser)
+	app.Get("/api/v1/admin/erasures/:id", s.authn, s.erasure)
 
 	// Certificates: a learner's own, public verification and the issuer's documents, revocation
 	// by admins.

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/taito-lms/taito/internal/metrics"
 	"github.com/taito-lms/taito/internal/mongox"
 )
@@ -61,15 +63,17 @@ func (s *Service) duplicate(ctx context.Context, user, authority string, e *Entr
 // Group commit. Concurrent requests' statements are written together: a request queues its
 // statements and waits; up to groupLeaders flushes run at once, each taking what has queued
 // (waiting groupWindow first, so that a flush gathers the requests that arrive meanwhile),
-// writing all its statements with one InsertMany and then one projection update per learner and
-// course however many statements touch it. Each request is answered when its own writes are
-// done, and a failure answers exactly the requests it touches.
+// writing a marker of the batch (catchup.go), all its statements with one InsertMany and then
+// one projection update per learner and course however many statements touch it. Each request
+// is answered when its own writes are done, and a failure answers exactly the requests it
+// touches.
 const (
 	groupWindow        = 2 * time.Millisecond
 	groupMaxStatements = 512
 	groupLeaders       = 4
 	groupParallel      = 8 // projection updates in flight per flush
 	commitTimeout      = 15 * time.Second
+	spareMarkerLife    = time.Second // how long a stopped leader's marker waits for another leader
 )
 
 type groupCommit struct {
@@ -77,6 +81,8 @@ type groupCommit struct {
 	queue   []*job
 	leaders int
 	paused  sync.RWMutex // held by PauseCommits (pause.go); every flush holds it for reading
+	catchUp sync.Mutex   // one CatchUp at a time in this process (catchup.go)
+	spare   []string     // markers of stopped leaders, for the next ones (guarded by mu; see lead)
 }
 
 // job is one request's statements in the group-commit queue.
@@ -123,14 +129,27 @@ func (s *Service) commit(ctx context.Context, user, authority string, targets []
 			return nil, nil, fmt.Errorf("store statements: %w", ctx.Err())
 		}
 		g.mu.Unlock()
-		<-j.done // its writes are under way; answer with what they did
+		// Its writes are under way and go on without the request, which must answer within its
+		// deadline (a store that hangs would keep it waiting for commitTimeout): the client is
+		// told to try again, and its retry with the same ids finds the statements logged as
+		// duplicates, or logs them if these writes fail, so the batch is logged exactly once.
+		return nil, nil, fmt.Errorf("store statements: %w", ctx.Err())
 	}
 	return j.dups, j.after, j.err
 }
 
-// lead flushes queued jobs until the queue is empty.
+// lead flushes queued jobs until the queue is empty. A leader writes one marker (see CatchUp)
+// for its flushes, rewriting it for each batch once the one before is done; when it stops, it
+// leaves the marker to the next leader, and a marker no leader takes within spareMarkerLife is
+// deleted. A busy group commit writes one marker per flush and deletes none.
 func (s *Service) lead() {
 	g := &s.group
+	g.mu.Lock()
+	marker := ""
+	if n := len(g.spare); n > 0 {
+		marker, g.spare = g.spare[n-1], g.spare[:n-1]
+	}
+	g.mu.Unlock()
 	for {
 		time.Sleep(groupWindow)
 		g.mu.Lock()
@@ -142,6 +161,10 @@ func (s *Service) lead() {
 		}
 		if n == 0 {
 			g.leaders--
+			if marker != "" {
+				g.spare = append(g.spare, marker)
+				time.AfterFunc(spareMarkerLife, func() { s.dropSpare(marker) })
+			}
 			g.mu.Unlock()
 			return
 		}
@@ -149,28 +172,69 @@ func (s *Service) lead() {
 		g.queue = slices.Delete(g.queue, 0, n)
 		g.mu.Unlock()
 		metrics.ObserveCommitBatch(statements)
-		s.flush(batch)
+		if marker == "" {
+			marker = uuid.NewString()
+		}
+		marker = s.flush(batch, marker)
 	}
 }
 
-// flush writes a batch of jobs: one InsertMany for all their statements, then one projection
-// update per learner and course, and answers each job.
-func (s *Service) flush(batch []*job) {
+// dropSpare deletes a marker a stopped leader left, unless another leader has taken it since.
+func (s *Service) dropSpare(marker string) {
+	g := &s.group
+	g.mu.Lock()
+	i := slices.Index(g.spare, marker)
+	if i >= 0 {
+		g.spare = slices.Delete(g.spare, i, i+1)
+	}
+	g.mu.Unlock()
+	if i < 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	s.unmark(ctx, marker)
+}
+
+// flush writes a batch of jobs: its marker (under the id given), one InsertMany for all its
+// statements, then one projection update per learner and course, and answers each job. It
+// returns the marker id to reuse for the next batch, or "" when a write failed after the
+// statements were sent: that marker then stays for a catch-up to finish what reached the log.
+func (s *Service) flush(batch []*job, marker string) string {
 	s.group.paused.RLock()
 	defer s.group.paused.RUnlock()
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	defer func() {
-		for _, j := range batch {
-			close(j.done)
-		}
-	}()
-	type ref struct {
-		j *job
-		i int
+	lb := s.logBatch(ctx, batch, marker)
+	done := lb == nil || (lb.logged && s.applyBatch(ctx, lb))
+	for _, j := range batch {
+		close(j.done)
 	}
+	if !done {
+		return ""
+	}
+	return marker
+}
+
+// loggedRef is one statement of a flush: the job's entry i.
+type loggedRef struct {
+	j *job
+	i int
+}
+
+// loggedBatch is what logBatch wrote: whether the statements were sent to the log at all, every
+// statement, and which of them are not in the log as sent (left out of the projections).
+type loggedBatch struct {
+	logged bool
+	refs   []loggedRef
+	failed []bool
+}
+
+// logBatch marks (under the marker id given) and logs the statements of a batch's jobs, setting
+// the errors and duplicates of each job; nil when nothing was sent to the log.
+func (s *Service) logBatch(ctx context.Context, batch []*job, marker string) *loggedBatch {
 	var docs []statementDoc
-	var refs []ref
+	var refs []loggedRef
 	for _, j := range batch {
 		j.dups = make([]bool, len(j.entries))
 		j.after = map[string]*Facts{}
@@ -188,19 +252,26 @@ func (s *Service) flush(batch []*job) {
 		}
 		docs = append(docs, jd...)
 		for i := range j.entries {
-			refs = append(refs, ref{j, i})
+			refs = append(refs, loggedRef{j, i})
 		}
 	}
 	if len(docs) == 0 {
-		return
+		return nil
 	}
-	failed := make([]bool, len(refs)) // statements not in the log as sent: left out of projections
-	errs, err := s.store.insertStatements(ctx, docs)
-	if err != nil {
+	if err := s.mark(ctx, marker, docs, ""); err != nil {
 		for _, r := range refs {
 			r.j.err = err
 		}
-		return
+		return nil
+	}
+	failed := make([]bool, len(refs))
+	errs, err := s.store.insertStatements(ctx, docs)
+	if err != nil {
+		// Some of them may be in the log all the same: the marker stays for a catch-up.
+		for _, r := range refs {
+			r.j.err = err
+		}
+		return &loggedBatch{}
 	}
 	for n, err := range errs {
 		if err == nil {
@@ -219,8 +290,12 @@ func (s *Service) flush(batch []*job) {
 		}
 		r.j.dups[r.i] = true
 	}
+	return &loggedBatch{logged: true, refs: refs, failed: failed}
+}
 
-	// One update per learner and course, merged from its statements' own updates.
+// applyBatch makes one update per learner and course, merged from its logged statements' own
+// updates, sets each job's projections afterwards, and says whether every update was written.
+func (s *Service) applyBatch(ctx context.Context, lb *loggedBatch) bool {
 	type keyed struct {
 		user, slug string
 		u          *update
@@ -228,8 +303,8 @@ func (s *Service) flush(batch []*job) {
 	}
 	byKey := map[string]*keyed{}
 	var keys []*keyed
-	for n, r := range refs {
-		if failed[n] {
+	for n, r := range lb.refs {
+		if lb.failed[n] {
 			continue
 		}
 		slug := r.j.targets[r.i].slug
@@ -250,6 +325,7 @@ func (s *Service) flush(batch []*job) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, groupParallel)
 	var mu sync.Mutex
+	ok := true
 	for _, k := range keys {
 		wg.Add(1)
 		sem <- struct{}{}
@@ -258,6 +334,7 @@ func (s *Service) flush(batch []*job) {
 			f, err := s.applyKey(ctx, k.user, k.slug, k.u)
 			mu.Lock()
 			defer mu.Unlock()
+			ok = ok && err == nil
 			for _, j := range k.jobs {
 				if err != nil && j.err == nil {
 					j.err = err
@@ -267,6 +344,7 @@ func (s *Service) flush(batch []*job) {
 		}()
 	}
 	wg.Wait()
+	return ok
 }
 
 // applyKey applies u to one learner's projection in a course and returns the projection after
@@ -277,6 +355,11 @@ func (s *Service) flush(batch []*job) {
 func (s *Service) applyKey(ctx context.Context, user, slug string, u *update) (*Facts, error) {
 	id := progressID(user, slug)
 	defer s.cache.lock(id)()
+	release, err := s.leaseProjection(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	now := time.Now()
 	cur, cached := s.cache.get(id, now)
 	if !cached {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -46,6 +47,7 @@ type Service struct {
 	group      groupCommit
 	cache      *factsCache
 	soleWriter bool
+	leased     atomic.Bool // projection writes take a lease (lease.go)
 
 	keyMu sync.Mutex
 	key   []byte // see statementKey
@@ -66,17 +68,38 @@ type Schedules interface {
 	Schedule(ctx context.Context, user, slug string) (Schedule, error)
 }
 
+// Option adjusts a Service at construction.
+type Option func(*settings)
+
+type settings struct {
+	maxCacheLifetime time.Duration
+}
+
+// MaxCacheLifetime bounds how long a learner's projection is kept in the projection cache: a
+// change another replica made is seen here within d. Zero or less keeps the default (2
+// minutes, 30 for a sole writer).
+func MaxCacheLifetime(d time.Duration) Option {
+	return func(o *settings) { o.maxCacheLifetime = d }
+}
+
 // NewService returns the learning service over db. schedules may be nil (no dates apply).
 // soleWriter says that no other process writes the database (the embedded default, whose data
 // directory is locked): then cached projections are known to be current, and an update that
 // changes nothing on the cached copy is not written.
-func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, schedules Schedules, publicURL string, soleWriter bool, now func() time.Time, log *slog.Logger) *Service {
+func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, schedules Schedules, publicURL string, soleWriter bool, now func() time.Time, log *slog.Logger, opts ...Option) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	var o settings
+	for _, opt := range opts {
+		opt(&o)
 	}
 	ttl := factsTTL
 	if soleWriter {
 		ttl = factsTTLSole
+	}
+	if o.maxCacheLifetime > 0 {
+		ttl = min(ttl, o.maxCacheLifetime)
 	}
 	return &Service{store: newStore(db), courses: courses, outbox: ob, schedules: schedules,
 		publicURL: strings.TrimRight(publicURL, "/"), soleWriter: soleWriter, now: now, log: log, cache: newFactsCache(factsCacheBytes, ttl)}
@@ -85,6 +108,9 @@ func NewService(db *mongo.Database, courses *course.Service, ob *outbox.Outbox, 
 // EnsureIndexes creates the indexes the service needs and the key of its statement ids.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	if err := s.store.ensureIndexes(ctx); err != nil {
+		return err
+	}
+	if err := s.checkWriters(ctx); err != nil {
 		return err
 	}
 	_, err := s.statementKey(ctx)
@@ -545,15 +571,24 @@ func (s *Service) checkCourseCompletion(ctx context.Context, user string, pub co
 }
 
 // void logs a voiding statement of user's, marks its target (checked by voidable) voided and
-// recomputes her projection in that course from the log.
+// recomputes her projection in that course from the log. A marker (see CatchUp) lets a
+// catch-up finish a voiding that reached the log when this does not.
 func (s *Service) void(ctx context.Context, user string, e *Entry, target statementDoc, now time.Time) error {
+	marker := uuid.NewString()
+	if err := s.mark(ctx, marker, []statementDoc{{ID: e.Statement.ID, User: user, Course: target.Course}}, target.ID); err != nil {
+		return err
+	}
 	if _, err := s.logOne(ctx, user, target.Course, nil, e, now, AuthorityLearner, false); err != nil {
 		return err
 	}
 	if err := s.store.markVoided(ctx, target.ID); err != nil {
 		return err
 	}
-	return s.Rebuild(ctx, user, target.Course)
+	if err := s.Rebuild(ctx, user, target.Course); err != nil {
+		return err
+	}
+	s.unmark(ctx, marker)
+	return nil
 }
 
 // Rebuild recomputes one learner's projection in a course from the log, through the same
@@ -563,6 +598,11 @@ func (s *Service) void(ctx context.Context, user string, e *Entry, target statem
 func (s *Service) Rebuild(ctx context.Context, user, slug string) error {
 	id := progressID(user, slug)
 	defer s.cache.lock(id)()
+	release, err := s.leaseProjection(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer release()
 	s.cache.drop(id)
 	defer s.cache.drop(id) // also what a reader cached while the rebuild was under way
 	docs, err := s.store.logOf(ctx, user, slug)

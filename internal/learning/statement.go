@@ -333,11 +333,13 @@ func (st *Statement) Check(now time.Time) error {
 		case ts.Year() < 2000:
 			f.Add("timestamp", "is too far in the past")
 		default:
-			st.timestamp = ts.UTC()
+			st.timestamp = ts.UTC().Truncate(time.Millisecond)
 		}
 	} else {
-		st.timestamp = now.UTC()
+		st.timestamp = now.UTC().Truncate(time.Millisecond)
 	}
+	// The log keeps times to the millisecond (BSON dates), and a rebuild reads them from there:
+	// the live projection is made from the same time, or its resume point would differ.
 	if st.Version != "" && !strings.HasPrefix(st.Version, "1.0") {
 		f.Add("version", "must be 1.0.x")
 	}

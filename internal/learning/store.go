@@ -39,6 +39,7 @@ func (s *store) ensureIndexes(ctx context.Context) error {
 		{s.statements, bson.D{{Key: "user", Value: 1}, {Key: "course", Value: 1}}},
 		{s.progress, bson.D{{Key: "user", Value: 1}}},
 		{s.progress, bson.D{{Key: "course", Value: 1}}},
+		{s.batches(), bson.D{{Key: "created", Value: 1}}}, // catch-up (catchup_store.go)
 	} {
 		if _, err := ix.coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys}); err != nil {
 			return mongox.Err(ctx, ix.coll.Name()+" indexes", err)

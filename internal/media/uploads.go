@@ -36,6 +36,21 @@ type Limits struct {
 	// Proxy: media are delivered and uploaded through Taito (TAITO_MEDIA_DELIVERY=proxy)
 	// instead of on presigned S3 URLs, for an S3 that browsers cannot reach.
 	Proxy bool
+	// Idle is how long a media stream, or the check of a completed upload, may move no bytes
+	// (S3 or the client sending nothing) before it is dropped; such work has no deadline as a
+	// whole (0: DefaultIdle).
+	Idle time.Duration
+}
+
+// DefaultIdle is Limits.Idle when it is not set.
+const DefaultIdle = 30 * time.Second
+
+// Idle is how long a media stream or an upload's check may move no bytes (Limits.Idle).
+func (l *Library) Idle() time.Duration {
+	if l.limits.Idle > 0 {
+		return l.limits.Idle
+	}
+	return DefaultIdle
 }
 
 // DefaultLimits: 2 GiB for video, 50 MiB otherwise, multipart above 64 MiB in 16 MiB parts.
@@ -193,19 +208,26 @@ type Completed struct {
 // Returns ErrUploadNotFound (also for another user's upload), ErrUploadDone, ErrUploadExpired
 // and validation errors saying why the bytes were refused.
 func (l *Library) CompleteUpload(ctx context.Context, actor auth.Principal, id string, parts []CompletedPart) (Completed, error) {
-	d, err := l.pendingUpload(ctx, actor, id)
+	g := l.guard(ctx)
+	defer g.stop()
+	d, err := l.pendingUpload(g.ctx, actor, id)
 	if err != nil {
 		return Completed{}, err
 	}
+	g.moved()
 	if d.Multipart != "" {
 		if len(parts) == 0 {
 			return Completed{}, apperr.Validation(apperr.FieldError{Field: "parts", Message: "list every part with its ETag"})
 		}
-		if err := l.storage.completeMultipart(ctx, d.Key, d.Multipart, parts); err != nil {
+		// S3 joins the parts in one call, which takes longer the larger the file.
+		mctx, cancel := g.slowStep(d.Size)
+		err := l.storage.completeMultipart(mctx, d.Key, d.Multipart, parts)
+		cancel()
+		if err != nil {
 			return Completed{}, err
 		}
 	}
-	res, reason, err := l.check(ctx, &d)
+	res, reason, err := l.check(g, &d)
 	if err != nil {
 		return Completed{}, err
 	}
@@ -217,9 +239,53 @@ func (l *Library) CompleteUpload(ctx context.Context, actor auth.Principal, id s
 	return res, nil
 }
 
+// guard is the work on a completed upload, which has no deadline as a whole (a large file
+// takes long to read) but must keep moving: a step of it that moves nothing for Idle, such as
+// a store that is cut off or does not answer, is cancelled.
+type guard struct {
+	parent context.Context
+	ctx    context.Context // the steps' context, cancelled on a stall
+	cancel context.CancelFunc
+	timer  *time.Timer
+	idle   time.Duration
+}
+
+func (l *Library) guard(ctx context.Context) *guard {
+	g := &guard{parent: ctx, idle: l.Idle()}
+	g.ctx, g.cancel = context.WithCancel(ctx)
+	g.timer = time.AfterFunc(g.idle, g.cancel)
+	return g
+}
+
+// moved says the work has moved on: the next stall is counted from now.
+func (g *guard) moved() { g.timer.Reset(g.idle) }
+
+// slowStep is the context of one step that moves nothing the guard can see until it is done,
+// such as S3 copying or joining size bytes: the step has Idle plus a second for every 10 MiB.
+func (g *guard) slowStep(size int64) (context.Context, context.CancelFunc) {
+	g.timer.Stop()
+	ctx, cancel := context.WithTimeout(g.ctx, g.idle+time.Duration(size/(10<<20))*time.Second)
+	return ctx, func() { cancel(); g.moved() }
+}
+
+func (g *guard) stop() {
+	g.timer.Stop()
+	g.cancel()
+}
+
+// readErr is an error reading an object under check: S3 that stalled (the guard cancelled its
+// context) cannot be reached as far as the client is concerned.
+func (g *guard) readErr(key string, err error) error {
+	if g.ctx.Err() != nil && g.parent.Err() == nil {
+		return apperr.Unavailable("the media storage", storageRetryAfter, fmt.Errorf("read %s: S3 sent nothing for %v: %w", key, g.idle, err))
+	}
+	return storageErr(g.parent, "read "+key, err)
+}
+
 // check reads the quarantined object once, streaming, and promotes it or says why not: a
 // validation error whose message is a catalogue key.
-func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, *apperr.Error, error) {
+func (l *Library) check(g *guard, d *uploadDoc) (Completed, *apperr.Error, error) {
+	ctx := g.ctx
 	obj, size, err := l.storage.open(ctx, d.Key)
 	if errors.Is(err, errNoObject) {
 		return Completed{}, apperr.New(apperr.KindValidation, "nothing was uploaded: send the file to the upload URL first"), nil
@@ -228,16 +294,17 @@ func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, *apperr.E
 		return Completed{}, nil, err
 	}
 	defer obj.Close()
+	g.moved()
 	if size != d.Size {
 		return Completed{}, apperr.New(apperr.KindValidation, "the file is {size} bytes but {declared} were declared",
 			apperr.Params{"size": strconv.FormatInt(size, 10), "declared": strconv.FormatInt(d.Size, 10)}), nil
 	}
 	hash := sha256.New()
-	rest := io.TeeReader(obj, hash) // every byte read from here on is hashed
+	rest := io.TeeReader(progress{obj, g.moved}, hash) // every byte read from here on is hashed
 	head := make([]byte, 64<<10)
 	n, err := io.ReadFull(rest, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return Completed{}, nil, err
+		return Completed{}, nil, g.readErr(d.Key, err)
 	}
 	head = head[:n]
 	sniffed := Sniff(head[:min(len(head), SniffLen)])
@@ -253,12 +320,13 @@ func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, *apperr.E
 		if err := CheckSVG(io.MultiReader(bytes.NewReader(head), rest)); IsSVGRefusal(err) {
 			return Completed{}, svgReason(err), nil
 		} else if err != nil {
-			return Completed{}, nil, err
+			return Completed{}, nil, g.readErr(d.Key, err)
 		}
 	}
 	if _, err := io.Copy(io.Discard, rest); err != nil {
-		return Completed{}, nil, err
+		return Completed{}, nil, g.readErr(d.Key, err)
 	}
+	g.moved()
 	res := Completed{}
 	if cfg, _, err := image.DecodeConfig(bytes.NewReader(head)); err == nil {
 		res.Width, res.Height = cfg.Width, cfg.Height
@@ -269,7 +337,11 @@ func (l *Library) check(ctx context.Context, d *uploadDoc) (Completed, *apperr.E
 		res.Item = existing
 		_ = l.storage.remove(ctx, d.Key)
 	} else if errors.Is(err, ErrNotFound) {
-		if err := l.storage.copy(ctx, d.Key, ObjectKey(id)); err != nil {
+		g.moved()
+		cctx, cancel := g.slowStep(d.Size)
+		err := l.storage.copy(cctx, d.Key, ObjectKey(id))
+		cancel()
+		if err != nil {
 			return Completed{}, nil, err
 		}
 		res.Item = Item{ID: id, Key: ObjectKey(id), ContentType: sniffed, Size: d.Size, Filename: d.Filename, State: "ready", CreatedBy: d.User,
@@ -345,6 +417,20 @@ func (l *Library) ReceiveUpload(ctx context.Context, actor auth.Principal, id st
 		return ErrTooLarge
 	}
 	return nil
+}
+
+// progress calls moved after every read that returns bytes.
+type progress struct {
+	r     io.Reader
+	moved func()
+}
+
+func (p progress) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.moved()
+	}
+	return n, err
 }
 
 // countingReader counts what it reads and keeps the first error other than io.EOF's absence.

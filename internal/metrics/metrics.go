@@ -52,6 +52,16 @@ var (
 		Namespace: namespace, Name: "store_errors_total",
 		Help: "MongoDB errors translated by the stores, by kind (unavailable, timeout, conflict, internal).",
 	}, []string{"kind"})
+
+	auditFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "audit_failures_total",
+		Help: "Audit log entries that could not be recorded (the act itself went ahead).",
+	})
+
+	caughtUp = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: namespace, Name: "ingest_caught_up_statements_total",
+		Help: "Logged statements applied to their projections by a catch-up, after a write that did not finish.",
+	})
 )
 
 // ObserveRequest records one answered HTTP request. route is the pattern the request matched
@@ -78,6 +88,12 @@ func CacheLookup(hit bool) {
 // StoreError records a store error of the given kind.
 func StoreError(kind apperr.Kind) { storeErrors.WithLabelValues(kind.String()).Inc() }
 
+// AuditFailure counts one audit log entry that could not be recorded.
+func AuditFailure() { auditFailures.Inc() }
+
+// CaughtUp counts statements a catch-up applied to their projections.
+func CaughtUp(statements int) { caughtUp.Add(float64(statements)) }
+
 // Backlog is the outbox's state at one moment.
 type Backlog struct {
 	Pending       int       // jobs waiting to be done
@@ -96,7 +112,7 @@ func NewRegistry(backlog BacklogFunc, now func() time.Time) *prometheus.Registry
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		requests, commitBatch, commitWait, cacheLookups, storeErrors,
+		requests, commitBatch, commitWait, cacheLookups, storeErrors, auditFailures, caughtUp,
 	)
 	if backlog != nil {
 		reg.MustRegister(&outboxCollector{backlog: backlog, now: now})

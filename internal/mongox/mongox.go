@@ -13,6 +13,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/taito-lms/taito/internal/apperr"
@@ -62,7 +63,12 @@ func Unreachable(err error) bool {
 	if mongo.IsTimeout(err) || mongo.IsNetworkError(err) {
 		return true
 	}
-	if errors.As(err, &topology.ServerSelectionError{}) {
+	if errors.As(err, &topology.ServerSelectionError{}) || errors.As(err, &topology.WaitQueueTimeoutError{}) {
+		return true
+	}
+	// A pool cleared because another operation on it met a network error.
+	var cleared driver.RetryablePoolError
+	if errors.As(err, &cleared) {
 		return true
 	}
 	var ne net.Error

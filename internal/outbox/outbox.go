@@ -51,13 +51,28 @@ type Job struct {
 // Outbox is the jobs collection. Its methods return apperr.KindUnavailable when the database
 // cannot be reached and apperr.KindTimeout when ctx's deadline passes first.
 type Outbox struct {
-	store *store
-	now   func() time.Time
+	store  *store
+	now    func() time.Time
+	finish func(Email) Email // applied to every e-mail queued (nil: none)
 }
 
 // New returns the outbox stored in db.
 func New(db *mongo.Database, now func() time.Time) *Outbox {
 	return &Outbox{store: newStore(db), now: now}
+}
+
+// NewFinishing returns the outbox stored in db that passes every e-mail through finish before
+// storing it: the footer every message carries (a link to the privacy notice).
+func NewFinishing(db *mongo.Database, now func() time.Time, finish func(Email) Email) *Outbox {
+	return &Outbox{store: newStore(db), now: now, finish: finish}
+}
+
+// finished is e with the outbox's finish applied.
+func (o *Outbox) finished(e Email) Email {
+	if o.finish == nil {
+		return e
+	}
+	return o.finish(e)
 }
 
 // EnsureIndexes creates the indexes the outbox needs.
@@ -76,6 +91,7 @@ func (o *Outbox) EnqueueEmail(ctx context.Context, key string, e Email) error {
 		key = uuid.Must(uuid.NewV7()).String()
 	}
 	j := o.pending(key, "email")
+	e = o.finished(e)
 	j.Email = &e
 	return o.store.add(ctx, j)
 }
@@ -95,7 +111,8 @@ func (o *Outbox) EnqueueEmails(ctx context.Context, es []Keyed) error {
 	jobs := make([]Job, len(es))
 	for i, e := range es {
 		jobs[i] = o.pending(e.Key, "email")
-		jobs[i].Email = &e.Email
+		m := o.finished(e.Email)
+		jobs[i].Email = &m
 	}
 	return o.store.addAll(ctx, jobs)
 }

@@ -77,6 +77,7 @@ func (w *Web) signInPost(c *fiber.Ctx) error {
 
 // signOut ends this browser's session.
 func (w *Web) signOut(c *fiber.Ctx) error {
+	w.recordSignOut(c)
 	if raw := c.Cookies(w.cookie.name); raw != "" {
 		if err := w.app.Auth.EndBrowser(c.UserContext(), raw); err != nil {
 			return err

@@ -509,7 +509,7 @@ func (w *Web) publishCourse(c *fiber.Ctx) error {
 	if c.FormValue("confirm") != "yes" {
 		return w.publishPage(c, apperr.Validation(apperr.FieldError{Field: "confirm", Message: "is required"}))
 	}
-	_, err := w.app.Courses.Publish(ctx, pr, slug)
+	_, err := w.app.PublishCourse(ctx, pr, slug)
 	switch {
 	case errors.Is(err, course.ErrNothingToPublish):
 		return w.redirectWithNotice(c, "/authoring/"+slug, "authoring.publish.nothing")

@@ -66,7 +66,67 @@ func (j *adminJourney) walk() {
 		{"disable an account and end its sessions", j.disable},
 		{"retry a failed e-mail", j.retry},
 		{"read the feedback", j.feedback},
+		{"see how the installation is doing", j.status},
+		{"read the audit log", j.audit},
+		{"export a person's data", j.export},
+		{"erase a person", j.erase},
 	})
+}
+
+// status reads the status page: e-mail queue, backups and the stores.
+func (j *adminJourney) status() {
+	j.follow(`main nav a[href="/admin/status"]`)
+	j.page("status", "/admin/status")
+	main := j.text("main")
+	for _, want := range []string{"Varmuuskopiota ei ole otettu", "Toimii"} {
+		if !strings.Contains(main, want) {
+			j.t.Errorf("the status page does not say %q:\n%.1500s", want, main)
+		}
+	}
+}
+
+// audit finds her own sign-in in the audit log, filtered by her address.
+func (j *adminJourney) audit() {
+	j.follow(`main nav a[href="/admin/audit"]`)
+	j.page("audit", "/admin/audit")
+	form := `main form[action="/admin/audit"]`
+	j.do("filter by who", chromedp.SendKeys(chromedp.CSS(form+` #f-who`), j.st.admin.Email))
+	j.submit(form + ` button[type=submit]`)
+	j.page("audit-filtered", "/admin/audit")
+	if n := j.count(`main table tbody tr`); n == 0 {
+		j.t.Errorf("the audit log filtered by the admin's address lists nothing:\n%.1500s", j.text("main"))
+	}
+}
+
+// export asks for a learner's data for a request made on paper: the export waits on the admin's
+// own profile page.
+func (j *adminJourney) export() {
+	who := j.st.people[0]
+	j.open("/admin/accounts/" + who.ID)
+	j.submit(`main form[action="/admin/accounts/` + who.ID + `/exports"] button[type=submit]`)
+	j.page("export-requested", "/profile")
+	list, err := j.s.a.MyExports(context.Background(), principalOf(j.st.admin))
+	if err != nil {
+		j.t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].User != who.ID {
+		j.t.Errorf("the admin's exports after asking for %s's data: %+v", who.Name, list)
+	}
+}
+
+// erase erases a learner after typing her address, and reads the result.
+func (j *adminJourney) erase() {
+	who := j.st.people[len(j.st.people)-1]
+	j.open("/admin/accounts/" + who.ID)
+	j.follow(`main a[href="/admin/accounts/` + who.ID + `/erase"]`)
+	j.page("erase", "/admin/accounts/"+who.ID+"/erase")
+	form := `main form[action="/admin/accounts/` + who.ID + `/erase"]`
+	j.do("type her address", chromedp.SendKeys(chromedp.CSS(form+` #f-confirm`), who.Email))
+	j.submit(form + ` button[type=submit]`)
+	j.page("erased", "/admin/erasures/")
+	if _, err := j.s.a.Auth.GetUser(context.Background(), principalOf(j.st.admin), who.ID); err == nil {
+		j.t.Errorf("%s's account is still there after the erasure", who.Name)
+	}
 }
 
 func (j *adminJourney) accounts() {

@@ -505,6 +505,12 @@ func (j *journey) profile() {
 	if !strings.Contains(j.text("main"), "liisa.oppija@example.fi") {
 		j.t.Errorf("the profile does not show her e-mail address")
 	}
+	// She asks for a copy of her data: it is being prepared, and the page says so.
+	j.submit(`main form[action="/profile/exports"] button[type=submit]`)
+	j.page("profile-export", "/profile")
+	if main := j.text("main"); !strings.Contains(main, "Valmistellaan") {
+		j.t.Errorf("after asking for her data, the profile does not say it is being prepared:\n%.1500s", main)
+	}
 }
 
 func (j *journey) signOut() {

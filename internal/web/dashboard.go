@@ -295,7 +295,7 @@ func (w *Web) groupDashboard(c *fiber.Ctx) error {
 	}
 	now := w.now()
 	for _, r := range d.Learners[from:to] {
-		row := learnerRowView{URL: base + "/learners/" + url.PathEscape(r.UserID), Name: r.Name, Email: r.Email, OrgUnit: r.OrgUnit, StateKey: dashStateKey(r.State),
+		row := learnerRowView{URL: base + "/learners/" + url.PathEscape(r.UserID), Name: nameOrErased(p, r.Name), Email: r.Email, OrgUnit: r.OrgUnit, StateKey: dashStateKey(r.State),
 			Invited: r.Invited, Percent: r.Percent, LastActivity: r.LastActivity}
 		if r.CurrentModule != "" {
 			row.Current = titles[r.CurrentModule]
@@ -729,6 +729,7 @@ func (w *Web) groupReportCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	w.recordDownload(c, c.Params("id"), "cohort report csv")
 	return dashDownload(c, dl)
 }
 
@@ -748,6 +749,7 @@ func (w *Web) groupSafariCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	w.recordDownload(c, g.Course+":"+c.Params("safari"), "safari summary csv")
 	return dashDownload(c, app.SafariSummaryCSV(g.Course, c.Params("safari"), fs, w.locale(c)))
 }
 

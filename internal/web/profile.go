@@ -227,6 +227,7 @@ func (w *Web) resetPost(c *fiber.Ctx) error {
 type profileData struct {
 	Roles        []string // her roles in words
 	RemindersOff bool
+	Exports      []exportRow // the data exports she asked for (privacy_export.go)
 }
 
 // profilePage is the profile of the signed-in user with the values of p.Form (her account's
@@ -252,6 +253,11 @@ func (w *Web) profilePage(c *fiber.Ctx, p *Page) error {
 			d.Roles = append(d.Roles, p.T("account.role.admin"))
 		}
 	}
+	exports, err := w.exportRows(c, p)
+	if err != nil {
+		return err
+	}
+	d.Exports = exports
 	p.Data = d
 	return w.render(c, "profile", p)
 }
@@ -462,8 +468,10 @@ func (l *rateLimiter) take(w *Web, ip string, now time.Time) time.Duration {
 // ---- Privacy notice ----
 
 type privacyData struct {
-	Org     string // the controller's name, or words for it when it is not configured
-	Contact string
+	Org       string // the controller's name, or words for it when it is not configured
+	Contact   string
+	DPO       string         // the data protection officer's contact ("" when not configured)
+	Retention []retentionRow // how long each kind of record is kept, in words (privacy_export.go)
 }
 
 func (w *Web) privacyGet(c *fiber.Ctx) error {
@@ -472,6 +480,7 @@ func (w *Web) privacyGet(c *fiber.Ctx) error {
 	if d.Org == "" {
 		d.Org = p.T("privacy.org.unnamed")
 	}
+	d.DPO, d.Retention = strings.TrimSpace(w.opts.DPOContact), w.retentionWords(p)
 	p.Data = d
 	return w.render(c, "privacy", p)
 }

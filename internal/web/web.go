@@ -50,6 +50,11 @@ type Options struct {
 	// PrivacyContact where people reach it about their data; empty: said in general words.
 	OrgName        string
 	PrivacyContact string
+	// DPOContact is how to reach the organisation's data protection officer, and Retention how
+	// long records are kept, both shown in the privacy notice (privacy_export.go); empty: said
+	// in general words.
+	DPOContact string
+	Retention  RetentionPeriods
 }
 
 // Web is the web app.
@@ -99,7 +104,11 @@ func (w *Web) routes(r fiber.Router) {
 	w.dashboardRoutes(r)
 	w.authoringRoutes(r)
 	w.adminRoutes(r)
+	w.auditRoutes(r)
+	w.statusRoutes(r)
 	w.certificateRoutes(r)
+	w.privacyExportRoutes(r)
+	w.privacyEraseRoutes(r)
 }
 
 // skipAPI leaves what is under /api/ (and the service's own endpoints) to the API: an unknown
