@@ -45,6 +45,9 @@ var (
 	ErrErasureUnderWay = apperr.New(apperr.KindConflict, "this person's erasure is under way; try again in a few minutes")
 )
 
+// eraseBeforeLease names, for the tests' hook, the moment before an erasure takes its lease.
+const eraseBeforeLease = "before the lease"
+
 // eraseStep is one idempotent step of an erasure.
 type eraseStep struct {
 	name string
@@ -60,6 +63,9 @@ var eraseSteps = []eraseStep{
 	}},
 	{"cohorts", func(ctx context.Context, a *App, j *erasureDoc) error {
 		return a.Cohorts.PseudonymiseMember(ctx, j.User, j.ID)
+	}},
+	{"courses", func(ctx context.Context, a *App, j *erasureDoc) error {
+		return a.Courses.PseudonymiseAuthor(ctx, j.User, j.ID)
 	}},
 	{"quizzes", func(ctx context.Context, a *App, j *erasureDoc) error {
 		return a.Quizzes.PseudonymiseAttempts(ctx, j.User, j.ID)
@@ -232,16 +238,29 @@ func (a *App) erase(ctx context.Context, userID, by string) (Erasure, error) {
 	// One erasure of a person at a time, under one pseudonym: the lease on her is held while the
 	// steps run, renewed after each, and let go when they stop; a lease of a process that died
 	// runs out (eraseLease) and the next request resumes.
+	hook, _ := ctx.Value(eraseHookKey{}).(func(step string) error)
+	if hook != nil {
+		if err := hook(eraseBeforeLease); err != nil {
+			return Erasure{}, err
+		}
+	}
 	id, err := st.acquire(ctx, userID, j.ID, a.now())
 	if err != nil {
 		return Erasure{}, err
+	}
+	if !found {
+		// Another request may have run her whole erasure between the look above and the lease,
+		// or begun one and died: look again under the lease.
+		if j, err = a.eraseAgain(ctx, st, j); err != nil {
+			st.release(ctx, userID)
+			return Erasure{}, err
+		}
 	}
 	j.ID = id
 	if j, err = st.begin(ctx, j); err != nil {
 		st.release(ctx, userID)
 		return Erasure{}, err
 	}
-	hook, _ := ctx.Value(eraseHookKey{}).(func(step string) error)
 	for _, s := range eraseSteps {
 		if contains(j.Steps, s.name) {
 			continue
@@ -270,6 +289,23 @@ func (a *App) erase(ctx context.Context, userID, by string) (Erasure, error) {
 	a.Audit.Record(ctx, audit.Entry{Actor: by, Act: audit.ActErasure, Subject: j.ID, Target: j.ID})
 	a.log.Info("person erased", "erasure", j.ID, "by", by)
 	return j.erasure(), nil
+}
+
+// eraseAgain looks, under the lease, for what another request did since erase first looked: an
+// erasure of her it began (resumed instead of j), or one it finished (she is not found).
+func (a *App) eraseAgain(ctx context.Context, st erasureStore, j erasureDoc) (erasureDoc, error) {
+	running, found, err := st.runningFor(ctx, j.User)
+	if err != nil || found {
+		return running, err
+	}
+	users, err := a.Auth.UsersByIDs(ctx, []string{j.User})
+	if err != nil {
+		return j, fmt.Errorf("erase %s: %w", j.User, err)
+	}
+	if _, ok := users[j.User]; !ok {
+		return j, auth.ErrUserNotFound
+	}
+	return j, nil
 }
 
 func contains(list []string, s string) bool {

@@ -7,3 +7,6 @@ import "context"
 func WithEraseHook(ctx context.Context, hook func(step string) error) context.Context {
 	return context.WithValue(ctx, eraseHookKey{}, hook)
 }
+
+// EraseBeforeLease is the hook's name for the moment before an erasure takes its lease.
+const EraseBeforeLease = eraseBeforeLease

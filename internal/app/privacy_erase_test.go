@@ -373,7 +373,7 @@ func TestErasureResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != app.ErasureRunning || !reflect.DeepEqual(got.Steps, []string{"sessions", "learning", "cohorts", "quizzes"}) {
+	if got.Status != app.ErasureRunning || !reflect.DeepEqual(got.Steps, []string{"sessions", "learning", "cohorts", "courses", "quizzes"}) {
 		t.Fatalf("record of the stopped erasure: %+v", got)
 	}
 	// Part-way: her statements are pseudonymised, her account is still there (disabled).
@@ -632,7 +632,20 @@ func TestEraseATrainer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// She wrote a course of her own and is on the team of another.
+	if _, err := p.a.Courses.CreateCourse(ctx, p.trainer, "oma-kurssi", course.Text{"fi": "Oma kurssi"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.a.Courses.CreateCourse(ctx, p.admin, "yhteinen", course.Text{"fi": "Yhteinen kurssi"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.a.SetCourseTeam(ctx, p.admin, "yhteinen", course.Team{Owners: []string{p.admin.UserID}, Editors: []string{trainer.ID}}); err != nil {
+		t.Fatal(err)
+	}
 	needles := []string{trainer.Email, trainer.Name, trainer.ID}
+	if hits := eraseFindEverywhere(t, p.db, p.st, needles); !slices.ContainsFunc(hits, func(h string) bool { return strings.HasPrefix(h, "courses") }) {
+		t.Fatalf("before: the search does not find her in the courses: %v", hits)
+	}
 	if hits := eraseFindEverywhere(t, p.db, p.st, needles); !slices.ContainsFunc(hits, func(h string) bool { return strings.HasPrefix(h, "cohorts") }) {
 		t.Fatalf("before: the search does not find her in the cohort: %v", hits)
 	}
@@ -684,6 +697,34 @@ func TestErasureTwiceAtOnce(t *testing.T) {
 	}
 	if hits := eraseFindEverywhere(t, p.db, p.st, []string{eraseEmailA, eraseNameA, p.learnerA.UserID}); len(hits) > 0 {
 		t.Errorf("after two erasures at once her data is still in %v", hits)
+	}
+}
+
+// TestErasureFinishedMeanwhileIsNotRunAgain: an erasure that found the person, and then waited
+// while another request erased her whole before it took the lease, says she is not found; it
+// does not run a second erasure under a second pseudonym.
+func TestErasureFinishedMeanwhileIsNotRunAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p := newErasePilot(t)
+	p.firstModule(t, p.learnerA)
+	var first app.Erasure
+	late := app.WithEraseHook(ctx, func(step string) error {
+		if step != app.EraseBeforeLease || first.ID != "" {
+			return nil
+		}
+		var err error
+		first, err = p.a.EraseUser(ctx, p.admin, p.learnerA.UserID)
+		return err
+	})
+	if _, err := p.a.EraseUser(late, p.admin, p.learnerA.UserID); !errors.Is(err, auth.ErrUserNotFound) {
+		t.Errorf("an erasure that waited while another finished: %v, want ErrUserNotFound", err)
+	}
+	if first.Status != app.ErasureDone {
+		t.Fatalf("the first erasure: %+v", first)
+	}
+	if n, err := p.db.Collection("erasures").CountDocuments(ctx, bson.D{}); err != nil || n != 1 {
+		t.Errorf("%d erasure records, %v; want 1", n, err)
 	}
 }
 

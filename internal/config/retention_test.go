@@ -49,3 +49,28 @@ func TestRetentionPeriods(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParsePeriod: whatever is typed, a period is never negative, and a number of days reads
+// back as that many days.
+func FuzzParsePeriod(f *testing.F) {
+	for _, s := range []string{"90d", "1095d", "2160h", "off", "0", "-1d", "1e9d", " 30D ", "1h-2m", "d", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := config.ParsePeriod(s)
+		if !ok {
+			if d != 0 {
+				t.Errorf("%q refused with period %s", s, d)
+			}
+			return
+		}
+		if d < 0 {
+			t.Errorf("%q gives a negative period %s", s, d)
+		}
+		if days, found := strings.CutSuffix(strings.ToLower(strings.TrimSpace(s)), "d"); found {
+			if back, ok := config.ParsePeriod(days + "d"); !ok || back != d || d%config.Day != 0 {
+				t.Errorf("%q gives %s, read back %s %v", s, d, back, ok)
+			}
+		}
+	})
+}
