@@ -360,3 +360,42 @@ func snapshotDiff(a, b map[string][]string) string {
 	}
 	return ""
 }
+
+// TestRetentionCountsInactivityFromWhenSignInsWereNoted: an installation that ran a version
+// which did not note sign-ins on accounts has accounts that look idle whatever their use; no
+// account is erased for inactivity until sign-ins have been noted for the whole period.
+func TestRetentionCountsInactivityFromWhenSignInsWereNoted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	start := time.Date(2020, 1, 10, 9, 0, 0, 0, time.UTC)
+	clk := testenv.NewClock(start)
+	a, db := testenv.App(t, clk.Now)
+	if _, _, err := a.AddUser(ctx, auth.NewUser{Email: "vanha@example.fi", Name: "Vanha Käyttäjä", Roles: []auth.Role{auth.RoleLearner}, Locale: "fi"}); err != nil {
+		t.Fatal(err)
+	}
+	// The upgrade three years later: the version that notes sign-ins starts for the first time.
+	if _, err := db.Collection("secrets").DeleteOne(ctx, bson.D{{Key: "_id", Value: "sign-ins-noted-since"}}); err != nil {
+		t.Fatal(err)
+	}
+	upgrade := start.AddDate(3, 0, 0)
+	clk.Set(upgrade)
+	if err := a.Auth.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	periods := config.Retention{InactiveAccounts: config.DefaultRetention.InactiveAccounts}
+	for _, c := range []struct {
+		at   time.Time
+		want int
+	}{
+		{upgrade.AddDate(1, 0, 0), 0}, // idle for four years by its dates, but sign-ins noted for one
+		{upgrade.AddDate(3, 0, 1), 1}, // noted for the whole period: it goes
+	} {
+		r, err := a.Retention(ctx, periods, c.at, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Accounts) != c.want {
+			t.Errorf("at %s the dry run would erase %d accounts, want %d: %+v", c.at.Format(time.DateOnly), len(r.Accounts), c.want, r.Accounts)
+		}
+	}
+}

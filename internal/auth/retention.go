@@ -18,8 +18,17 @@ type IdleAccount struct {
 }
 
 // IdleSince returns the accounts created, changed and signed in to only before t, and without
-// a refresh token given since, in id order.
+// a refresh token given since, in id order. Before Taito has noted sign-ins for the whole time
+// since t (it began when this installation first started a version that notes them), it
+// returns none: an account signed in to only before that would look idle.
 func (s *Service) IdleSince(ctx context.Context, t time.Time) ([]IdleAccount, error) {
+	since, err := s.store.signInEpoch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if since.IsZero() || since.After(t) {
+		return nil, nil
+	}
 	rows, err := s.store.usersIdleSince(ctx, t)
 	if err != nil {
 		return nil, err

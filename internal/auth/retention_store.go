@@ -2,10 +2,12 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/taito-lms/taito/internal/mongox"
@@ -19,6 +21,32 @@ const lastSignInField = "last_sign_in_at"
 func (s *store) noteSignIn(ctx context.Context, id string, at time.Time) error {
 	_, err := s.users.UpdateOne(ctx, byID(id), bson.D{{Key: "$max", Value: bson.D{{Key: lastSignInField, Value: at}}}})
 	return mongox.Err(ctx, "note the sign-in of "+id, err)
+}
+
+// signInEpochID names the document that says since when sign-ins are noted on accounts. It is
+// in the secrets collection, whose documents a fresh start writes and a restore replaces with
+// the archive's, so that a restored installation keeps its own.
+const signInEpochID = "sign-ins-noted-since"
+
+// ensureSignInEpoch notes now as the start of noting sign-ins, unless a start is noted already.
+func (s *store) ensureSignInEpoch(ctx context.Context, now time.Time) error {
+	_, err := s.users.Database().Collection("secrets").InsertOne(ctx, bson.D{{Key: "_id", Value: signInEpochID}, {Key: "since", Value: now}})
+	if err = mongox.Err(ctx, "note when sign-ins began to be noted", err); errors.Is(err, mongox.ErrDuplicate) {
+		return nil
+	}
+	return err
+}
+
+// signInEpoch returns since when sign-ins are noted (zero: not known).
+func (s *store) signInEpoch(ctx context.Context) (time.Time, error) {
+	var doc struct {
+		Since time.Time `bson:"since"`
+	}
+	err := s.users.Database().Collection("secrets").FindOne(ctx, byID(signInEpochID)).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return time.Time{}, nil
+	}
+	return doc.Since, mongox.Err(ctx, "read when sign-ins began to be noted", err)
 }
 
 // idleUser is an account with the time it last signed in.

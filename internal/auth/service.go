@@ -102,7 +102,12 @@ func NewService(db *mongo.Database, tokens *Tokens, hasher *Hasher, ob *outbox.O
 }
 
 // EnsureIndexes creates the indexes the service needs.
-func (s *Service) EnsureIndexes(ctx context.Context) error { return s.store.ensureIndexes(ctx) }
+func (s *Service) EnsureIndexes(ctx context.Context) error {
+	if err := s.store.ensureIndexes(ctx); err != nil {
+		return err
+	}
+	return s.store.ensureSignInEpoch(ctx, s.now().UTC())
+}
 
 // Tokens is the access-token signer and verifier.
 func (s *Service) Tokens() *Tokens { return s.tokens }
