@@ -8,19 +8,17 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/minio/minio-go/v7"
@@ -50,7 +48,7 @@ type cluster struct {
 	env      map[string]string
 	replicas []*process
 	db       *mongo.Database
-	mail     *mailSink
+	mail     *testenv.MailServer
 }
 
 // startCluster starts n replicas over a fresh database and bucket, after seeding an admin, the
@@ -60,7 +58,7 @@ func startCluster(t *testing.T, n int, learners []string) *cluster {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	c := &cluster{mail: startMailSink(t)}
+	c := &cluster{mail: testenv.StartMailServer(t)}
 
 	uri := testenv.MongoURI(t)
 	client, err := mongo.Connect(options.Client().ApplyURI(uri))
@@ -107,7 +105,7 @@ func startCluster(t *testing.T, n int, learners []string) *cluster {
 		"TAITO_SHUTDOWN_TIMEOUT": "10s",
 		"TAITO_CACHE_LIFETIME":   replicaLifetime.String(),
 		"TAITO_OUTBOX_INTERVAL":  "100ms",
-		"TAITO_SMTP_URL":         "smtp://" + c.mail.addr,
+		"TAITO_SMTP_URL":         "smtp://" + c.mail.Addr(),
 		"TAITO_SMTP_FROM":        "Taito <noreply@taito.test>",
 	}
 
@@ -208,89 +206,6 @@ func removeTestBucket(t *testing.T, endpoint, access, secret string, tls bool, b
 		t.Errorf("remove bucket %s: %v", bucket, err)
 	}
 }
-
-// mailSink is an SMTP server that keeps every message it accepts.
-type mailSink struct {
-	addr string
-
-	mu       sync.Mutex
-	messages []*mail.Message
-	onData   func(to string) // called before a message is accepted (nil: nothing)
-}
-
-func startMailSink(t *testing.T) *mailSink {
-	t.Helper()
-	ms := &mailSink{}
-	srv := smtp.NewServer(ms)
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms.addr = ln.Addr().String()
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return ms
-}
-
-// NewSession starts an SMTP session.
-func (ms *mailSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkDelivery{ms: ms}, nil }
-
-// byMessageID counts the accepted messages per Message-ID.
-func (ms *mailSink) byMessageID() map[string]int {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	n := map[string]int{}
-	for _, m := range ms.messages {
-		n[m.Header.Get("Message-ID")]++
-	}
-	return n
-}
-
-// to returns the messages accepted for a recipient.
-func (ms *mailSink) to(addr string) []*mail.Message {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	var out []*mail.Message
-	for _, m := range ms.messages {
-		if m.Header.Get("To") == addr {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-type sinkDelivery struct {
-	ms *mailSink
-	to string
-}
-
-func (d *sinkDelivery) Mail(string, *smtp.MailOptions) error { return nil }
-
-func (d *sinkDelivery) Rcpt(to string, _ *smtp.RcptOptions) error { d.to = to; return nil }
-
-func (d *sinkDelivery) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	body, err := io.ReadAll(m.Body)
-	if err != nil {
-		return err
-	}
-	m.Body = bytes.NewReader(body)
-	d.ms.mu.Lock()
-	defer d.ms.mu.Unlock()
-	if d.ms.onData != nil {
-		d.ms.onData(d.to)
-	}
-	d.ms.messages = append(d.ms.messages, m)
-	return nil
-}
-
-func (d *sinkDelivery) Reset()        {}
-func (d *sinkDelivery) Logout() error { return nil }
 
 // call makes one JSON API request and returns the status and body; a request that gets no
 // answer fails the test and returns status 0 (it may run on any goroutine).
@@ -769,7 +684,7 @@ func (c *cluster) emailsOnce(t *testing.T, admin string, learners []string) {
 	// A worker that sent twice would have done so by the time every job is done; give the
 	// replicas a few more rounds to be sure.
 	time.Sleep(500 * time.Millisecond)
-	got := c.mail.byMessageID()
+	got := c.mail.ByMessageID()
 	for _, id := range ids {
 		if n := got[outbox.MessageID(id)]; n != 1 {
 			t.Errorf("job %s delivered %d times, want once", id, n)
@@ -794,22 +709,20 @@ func (c *cluster) resendAfterCrash(t *testing.T) {
 	if err := ob.EnqueueEmail(ctx, "replicas-crash", outbox.Email{To: to, Subject: "Kokeilu", Text: "Hei"}); err != nil {
 		t.Fatal(err)
 	}
-	sender, err := outbox.ParseSMTP("smtp://"+c.mail.addr, "Taito <noreply@taito.test>")
+	sender, err := outbox.ParseSMTP("smtp://"+c.mail.Addr(), "Taito <noreply@taito.test>")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dying, die := context.WithCancel(ctx)
-	c.mail.mu.Lock()
-	c.mail.onData = func(rcpt string) {
-		if rcpt == to {
+	c.mail.OnData(func(rcpt []string) {
+		if slices.Contains(rcpt, to) {
 			die()
 		}
-	}
-	c.mail.mu.Unlock()
+	})
 	if _, err := outbox.NewWorker(ob, sender, quietLog()).RunOnce(dying); err == nil {
 		t.Fatal("the dying worker recorded its attempt")
 	}
-	if n := len(c.mail.to(to)); n != 1 {
+	if n := len(c.mail.To(to)); n != 1 {
 		t.Fatalf("the dying worker's message reached the server %d times, want once", n)
 	}
 	job, err := jobByEmail(ctx, c.db, to)
@@ -838,7 +751,7 @@ func (c *cluster) resendAfterCrash(t *testing.T) {
 	if sent != 1 {
 		t.Fatalf("the resend sent %d e-mails, want 1", sent)
 	}
-	msgs := c.mail.to(to)
+	msgs := c.mail.To(to)
 	if len(msgs) != 2 {
 		t.Fatalf("%d messages for %s, want the first send and the resend", len(msgs), to)
 	}

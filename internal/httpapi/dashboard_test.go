@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,9 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/taito-lms/taito/internal/outbox"
+	"github.com/taito-lms/taito/internal/testenv"
 )
 
 // cohortFixture makes a cohort of the fixture course whose first module was due yesterday, with
@@ -189,53 +187,6 @@ func TestMembersFromCSV(t *testing.T) {
 	}
 }
 
-// smtpSink is a real SMTP server on loopback that keeps what it receives.
-type smtpSink struct {
-	mu   sync.Mutex
-	msgs map[string][]string // recipient → messages
-}
-
-func (s *smtpSink) NewSession(_ *smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: s}, nil }
-
-type sinkSession struct {
-	sink *smtpSink
-	to   []string
-}
-
-func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-func (s *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.sink.mu.Lock()
-	defer s.sink.mu.Unlock()
-	for _, to := range s.to {
-		s.sink.msgs[to] = append(s.sink.msgs[to], string(b))
-	}
-	return nil
-}
-func (s *sinkSession) Reset()        { s.to = nil }
-func (s *sinkSession) Logout() error { return nil }
-
-func startSMTP(t *testing.T) (*smtpSink, string) {
-	sink := &smtpSink{msgs: map[string][]string{}}
-	srv := smtp.NewServer(sink)
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return sink, ln.Addr().String()
-}
-
 func TestRemindersDeliveredOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -247,8 +198,8 @@ func TestRemindersDeliveredOnce(t *testing.T) {
 		{name: "a learner sends", method: "POST", path: "/api/v1/cohorts/" + id + "/reminders", token: e.token(t, "learner"), body: `{"audience":"all"}`, status: 404},
 		{name: "remind those at risk", method: "POST", path: "/api/v1/cohorts/" + id + "/reminders", token: trainer, body: `{"audience":"at_risk","message":"Moduuli 1 erääntyi eilen."}`, status: 202, want: []string{`"queued":2`}},
 	})
-	sink, addr := startSMTP(t)
-	sender, err := outbox.ParseSMTP("smtp://"+addr, "Taito <noreply@taito.test>")
+	sink := testenv.StartMailServer(t)
+	sender, err := outbox.ParseSMTP("smtp://"+sink.Addr(), "Taito <noreply@taito.test>")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,11 +218,9 @@ func TestRemindersDeliveredOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	sink.mu.Lock()
-	defer sink.mu.Unlock()
 	reminders := func(to string) []string {
 		var out []string
-		for _, m := range sink.msgs[to] {
+		for _, m := range sink.Raw(to) {
 			if strings.Contains(m, "Subject: Muistutus: Kokeilukurssi") {
 				out = append(out, m)
 			}
@@ -286,8 +235,8 @@ func TestRemindersDeliveredOnce(t *testing.T) {
 	if n := len(reminders("learner@example.fi")); n != 0 {
 		t.Errorf("learner@example.fi is not at risk but got %d reminders", n)
 	}
-	if n := len(sink.msgs["uusi.tulokas@example.fi"]); n != 2 {
-		for _, m := range sink.msgs["uusi.tulokas@example.fi"] {
+	if n := len(sink.Raw("uusi.tulokas@example.fi")); n != 2 {
+		for _, m := range sink.Raw("uusi.tulokas@example.fi") {
 			t.Log(m[:min(300, len(m))])
 		}
 		t.Errorf("the newcomer should have her invitation and one reminder, got %d messages", n)

@@ -83,7 +83,7 @@ func TestMessageIDIsStablePerKey(t *testing.T) {
 	if n := runOnce(t, r.w); n != 1 {
 		t.Fatalf("sent %d", n)
 	}
-	got := r.ms.to("asa@taito.test")
+	got := r.ms.To("asa@taito.test")
 	if len(got) != 1 || got[0].Header.Get("Message-ID") != outbox.MessageID("certificate-mail:abc") {
 		t.Fatalf("Message-ID %q, want %q", got[0].Header.Get("Message-ID"), outbox.MessageID("certificate-mail:abc"))
 	}

@@ -7,14 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
-	"net/mail"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/google/go-cmp/cmp"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -224,102 +221,11 @@ func TestGetUnknownIsNotFound(t *testing.T) {
 	}
 }
 
-// mailServer is a real SMTP server on loopback. It keeps the messages it accepts and can refuse
-// a recipient's next deliveries with a temporary error, as a busy server does.
-type mailServer struct {
-	addr string
-
-	mu       sync.Mutex
-	accepted []*mail.Message
-	refusals map[string]int // recipient → deliveries still to refuse
-	tries    int            // deliveries tried, refused ones included
-}
-
-func startMailServer(t *testing.T) *mailServer {
-	t.Helper()
-	ms := &mailServer{refusals: map[string]int{}}
-	srv := smtp.NewServer(ms)
-	srv.Domain = "localhost"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms.addr = ln.Addr().String()
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return ms
-}
-
-func (ms *mailServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &delivery{ms: ms}, nil }
-
-// refuse makes the server refuse the next n deliveries to a recipient.
-func (ms *mailServer) refuse(to string, n int) {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	ms.refusals[to] = n
-}
-
-// to returns the messages accepted for a recipient.
-func (ms *mailServer) to(addr string) []*mail.Message {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	var out []*mail.Message
-	for _, m := range ms.accepted {
-		if m.Header.Get("To") == addr {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func (ms *mailServer) counts() (accepted, tries int) {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	return len(ms.accepted), ms.tries
-}
-
-// delivery is one SMTP session: the recipients named so far, then the message.
-type delivery struct {
-	ms *mailServer
-}
-
-func (d *delivery) Mail(string, *smtp.MailOptions) error { return nil }
-
-func (d *delivery) Rcpt(to string, _ *smtp.RcptOptions) error {
-	d.ms.mu.Lock()
-	defer d.ms.mu.Unlock()
-	d.ms.tries++
-	if d.ms.refusals[to] > 0 {
-		d.ms.refusals[to]--
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "busy, try again later"}
-	}
-	return nil
-}
-
-func (d *delivery) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	body, err := io.ReadAll(m.Body)
-	if err != nil {
-		return err
-	}
-	m.Body = strings.NewReader(string(body))
-	d.ms.mu.Lock()
-	defer d.ms.mu.Unlock()
-	d.ms.accepted = append(d.ms.accepted, m)
-	return nil
-}
-
-func (d *delivery) Reset()        {}
-func (d *delivery) Logout() error { return nil }
-
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-func newWorker(t *testing.T, ob *outbox.Outbox, ms *mailServer) *outbox.Worker {
+func newWorker(t *testing.T, ob *outbox.Outbox, ms *testenv.MailServer) *outbox.Worker {
 	t.Helper()
-	sender, err := outbox.ParseSMTP("smtp://"+ms.addr, "Taito <noreply@taito.test>")
+	sender, err := outbox.ParseSMTP("smtp://"+ms.Addr(), "Taito <noreply@taito.test>")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,13 +238,13 @@ type rig struct {
 	ob  *outbox.Outbox
 	clk *testenv.Clock
 	db  *mongo.Database
-	ms  *mailServer
+	ms  *testenv.MailServer
 	w   *outbox.Worker
 }
 
 func newRig(t *testing.T) rig {
 	t.Helper()
-	r := rig{ms: startMailServer(t)}
+	r := rig{ms: testenv.StartMailServer(t)}
 	r.ob, r.clk, r.db = newOutbox(t)
 	r.w = newWorker(t, r.ob, r.ms)
 	return r
@@ -369,7 +275,7 @@ func TestWorkerDelivers(t *testing.T) {
 	if n := runOnce(t, w); n != 1 {
 		t.Fatalf("sent %d, want 1", n)
 	}
-	got := ms.to(e.To)
+	got := ms.To(e.To)
 	if len(got) != 1 {
 		t.Fatalf("%d messages delivered, want 1", len(got))
 	}
@@ -397,7 +303,7 @@ func TestWorkerDelivers(t *testing.T) {
 	if n := runOnce(t, w); n != 0 {
 		t.Errorf("a second run sent %d", n)
 	}
-	if accepted, _ := ms.counts(); accepted != 1 {
+	if accepted, _ := ms.Counts(); accepted != 1 {
 		t.Errorf("%d messages after a second run, want 1", accepted)
 	}
 	if j := mustGet(t, ob, "certificate:u1:kokeilu"); j.State != outbox.StatePending || j.Attempts != 0 {
@@ -426,7 +332,7 @@ func TestWorkerRetriesWithBackoff(t *testing.T) {
 			r := newRig(t)
 			ob, clk, ms, w := r.ob, r.clk, r.ms, r.w
 			to := "busy@taito.test"
-			ms.refuse(to, tc.refusals)
+			ms.Refuse(to, tc.refusals)
 			if err := ob.EnqueueEmail(ctx, "job", email(to, "Muistutus")); err != nil {
 				t.Fatal(err)
 			}
@@ -456,14 +362,14 @@ func TestWorkerRetriesWithBackoff(t *testing.T) {
 			if diff := cmp.Diff(tc.waits, waits); diff != "" {
 				t.Errorf("back-off (-want +got):\n%s", diff)
 			}
-			if got := len(ms.to(to)); got != tc.delivered {
+			if got := len(ms.To(to)); got != tc.delivered {
 				t.Errorf("%d delivered, want %d", got, tc.delivered)
 			}
 			// A finished job is never tried again, however late it gets.
-			_, before := ms.counts()
+			_, before := ms.Counts()
 			clk.Advance(30 * 24 * time.Hour)
 			runOnce(t, w)
-			if _, after := ms.counts(); after != before {
+			if _, after := ms.Counts(); after != before {
 				t.Errorf("a %s job was tried again", j.State)
 			}
 		})
@@ -513,7 +419,7 @@ func TestTwoWorkersDeliverEachOnce(t *testing.T) {
 		t.Errorf("the workers sent %d and %d, want %d together", sent[0], sent[1], n)
 	}
 	for _, k := range batch {
-		if got := len(ms.to(k.Email.To)); got != 1 {
+		if got := len(ms.To(k.Email.To)); got != 1 {
 			t.Errorf("%s got %d messages, want 1", k.Email.To, got)
 		}
 		if j := mustGet(t, ob, k.Key); j.State != outbox.StateDone || j.Attempts != 1 {
