@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/minio/minio-go/v7"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -90,10 +89,10 @@ func TestBackupDuringIngest(t *testing.T) {
 					return
 				default:
 				}
-				st := learning.Statement{ID: uuid.NewString(), Actor: learning.Agent{ObjectType: "Agent", Account: &learning.Account{HomePage: testenv.Issuer, Name: p.UserID}},
-					Verb: learning.Verb{ID: learning.VerbExperienced}, Object: learning.Object{ObjectType: "Activity", ID: testenv.Issuer + "/courses/kokeilu/lessons/" + lessons[(i+n)%len(lessons)]}}
+				e := viewed(p.UserID, lessons[(i+n)%len(lessons)])
+				st := e.Statement
 				rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-				_, err := a.Learning.Record(rctx, p, []learning.Entry{{Statement: st, Hash: learning.HashOf(st)}})
+				_, err := a.Learning.Record(rctx, p, []learning.Entry{e})
 				cancel()
 				mu.Lock()
 				if err != nil {

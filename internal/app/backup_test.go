@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/minio/minio-go/v7"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -66,12 +65,7 @@ func TestBackupAndRestore(t *testing.T) {
 	if _, err := a.Cohorts.AddMembers(ctx, trainer, c.ID, []string{"oppija@example.fi"}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	viewed := func(lesson string) learning.Entry {
-		st := learning.Statement{ID: uuid.NewString(), Actor: learning.Agent{ObjectType: "Agent", Account: &learning.Account{HomePage: testenv.Issuer, Name: learner.UserID}},
-			Verb: learning.Verb{ID: learning.VerbExperienced}, Object: learning.Object{ObjectType: "Activity", ID: testenv.Issuer + "/courses/kokeilu/lessons/" + lesson}}
-		return learning.Entry{Statement: st, Hash: learning.HashOf(st)}
-	}
-	if _, err := a.Learning.Record(ctx, learner, []learning.Entry{viewed("tervetuloa"), viewed("visa")}); err != nil {
+	if _, err := a.Learning.Record(ctx, learner, []learning.Entry{viewed(learner.UserID, "tervetuloa"), viewed(learner.UserID, "visa")}); err != nil {
 		t.Fatal(err)
 	}
 	at, err := a.Quizzes.StartAttempt(ctx, learner, course.ActivityID("kokeilu", "alkuvisa"), "fi")
@@ -266,12 +260,11 @@ func TestPauseCommits(t *testing.T) {
 	}
 	learner := auth.Principal{UserID: u.ID, Roles: u.Roles}
 	testenv.PublishFixture(t, a)
-	st := learning.Statement{ID: uuid.NewString(), Actor: learning.Agent{ObjectType: "Agent", Account: &learning.Account{HomePage: testenv.Issuer, Name: u.ID}},
-		Verb: learning.Verb{ID: learning.VerbExperienced}, Object: learning.Object{ObjectType: "Activity", ID: testenv.Issuer + "/courses/kokeilu/lessons/tervetuloa"}}
+	e := viewed(u.ID, "tervetuloa")
 	resume := a.Learning.PauseCommits()
 	done := make(chan error, 1)
 	go func() {
-		_, err := a.Learning.Record(ctx, learner, []learning.Entry{{Statement: st, Hash: learning.HashOf(st)}})
+		_, err := a.Learning.Record(ctx, learner, []learning.Entry{e})
 		done <- err
 	}()
 	select {

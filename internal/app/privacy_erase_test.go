@@ -105,10 +105,10 @@ func (p *erasePilot) sessions(t *testing.T, email string) {
 func (p *erasePilot) firstModule(t *testing.T, learner auth.Principal) {
 	t.Helper()
 	ctx := context.Background()
-	st := learning.Statement{ID: uuid.NewString(), Actor: learning.Agent{ObjectType: "Agent", Account: &learning.Account{HomePage: testenv.Issuer, Name: learner.UserID}},
-		Verb: learning.Verb{ID: learning.VerbExperienced}, Object: learning.Object{ObjectType: "Activity", ID: testenv.Issuer + "/courses/kokeilu/lessons/tervetuloa"},
-		Result: &learning.Result{Response: "Minä, " + eraseNameA + ", katsoin tämän", Extensions: map[string]any{"http://example.org/ext/note": "muistiinpano"}}}
-	if _, err := p.a.Learning.Record(ctx, learner, []learning.Entry{{Statement: st, Hash: learning.HashOf(st)}}); err != nil {
+	e := viewed(learner.UserID, "tervetuloa", func(st *learning.Statement) {
+		st.Result = &learning.Result{Response: "Minä, " + eraseNameA + ", katsoin tämän", Extensions: map[string]any{"http://example.org/ext/note": "muistiinpano"}}
+	})
+	if _, err := p.a.Learning.Record(ctx, learner, []learning.Entry{e}); err != nil {
 		t.Fatal(err)
 	}
 	// A failed attempt first, then a passed one.

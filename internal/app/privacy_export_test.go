@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -83,12 +82,7 @@ func newExportPilot(t *testing.T) *exportPilot {
 		t.Fatal(err)
 	}
 	for _, who := range []auth.Principal{p.anna, p.ben} {
-		viewed := func(lesson string) learning.Entry {
-			st := learning.Statement{ID: uuid.NewString(), Actor: learning.Agent{ObjectType: "Agent", Account: &learning.Account{HomePage: testenv.Issuer, Name: who.UserID}},
-				Verb: learning.Verb{ID: learning.VerbExperienced}, Object: learning.Object{ObjectType: "Activity", ID: testenv.Issuer + "/courses/kokeilu/lessons/" + lesson}}
-			return learning.Entry{Statement: st, Hash: learning.HashOf(st)}
-		}
-		if _, err := a.Learning.Record(ctx, who, []learning.Entry{viewed("tervetuloa"), viewed("visa")}); err != nil {
+		if _, err := a.Learning.Record(ctx, who, []learning.Entry{viewed(who.UserID, "tervetuloa"), viewed(who.UserID, "visa")}); err != nil {
 			t.Fatal(err)
 		}
 		at, err := a.Quizzes.StartAttempt(ctx, who, course.ActivityID("kokeilu", "alkuvisa"), "fi")

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -48,9 +47,7 @@ func TestRetention(t *testing.T) {
 	}
 	view := func(p auth.Principal, lesson string) {
 		t.Helper()
-		st := learning.Statement{ID: uuid.NewString(), Actor: learning.Agent{ObjectType: "Agent", Account: &learning.Account{HomePage: testenv.Issuer, Name: p.UserID}},
-			Verb: learning.Verb{ID: learning.VerbExperienced}, Object: learning.Object{ObjectType: "Activity", ID: testenv.Issuer + "/courses/kokeilu/lessons/" + lesson}}
-		if _, err := a.Learning.Record(ctx, p, []learning.Entry{{Statement: st, Hash: learning.HashOf(st)}}); err != nil {
+		if _, err := a.Learning.Record(ctx, p, []learning.Entry{viewed(p.UserID, lesson)}); err != nil {
 			t.Fatal(err)
 		}
 	}
